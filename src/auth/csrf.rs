@@ -1,0 +1,90 @@
+//! Cross-site request forgery: every POST on either host must come from our own origin and
+//! carry the session's token. This middleware is the one place that checks it.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use tower_sessions::Session;
+
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, Site};
+
+const CSRF_KEY: &str = "csrf";
+pub const FIELD: &str = "csrf";
+/// Largest form body accepted.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// The session's token, created on first use.
+pub async fn token(session: &Session) -> AppResult<String> {
+    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
+        return Ok(token);
+    }
+    let mut bytes = [0u8; 24];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    session.insert(CSRF_KEY, token.clone()).await?;
+    Ok(token)
+}
+
+pub async fn protect(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let site = *request.extensions().get::<Site>().expect("site extension");
+    let expected_origin = site.url(&state.config).origin();
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        if origin.to_str().ok() != Some(expected_origin.as_str()) {
+            tracing::warn!(?origin, "refused a POST from another origin");
+            return AppError::Csrf.into_response();
+        }
+    }
+    let (parts, body) = request.into_parts();
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return AppError::BadRequest("Forms must be sent as application/x-www-form-urlencoded.")
+            .into_response();
+    }
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+        return AppError::BadRequest("The form was too large.").into_response();
+    };
+    let sent = form_field(&bytes, FIELD);
+    let stored = match session.get::<String>(CSRF_KEY).await {
+        Ok(v) => v,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    match (sent, stored) {
+        (Some(sent), Some(stored)) if constant_time_eq(sent.as_bytes(), stored.as_bytes()) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => AppError::Csrf.into_response(),
+    }
+}
+
+fn form_field(body: &[u8], name: &str) -> Option<String> {
+    form_urlencoded_pairs(body)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

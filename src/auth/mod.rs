@@ -1,0 +1,11 @@
+//! Who is asking: passwords, sessions, CSRF, rate limits and the extractors that say who a
+//! request comes from.
+
+pub mod csrf;
+pub mod extract;
+pub mod password;
+pub mod rate_limit;
+pub mod reset;
+pub mod session;
+
+pub use extract::{ClientMember, CurrentUser, StaffMember};

@@ -1,0 +1,60 @@
+//! Password reset links: 1 hour, single use, stored only as a hash, mailed to the stored address
+//! with a link built from the configured URL.
+
+use serde_json::json;
+
+use crate::db;
+use crate::db::users::UserRow;
+use crate::domain::{ProviderId, Token};
+use crate::error::AppResult;
+use crate::mail::messages;
+use crate::state::{AppState, Site};
+
+/// Queues a reset email for a person who can sign in on `site`. Returns whether one was sent.
+pub async fn send_reset_email(
+    state: &AppState,
+    user: &UserRow,
+    site: Site,
+    actor: Option<crate::domain::UserId>,
+) -> AppResult<bool> {
+    if user.password_hash.is_none() {
+        return Ok(false);
+    }
+    let provider: Option<(ProviderId, String)> = match site {
+        Site::Staff => db::staff::memberships_of(&state.db, user.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| (m.provider_id, m.provider_name)),
+        Site::Portal => db::client_members::memberships_of(&state.db, user.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| (m.provider_id, m.provider_name)),
+    };
+    let Some((provider_id, provider_name)) = provider else {
+        return Ok(false);
+    };
+    let token = Token::generate();
+    let link = site.url(&state.config).join(&format!("/reset-password/{}", token.expose()));
+    let mut tx = state.db.begin().await?;
+    db::resets::create(&mut *tx, user.id, &token.hash()).await?;
+    let email = messages::PasswordReset { provider_name: &provider_name, link: &link }.email(
+        &user.email,
+        Some(provider_id),
+        user.id,
+    )?;
+    db::outbox::enqueue(&mut *tx, email).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(provider_id),
+        actor.or(Some(user.id)),
+        "password_reset.requested",
+        &user.email,
+        json!({ "site": site.name() }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(true)
+}

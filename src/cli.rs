@@ -1,0 +1,123 @@
+//! The command line: `serve` (default), `migrate`, `provider create`, `demo`.
+
+use std::sync::Arc;
+
+use anyhow::bail;
+use clap::{Parser, Subcommand};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::domain::{EmailAddress, StaffRole};
+use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::startup::{self, Application};
+use crate::state::AppState;
+
+#[derive(Parser, Debug)]
+#[command(name = "portico", version, about = "Portico: a multi-tenant client portal server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve both hosts (the default).
+    Serve,
+    /// Create the database if needed and apply migrations.
+    Migrate,
+    /// Manage providers (tenants).
+    Provider {
+        #[command(subcommand)]
+        command: ProviderCommand,
+    },
+    /// Fill the database with demo data and print how to sign in.
+    Demo {
+        /// Do nothing when the database already has a provider.
+        #[arg(long)]
+        if_empty: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProviderCommand {
+    /// Create a provider and print its first administrator's invite link.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+    },
+}
+
+pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = startup::connect(&config).await?;
+            startup::migrate(&db).await?;
+            println!("Database migrated.");
+            Ok(())
+        }
+        Command::Provider { command: ProviderCommand::Create { name, admin_email } } => {
+            let db = startup::connect(&config).await?;
+            startup::migrate(&db).await?;
+            let state = AppState::new(config, db, Arc::new(Notify::new()));
+            let link = create_provider(&state, &name, &admin_email).await?;
+            println!("Created provider {name:?}.");
+            println!("The first administrator ({admin_email}) can accept their invitation here:\n\n  {link}\n");
+            Ok(())
+        }
+        Command::Demo { if_empty } => {
+            let db = startup::connect(&config).await?;
+            startup::migrate(&db).await?;
+            let state = AppState::new(config, db, Arc::new(Notify::new()));
+            crate::demo::run(&state, if_empty).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let db = startup::connect(&config).await?;
+    let app = Application::build(config.clone(), db).await?;
+    tracing::info!(addr = %app.local_addr(), staff = %config.staff_url.origin(), portal = %config.portal_url.origin(), "Portico is listening");
+    println!("Staff app:     {}", config.staff_url.origin());
+    println!("Client portal: {}", config.portal_url.origin());
+    if config.smtp_url.is_none() {
+        println!("No SMTP_URL: email goes to the development mailbox at {}", config.staff_url.join("/dev/mail"));
+    }
+    app.run_until_stopped().await
+}
+
+/// Creates a provider and invites its first ADMIN; returns the invite link.
+pub async fn create_provider(state: &AppState, name: &str, admin_email: &str) -> anyhow::Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        bail!("--name must be 1 to 200 characters");
+    }
+    let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
+    let provider = crate::db::providers::create(&state.db, name).await?;
+    create_provider_invite(state, provider.id, email.as_str()).await
+}
+
+/// Invites a first ADMIN to a provider on behalf of Portico itself; returns the invite link.
+pub async fn create_provider_invite(
+    state: &AppState,
+    provider: crate::domain::ProviderId,
+    admin_email: &str,
+) -> anyhow::Result<String> {
+    let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let inviter = Inviter { provider_id: provider, user_id: None, name: "Portico" };
+    let new = NewInvite {
+        email,
+        display_name: String::new(),
+        first_name: None,
+        last_name: None,
+        target: Target::Staff { role: StaffRole::Admin },
+    };
+    match invites::invite(state, inviter, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
+        Ok(issued) => Ok(issued.link),
+        Err(Refusal::AlreadyMember { .. } | Refusal::AlreadyPending { .. }) => {
+            bail!("that person is already a member of the new provider")
+        }
+    }
+}

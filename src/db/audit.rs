@@ -1,0 +1,59 @@
+use serde_json::Value;
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+
+use crate::domain::{ProviderId, UserId};
+
+/// Records who did what to whom. Written in the same transaction as the change it describes.
+pub async fn record(
+    db: impl PgExecutor<'_>,
+    provider: Option<ProviderId>,
+    actor: Option<UserId>,
+    action: &str,
+    target: &str,
+    details: Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (provider_id, actor_id, action, target, details)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(provider)
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(details)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub details: Value,
+    pub created_at: OffsetDateTime,
+}
+
+/// One page of a provider's audit log, newest first; `before` is the last id of the previous page.
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "SELECT a.id, coalesce(nullif(u.display_name, ''), u.email) AS actor, a.action, a.target,
+                a.details, a.created_at
+         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.provider_id = $1 AND ($2::bigint IS NULL OR a.id < $2)
+         ORDER BY a.id DESC LIMIT $3",
+    )
+    .bind(provider)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

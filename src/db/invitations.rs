@@ -1,0 +1,335 @@
+//! Invitations, staff and client alike. The token is stored only as its hash; accepting
+//! consumes it with one conditional UPDATE inside the accepting transaction.
+
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, ProviderId, StaffRole, TokenHash,
+    UserId,
+};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "invitation_status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StoredStatus {
+    Pending,
+    Accepted,
+    Declined,
+    Revoked,
+}
+
+/// What a person sees of an invitation: expiry is derived, never stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvitationStatus {
+    Invited,
+    Expired,
+    Accepted,
+    Declined,
+    Revoked,
+}
+
+impl InvitationStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Invited => "Invited",
+            Self::Expired => "Expired",
+            Self::Accepted => "Active",
+            Self::Declined => "Declined",
+            Self::Revoked => "Removed",
+        }
+    }
+}
+
+pub const UNIQUE_PENDING: &str = "invitations_one_pending_idx";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InvitationRow {
+    pub id: InvitationId,
+    pub provider_id: ProviderId,
+    pub provider_name: String,
+    pub client_id: Option<ClientId>,
+    pub client_name: Option<String>,
+    pub email: String,
+    pub display_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub staff_role: Option<StaffRole>,
+    pub client_role: Option<ClientRole>,
+    pub kind: ClientKind,
+    pub invited_by: Option<UserId>,
+    pub inviter_name: Option<String>,
+    pub status: StoredStatus,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+    pub last_sent_at: OffsetDateTime,
+    pub send_count: i32,
+}
+
+impl InvitationRow {
+    pub fn status(&self) -> InvitationStatus {
+        match self.status {
+            StoredStatus::Pending if self.expires_at <= OffsetDateTime::now_utc() => {
+                InvitationStatus::Expired
+            }
+            StoredStatus::Pending => InvitationStatus::Invited,
+            StoredStatus::Accepted => InvitationStatus::Accepted,
+            StoredStatus::Declined => InvitationStatus::Declined,
+            StoredStatus::Revoked => InvitationStatus::Revoked,
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.client_id.is_none()
+    }
+
+    /// The organisation the invitation is to: the client, or the provider for staff.
+    pub fn organisation(&self) -> &str {
+        self.client_name.as_deref().unwrap_or(&self.provider_name)
+    }
+
+    pub fn role_label(&self) -> &'static str {
+        match (self.staff_role, self.client_role) {
+            (Some(r), _) => r.label(),
+            (None, Some(r)) => r.label(),
+            (None, None) => "",
+        }
+    }
+
+    pub fn inviter(&self) -> &str {
+        self.inviter_name.as_deref().unwrap_or("Portico")
+    }
+
+    /// The name to greet the person with, if the inviter gave one.
+    pub fn name(&self) -> String {
+        match (&self.first_name, &self.last_name) {
+            (Some(f), Some(l)) => format!("{f} {l}"),
+            _ => self.display_name.clone(),
+        }
+    }
+}
+
+const SELECT: &str = "SELECT i.id, i.provider_id, p.name AS provider_name, i.client_id,
+        c.name AS client_name, i.email, i.display_name, i.first_name, i.last_name, i.staff_role,
+        i.client_role, i.kind, i.invited_by,
+        nullif(coalesce(nullif(u.display_name, ''), u.email), '') AS inviter_name,
+        i.status, i.created_at, i.expires_at, i.last_sent_at, i.send_count
+     FROM invitations i
+     JOIN providers p ON p.id = i.provider_id
+     LEFT JOIN clients c ON c.id = i.client_id
+     LEFT JOIN users u ON u.id = i.invited_by";
+
+pub struct NewInvitation<'a> {
+    pub provider_id: ProviderId,
+    pub client_id: Option<ClientId>,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub staff_role: Option<StaffRole>,
+    pub client_role: Option<ClientRole>,
+    pub kind: ClientKind,
+    pub invited_by: Option<UserId>,
+    pub token_hash: &'a TokenHash,
+    pub ttl_days: i64,
+}
+
+pub async fn insert(db: impl PgExecutor<'_>, new: NewInvitation<'_>) -> sqlx::Result<InvitationId> {
+    let id = InvitationId::new();
+    sqlx::query(
+        "INSERT INTO invitations (id, provider_id, client_id, email, display_name, first_name,
+             last_name, staff_role, client_role, kind, invited_by, token_hash, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(days => $13))",
+    )
+    .bind(id)
+    .bind(new.provider_id)
+    .bind(new.client_id)
+    .bind(new.email)
+    .bind(new.display_name)
+    .bind(new.first_name)
+    .bind(new.last_name)
+    .bind(new.staff_role)
+    .bind(new.client_role)
+    .bind(new.kind)
+    .bind(new.invited_by)
+    .bind(new.token_hash)
+    .bind(new.ttl_days as i32)
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn add_companies(
+    db: impl PgExecutor<'_>,
+    invitation: InvitationId,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[])",
+    )
+    .bind(invitation)
+    .bind(client)
+    .bind(companies)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn companies_of(
+    db: impl PgExecutor<'_>,
+    invitation: InvitationId,
+) -> sqlx::Result<Vec<CompanyId>> {
+    sqlx::query_scalar("SELECT company_id FROM invitation_companies WHERE invitation_id = $1")
+        .bind(invitation)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn find_by_token(
+    db: impl PgExecutor<'_>,
+    hash: &TokenHash,
+) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.token_hash = $1"))
+        .bind(hash)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: InvitationId,
+) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.provider_id = $1 AND i.id = $2"))
+        .bind(provider)
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The pending invitation for this email and target, if any.
+pub async fn find_pending(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: Option<ClientId>,
+    email: &str,
+) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.provider_id = $1 AND i.client_id IS NOT DISTINCT FROM $2
+                    AND i.email = $3 AND i.status = 'PENDING'"
+    ))
+    .bind(provider)
+    .bind(client)
+    .bind(email)
+    .fetch_optional(db)
+    .await
+}
+
+/// Consumes a usable token: exactly one concurrent caller gets the row back.
+pub async fn consume(
+    db: impl PgExecutor<'_>,
+    hash: &TokenHash,
+    user: UserId,
+) -> sqlx::Result<Option<InvitationId>> {
+    sqlx::query_scalar(
+        "UPDATE invitations SET status = 'ACCEPTED', decided_at = now(), accepted_user_id = $2
+         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
+         RETURNING id",
+    )
+    .bind(hash)
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn decline(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationId>> {
+    sqlx::query_scalar(
+        "UPDATE invitations SET status = 'DECLINED', decided_at = now()
+         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
+         RETURNING id",
+    )
+    .bind(hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// A new token and a new window for a pending, expired or declined invitation; the old link
+/// dies because its hash is gone.
+pub async fn reissue(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: InvitationId,
+    hash: &TokenHash,
+    ttl_days: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET token_hash = $3, status = 'PENDING', decided_at = NULL,
+                expires_at = now() + make_interval(days => $4), last_sent_at = now(),
+                send_count = send_count + 1
+         WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(provider)
+    .bind(id)
+    .bind(hash)
+    .bind(ttl_days as i32)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn revoke(db: impl PgExecutor<'_>, provider: ProviderId, id: InvitationId) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'REVOKED', decided_at = now()
+         WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(provider)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn change_staff_role(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: InvitationId,
+    role: StaffRole,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET staff_role = $3
+         WHERE provider_id = $1 AND id = $2 AND client_id IS NULL AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(provider)
+    .bind(id)
+    .bind(role)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Staff invitations not yet accepted, for Settings -> User Roles.
+pub async fn open_staff_invitations(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.provider_id = $1 AND i.client_id IS NULL
+                    AND i.status IN ('PENDING', 'DECLINED')
+         ORDER BY i.created_at DESC"
+    ))
+    .bind(provider)
+    .fetch_all(db)
+    .await
+}
+
+/// How many pending invitations of a provider have run out, for the home page.
+pub async fn expired_count(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM invitations
+         WHERE provider_id = $1 AND status = 'PENDING' AND expires_at <= now()",
+    )
+    .bind(provider)
+    .fetch_one(db)
+    .await
+}

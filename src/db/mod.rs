@@ -1,0 +1,19 @@
+//! Database access, one module per aggregate. Every function that reads tenant data takes the
+//! `ProviderId` (or a membership that carries it) and filters by it in SQL.
+
+pub mod audit;
+pub mod client_members;
+pub mod dev_mail;
+pub mod invitations;
+pub mod outbox;
+pub mod providers;
+pub mod resets;
+pub mod staff;
+pub mod users;
+
+/// Whether an error is the violation of the named unique index or constraint.
+pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
+}
+
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;

@@ -1,0 +1,26 @@
+//! Parsed domain types: form input becomes one of these at the edge, so the core never sees a
+//! raw string.
+
+mod email;
+mod ids;
+mod name;
+mod password;
+mod role;
+mod token;
+
+pub use email::EmailAddress;
+pub use ids::{ClientId, CompanyId, InvitationId, MembershipId, ProviderId, UserId};
+pub use name::{OptionalName, PersonName};
+pub use password::Password;
+pub use role::{ClientKind, ClientRole, Permission, StaffRole};
+pub use token::{Token, TokenHash};
+
+/// Why a piece of input was refused, in words for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub &'static str);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}

@@ -1,0 +1,359 @@
+//! The invitation machinery that staff and client invitations share: issue, resend, accept,
+//! decline and revoke. Every change writes its audit event and its email in the same
+//! transaction.
+
+use serde_json::json;
+
+use crate::db;
+use crate::db::invitations::{InvitationRow, NewInvitation};
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId,
+    StaffRole, Token, UserId,
+};
+use crate::error::AppResult;
+use crate::mail::messages;
+use crate::state::{AppState, Site};
+use crate::views::when;
+
+/// Who the invitation makes the person, and where.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Staff { role: StaffRole },
+    Client { client_id: ClientId, role: ClientRole, kind: ClientKind, companies: Vec<CompanyId> },
+}
+
+#[derive(Clone, Debug)]
+pub struct NewInvite {
+    pub email: EmailAddress,
+    pub display_name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub target: Target,
+}
+
+/// Who is sending: a staff member or client admin, or the command line (no user).
+#[derive(Clone, Copy, Debug)]
+pub struct Inviter<'a> {
+    pub provider_id: ProviderId,
+    pub user_id: Option<UserId>,
+    pub name: &'a str,
+}
+
+/// Why an invitation was not created. Nothing was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    AlreadyMember { user_id: UserId },
+    AlreadyPending { invitation_id: InvitationId },
+}
+
+/// An invitation that has just been sent, with the raw link shown once to the sender.
+#[derive(Debug)]
+pub struct Issued {
+    pub invitation_id: InvitationId,
+    pub link: String,
+}
+
+fn site_of(target_is_staff: bool) -> Site {
+    if target_is_staff {
+        Site::Staff
+    } else {
+        Site::Portal
+    }
+}
+
+pub fn invite_link(state: &AppState, is_staff: bool, token: &Token) -> String {
+    site_of(is_staff).url(&state.config).join(&format!("/invite/{}", token.expose()))
+}
+
+pub async fn invite(
+    state: &AppState,
+    inviter: Inviter<'_>,
+    new: NewInvite,
+) -> AppResult<Result<Issued, Refusal>> {
+    let mut tx = state.db.begin().await?;
+    if let Some(user_id) =
+        db::staff::member_of_provider(&mut *tx, inviter.provider_id, new.email.as_str()).await?
+    {
+        return Ok(Err(Refusal::AlreadyMember { user_id }));
+    }
+    let token = Token::generate();
+    let hash = token.hash();
+    let (client_id, staff_role, client_role, kind) = match &new.target {
+        Target::Staff { role } => (None, Some(*role), None, ClientKind::Client),
+        Target::Client { client_id, role, kind, .. } => (Some(*client_id), None, Some(*role), *kind),
+    };
+    let inserted = db::invitations::insert(
+        &mut *tx,
+        NewInvitation {
+            provider_id: inviter.provider_id,
+            client_id,
+            email: new.email.as_str(),
+            display_name: &new.display_name,
+            first_name: new.first_name.as_deref(),
+            last_name: new.last_name.as_deref(),
+            staff_role,
+            client_role,
+            kind,
+            invited_by: inviter.user_id,
+            token_hash: &hash,
+            ttl_days: state.config.invite_ttl_days,
+        },
+    )
+    .await;
+    let invitation_id = match inserted {
+        Ok(id) => id,
+        Err(e) if db::is_unique_violation(&e, db::invitations::UNIQUE_PENDING) => {
+            drop(tx);
+            let pending = db::invitations::find_pending(
+                &state.db,
+                inviter.provider_id,
+                client_id,
+                new.email.as_str(),
+            )
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("pending invitation vanished"))?;
+            return Ok(Err(Refusal::AlreadyPending { invitation_id: pending.id }));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Target::Client { client_id, companies, .. } = &new.target {
+        db::invitations::add_companies(&mut *tx, invitation_id, *client_id, companies).await?;
+    }
+    let row = db::invitations::find(&mut *tx, inviter.provider_id, invitation_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("new invitation not found"))?;
+    let link = invite_link(state, row.is_staff(), &token);
+    queue_invitation_email(&mut tx, state, &row, &link).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(inviter.provider_id),
+        inviter.user_id,
+        "invitation.sent",
+        &row.email,
+        json!({ "invitation": invitation_id, "role": row.role_label(), "organisation": row.organisation() }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Ok(Issued { invitation_id, link }))
+}
+
+async fn queue_invitation_email(
+    tx: &mut db::Tx<'_>,
+    state: &AppState,
+    row: &InvitationRow,
+    link: &str,
+) -> AppResult<()> {
+    let expires = when::expiry_phrase(row.expires_at);
+    let greeting = row.name();
+    let email = messages::Invitation {
+        provider_name: &row.provider_name,
+        organisation: row.organisation(),
+        inviter: row.inviter(),
+        role: row.role_label(),
+        greeting_name: &greeting,
+        link,
+        expires: &expires,
+        is_staff: row.is_staff(),
+    }
+    .email(&row.email, row.provider_id, row.id)?;
+    db::outbox::enqueue(&mut **tx, email).await?;
+    let _ = state;
+    Ok(())
+}
+
+/// A new token and a new window; the old link is dead. Returns the new link to show, or
+/// `None` when the invitation is not one that can be resent (accepted or revoked).
+pub async fn resend(
+    state: &AppState,
+    provider: ProviderId,
+    actor: UserId,
+    invitation_id: InvitationId,
+) -> AppResult<Option<String>> {
+    let token = Token::generate();
+    let mut tx = state.db.begin().await?;
+    if !db::invitations::reissue(&mut *tx, provider, invitation_id, &token.hash(), state.config.invite_ttl_days)
+        .await?
+    {
+        return Ok(None);
+    }
+    let row = db::invitations::find(&mut *tx, provider, invitation_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("reissued invitation not found"))?;
+    let link = invite_link(state, row.is_staff(), &token);
+    queue_invitation_email(&mut tx, state, &row, &link).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(provider),
+        Some(actor),
+        "invitation.resent",
+        &row.email,
+        json!({ "invitation": invitation_id, "send_count": row.send_count }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Some(link))
+}
+
+pub async fn revoke(
+    state: &AppState,
+    provider: ProviderId,
+    actor: UserId,
+    invitation_id: InvitationId,
+) -> AppResult<bool> {
+    let mut tx = state.db.begin().await?;
+    let Some(row) = db::invitations::find(&mut *tx, provider, invitation_id).await? else {
+        return Ok(false);
+    };
+    if !db::invitations::revoke(&mut *tx, provider, invitation_id).await? {
+        return Ok(false);
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(provider),
+        Some(actor),
+        "invitation.revoked",
+        &row.email,
+        json!({ "invitation": invitation_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// How the person accepting proved who they are.
+pub enum Acceptor {
+    /// A new person (or one who never set a password): the hash of the password they chose.
+    NewPassword { password_hash: String, display_name: Option<String> },
+    /// Someone with an account, whose password (or session) has been checked.
+    Existing { user_id: UserId },
+}
+
+/// Why an acceptance did not happen.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotAccepted {
+    /// Used, revoked, expired or unknown: the token could not be consumed.
+    Gone,
+}
+
+/// Accepts the invitation behind `token`: consumes it, creates the membership, audits and tells
+/// the inviter, all in one transaction. Exactly one of several concurrent calls succeeds.
+pub async fn accept(
+    state: &AppState,
+    token: &Token,
+    acceptor: Acceptor,
+) -> AppResult<Result<(UserId, InvitationRow, String), NotAccepted>> {
+    let hash = token.hash();
+    let mut tx = state.db.begin().await?;
+    let Some(row) = db::invitations::find_by_token(&mut *tx, &hash).await? else {
+        return Ok(Err(NotAccepted::Gone));
+    };
+    let email = EmailAddress::from_trusted(row.email.clone());
+    let (user, password_hash) = match acceptor {
+        Acceptor::Existing { user_id } => {
+            let user = db::users::find_by_id(&mut *tx, user_id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("accepting user vanished"))?;
+            let hash = user.password_hash.clone().unwrap_or_default();
+            (user, hash)
+        }
+        Acceptor::NewPassword { password_hash, display_name } => {
+            let name = display_name.unwrap_or_else(|| row.name());
+            let user = db::users::find_or_create(
+                &mut *tx,
+                &email,
+                &name,
+                row.first_name.as_deref(),
+                row.last_name.as_deref(),
+            )
+            .await?;
+            if user.password_hash.is_some() {
+                // The account gained a password since the page was shown: it must sign in.
+                return Ok(Err(NotAccepted::Gone));
+            }
+            db::users::set_password_and_name(&mut *tx, user.id, &password_hash, Some(&name)).await?;
+            (user, password_hash)
+        }
+    };
+    if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
+        return Ok(Err(NotAccepted::Gone));
+    }
+    match (row.staff_role, row.client_id, row.client_role) {
+        (Some(role), None, _) => db::staff::add(&mut *tx, row.provider_id, user.id, role).await?,
+        (None, Some(client), Some(role)) => {
+            let companies = db::invitations::companies_of(&mut *tx, row.id).await?;
+            db::client_members::add(
+                &mut *tx,
+                row.provider_id,
+                client,
+                user.id,
+                role,
+                row.kind,
+                row.invited_by,
+                &companies,
+            )
+            .await?;
+        }
+        _ => return Err(anyhow::anyhow!("invitation {} has no target", row.id).into()),
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(row.provider_id),
+        Some(user.id),
+        "invitation.accepted",
+        &row.email,
+        json!({ "invitation": row.id, "role": row.role_label(), "organisation": row.organisation() }),
+    )
+    .await?;
+    notify_inviter(&mut tx, state, &row, true).await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Ok((user.id, row, password_hash)))
+}
+
+pub async fn decline(state: &AppState, token: &Token) -> AppResult<Option<InvitationRow>> {
+    let hash = token.hash();
+    let mut tx = state.db.begin().await?;
+    let Some(row) = db::invitations::find_by_token(&mut *tx, &hash).await? else {
+        return Ok(None);
+    };
+    if db::invitations::decline(&mut *tx, &hash).await?.is_none() {
+        return Ok(None);
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(row.provider_id),
+        None,
+        "invitation.declined",
+        &row.email,
+        json!({ "invitation": row.id, "organisation": row.organisation() }),
+    )
+    .await?;
+    notify_inviter(&mut tx, state, &row, false).await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Some(row))
+}
+
+async fn notify_inviter(
+    tx: &mut db::Tx<'_>,
+    state: &AppState,
+    row: &InvitationRow,
+    accepted: bool,
+) -> AppResult<()> {
+    let Some(inviter) = row.invited_by else { return Ok(()) };
+    let Some(inviter) = db::users::find_by_id(&mut **tx, inviter).await? else { return Ok(()) };
+    let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
+    let link = state.config.staff_url.join("/settings/users");
+    let email = messages::InvitationDecided {
+        provider_name: &row.provider_name,
+        organisation: row.organisation(),
+        invitee: &invitee,
+        accepted,
+        link: &link,
+    }
+    .email(&inviter.email, row.provider_id, row.id)?;
+    db::outbox::enqueue(&mut **tx, email).await?;
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! Portico: a multi-tenant client portal. Staff of a service provider invite external client
+//! users, decide what each can see, and manage them for their whole life.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod invites;
+pub mod mail;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod views;

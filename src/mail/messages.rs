@@ -1,0 +1,137 @@
+//! The emails Portico sends. Each has a subject that names the provider, a plain-text part and
+//! an HTML part, rendered from `templates/mail/`.
+
+use askama::Template;
+
+use crate::db::outbox::NewEmail;
+use crate::domain::{InvitationId, ProviderId, UserId};
+
+pub struct Invitation<'a> {
+    pub provider_name: &'a str,
+    pub organisation: &'a str,
+    pub inviter: &'a str,
+    pub role: &'a str,
+    pub greeting_name: &'a str,
+    pub link: &'a str,
+    pub expires: &'a str,
+    pub is_staff: bool,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationText<'a> {
+    m: &'a Invitation<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/invitation.html")]
+struct InvitationHtml<'a> {
+    m: &'a Invitation<'a>,
+}
+
+impl Invitation<'_> {
+    pub fn email(
+        &self,
+        to: &str,
+        provider: ProviderId,
+        invitation: InvitationId,
+    ) -> askama::Result<NewEmail> {
+        let subject = if self.is_staff {
+            format!("{} invited you to join {} on Portico", self.inviter, self.provider_name)
+        } else {
+            format!("{} invited you to the {} client portal", self.provider_name, self.organisation)
+        };
+        Ok(NewEmail {
+            provider_id: Some(provider),
+            invitation_id: Some(invitation),
+            user_id: None,
+            kind: "invitation",
+            to: to.to_string(),
+            subject,
+            text: InvitationText { m: self }.render()?,
+            html: InvitationHtml { m: self }.render()?,
+        })
+    }
+}
+
+pub struct PasswordReset<'a> {
+    pub provider_name: &'a str,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct PasswordResetText<'a> {
+    m: &'a PasswordReset<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.html")]
+struct PasswordResetHtml<'a> {
+    m: &'a PasswordReset<'a>,
+}
+
+impl PasswordReset<'_> {
+    pub fn email(
+        &self,
+        to: &str,
+        provider: Option<ProviderId>,
+        user: UserId,
+    ) -> askama::Result<NewEmail> {
+        Ok(NewEmail {
+            provider_id: provider,
+            invitation_id: None,
+            user_id: Some(user),
+            kind: "password_reset",
+            to: to.to_string(),
+            subject: format!("Reset your {} password", self.provider_name),
+            text: PasswordResetText { m: self }.render()?,
+            html: PasswordResetHtml { m: self }.render()?,
+        })
+    }
+}
+
+/// Tells an inviter that their invitation was accepted or declined.
+pub struct InvitationDecided<'a> {
+    pub provider_name: &'a str,
+    pub organisation: &'a str,
+    pub invitee: &'a str,
+    pub accepted: bool,
+    pub link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/decided.txt")]
+struct DecidedText<'a> {
+    m: &'a InvitationDecided<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/decided.html")]
+struct DecidedHtml<'a> {
+    m: &'a InvitationDecided<'a>,
+}
+
+impl InvitationDecided<'_> {
+    pub fn email(
+        &self,
+        to: &str,
+        provider: ProviderId,
+        invitation: InvitationId,
+    ) -> askama::Result<NewEmail> {
+        let verb = if self.accepted { "accepted" } else { "declined" };
+        Ok(NewEmail {
+            provider_id: Some(provider),
+            invitation_id: Some(invitation),
+            user_id: None,
+            kind: if self.accepted { "invitation_accepted" } else { "invitation_declined" },
+            to: to.to_string(),
+            subject: format!(
+                "{}: {} {} your invitation to {}",
+                self.provider_name, self.invitee, verb, self.organisation
+            ),
+            text: DecidedText { m: self }.render()?,
+            html: DecidedHtml { m: self }.render()?,
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! Email: the messages (askama templates with subject, text and html), the delivery backends,
+//! and the background sender that drains the outbox.
+
+pub mod messages;
+pub mod sender;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::db;
+use crate::db::outbox::ClaimedEmail;
+
+/// Where messages go.
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    /// No SMTP server configured: messages land in the development mailbox at `/dev/mail`.
+    DevMailbox { db: PgPool },
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config, db: PgPool) -> anyhow::Result<Self> {
+        match &config.smtp_url {
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build();
+                Ok(Self::Smtp { transport, from: config.mail_from.clone() })
+            }
+            None => Ok(Self::DevMailbox { db }),
+        }
+    }
+
+    pub fn is_dev_mailbox(&self) -> bool {
+        matches!(self, Self::DevMailbox { .. })
+    }
+
+    /// Delivers one message; the error text is what staff will see on the row.
+    pub async fn deliver(&self, email: &ClaimedEmail) -> Result<(), String> {
+        match self {
+            Self::Smtp { transport, from } => {
+                let to: Mailbox = email
+                    .to_address
+                    .parse()
+                    .map_err(|e| format!("invalid recipient address: {e}"))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(email.subject.clone())
+                    .multipart(MultiPart::alternative_plain_html(
+                        email.text_body.clone(),
+                        email.html_body.clone(),
+                    ))
+                    .map_err(|e| format!("could not build the message: {e}"))?;
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("mail server: {e}"))
+            }
+            Self::DevMailbox { db } => db::dev_mail::store(
+                db,
+                &email.to_address,
+                &email.subject,
+                &email.text_body,
+                &email.html_body,
+            )
+            .await
+            .map_err(|e| format!("development mailbox: {e}")),
+        }
+    }
+}

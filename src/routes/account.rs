@@ -1,0 +1,368 @@
+//! Sign in, sign out, forgot and reset password, and choosing the organisation: the same on
+//! both hosts, each against its own kind of membership.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{safe_next, ClientIp};
+use crate::auth::extract::optional_user;
+use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS};
+use crate::auth::{reset, session, CurrentUser};
+use crate::db;
+use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, Site};
+use crate::views::Chrome;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/forgot-password", get(forgot_page).post(forgot))
+        .route("/reset-password/{token}", get(reset_page).post(reset_password))
+        .route("/choose-organisation", get(choose_page).post(choose))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+    other_site: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NextQuery {
+    next: String,
+}
+
+fn other_site(state: &AppState, site: Site) -> String {
+    match site {
+        Site::Staff => state.config.portal_url.join("/login"),
+        Site::Portal => state.config.staff_url.join("/login"),
+    }
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> AppResult<Response> {
+    if optional_user(&session, &state).await?.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(LoginPage {
+        chrome: Chrome::anonymous(&session, site).await?,
+        email: String::new(),
+        next: safe_next(&q.next).unwrap_or("").to_string(),
+        error: None,
+        other_site: other_site(&state, site),
+    }
+    .into_response())
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    rate_limit::check(&state.db, SIGN_IN_PER_ADDRESS, &ip).await?;
+    let refuse = |message: &str, status: StatusCode, chrome: Chrome| {
+        let page = LoginPage {
+            chrome,
+            email: form.email.trim().to_string(),
+            next: safe_next(&form.next).unwrap_or("").to_string(),
+            error: Some(message.to_string()),
+            other_site: other_site(&state, site),
+        };
+        (status, page).into_response()
+    };
+    let email = EmailAddress::parse(&form.email).ok();
+    if let Some(email) = &email {
+        rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, email.as_str()).await?;
+    }
+    let user = match &email {
+        Some(email) => db::users::find_by_email(&state.db, email).await?,
+        None => None,
+    };
+    let password = form.password.chars().take(Password::MAX).collect::<String>();
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = state.hasher.verify(&password, stored.as_deref()).await?;
+    let (Some(user), true) = (user, verified) else {
+        let chrome = Chrome::anonymous(&session, site).await?;
+        return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
+    };
+    let providers = memberships_on(&state, site, user.id).await?;
+    if providers.is_empty() {
+        let chrome = Chrome::anonymous(&session, site).await?;
+        let message = match site {
+            Site::Staff => "This account is not a staff account. Client users sign in to the client portal.",
+            Site::Portal => "This account has no client portal access. Staff sign in to the staff app.",
+        };
+        return Ok(refuse(message, StatusCode::FORBIDDEN, chrome));
+    }
+    session::sign_in(&session, user.id, stored.as_deref().unwrap_or_default()).await?;
+    if let [(only, _)] = providers.as_slice() {
+        session::set_org(&session, *only).await?;
+    }
+    for (_, provider) in &providers {
+        db::audit::record(
+            &state.db,
+            Some(*provider),
+            Some(user.id),
+            "sign_in",
+            &user.email,
+            json!({ "site": site.name() }),
+        )
+        .await?;
+    }
+    let next = safe_next(&form.next).unwrap_or("/");
+    Ok(Redirect::to(next).into_response())
+}
+
+/// The organisations a person can work in on a site: (org id, its provider).
+async fn memberships_on(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Uuid, ProviderId)>> {
+    Ok(match site {
+        Site::Staff => db::staff::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .map(|m| (m.provider_id.0, m.provider_id))
+            .collect(),
+        Site::Portal => db::client_members::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .filter(|m| !m.scope.is_empty())
+            .map(|m| (m.client_id.0, m.provider_id))
+            .collect(),
+    })
+}
+
+async fn logout(session: Session) -> AppResult<Response> {
+    session::sign_out(&session).await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/forgot.html")]
+struct ForgotPage {
+    chrome: Chrome,
+    email: String,
+    error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+    link_href: String,
+    link_label: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ForgotForm {
+    email: String,
+}
+
+async fn forgot_page(Extension(site): Extension<Site>, session: Session) -> AppResult<impl IntoResponse> {
+    Ok(ForgotPage { chrome: Chrome::anonymous(&session, site).await?, email: String::new(), error: None })
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(form): Form<ForgotForm>,
+) -> AppResult<Response> {
+    rate_limit::check(&state.db, FORGOT_PER_ADDRESS, &ip).await?;
+    let email = match EmailAddress::parse(&form.email) {
+        Ok(email) => email,
+        Err(e) => {
+            let page = ForgotPage {
+                chrome: Chrome::anonymous(&session, site).await?,
+                email: form.email.trim().chars().take(254).collect(),
+                error: Some(e.0.to_string()),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    rate_limit::check(&state.db, FORGOT_PER_ACCOUNT, email.as_str()).await?;
+    // The work happens off the request, so the answer takes the same time either way.
+    let background = state.clone();
+    tokio::spawn(async move {
+        let result = async {
+            if let Some(user) = db::users::find_by_email(&background.db, &email).await? {
+                reset::send_reset_email(&background, &user, site, None).await?;
+            }
+            Ok::<_, AppError>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = ?e, "could not send a password reset");
+        }
+    });
+    Ok(MessagePage {
+        chrome: Chrome::anonymous(&session, site).await?,
+        title: "Check your email".into(),
+        message: "If an account exists for that address, we have sent it a link to reset the password. The link expires in 1 hour.".into(),
+        link_href: "/login".into(),
+        link_label: "Back to sign in".into(),
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    token: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    password: String,
+    confirm: String,
+}
+
+async fn reset_link_dead(session: &Session, site: Site) -> AppResult<Response> {
+    let page = MessagePage {
+        chrome: Chrome::anonymous(session, site).await?,
+        title: "This link has expired or has already been used".into(),
+        message: "Password reset links work once and for 1 hour. Ask for a new one.".into(),
+        link_href: "/forgot-password".into(),
+        link_label: "Forgot password".into(),
+    };
+    Ok((StatusCode::GONE, page).into_response())
+}
+
+async fn reset_page(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    session: Session,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let Some(token) = Token::parse(&raw) else { return reset_link_dead(&session, site).await };
+    if !db::resets::is_usable(&state.db, &token.hash()).await? {
+        return reset_link_dead(&session, site).await;
+    }
+    Ok(ResetPage { chrome: Chrome::anonymous(&session, site).await?, token: raw, error: None }.into_response())
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    session: Session,
+    Path(raw): Path<String>,
+    Form(form): Form<ResetForm>,
+) -> AppResult<Response> {
+    let Some(token) = Token::parse(&raw) else { return reset_link_dead(&session, site).await };
+    let password = match Password::parse(&form.password) {
+        Ok(p) if form.password == form.confirm => p,
+        Ok(_) => return reset_form_error(&session, site, raw, "The two passwords do not match").await,
+        Err(e) => return reset_form_error(&session, site, raw, e.0).await,
+    };
+    let hash = state.hasher.hash(&password).await?;
+    let mut tx = state.db.begin().await?;
+    let Some(user_id) = db::resets::consume(&mut *tx, &token.hash()).await? else {
+        return reset_link_dead(&session, site).await;
+    };
+    db::users::set_password_and_name(&mut *tx, user_id, &hash, None).await?;
+    db::resets::retire_all(&mut *tx, user_id).await?;
+    let user = db::users::find_by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
+    let providers = memberships_on(&state, site, user_id).await?;
+    for (_, provider) in providers.iter().take(20) {
+        db::audit::record(&mut *tx, Some(*provider), Some(user_id), "password_reset.completed", &user.email, json!({ "site": site.name() }))
+            .await?;
+    }
+    tx.commit().await?;
+    // Every session of the person ends: the others by their stale auth hash, this one here.
+    session::sign_out(&session).await?;
+    session::flash(&session, "Your password has been changed. Sign in with your new password.").await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+async fn reset_form_error(session: &Session, site: Site, token: String, message: &str) -> AppResult<Response> {
+    let page = ResetPage { chrome: Chrome::anonymous(session, site).await?, token, error: Some(message.to_string()) };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/choose.html")]
+struct ChoosePage {
+    chrome: Chrome,
+    choices: Vec<(Uuid, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChooseForm {
+    org: String,
+}
+
+async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Uuid, String)>> {
+    Ok(match site {
+        Site::Staff => db::staff::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .map(|m| (m.provider_id.0, m.provider_name))
+            .collect(),
+        Site::Portal => db::client_members::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .filter(|m| !m.scope.is_empty())
+            .map(|m| (m.client_id.0, format!("{} ({})", m.client_name, m.provider_name)))
+            .collect(),
+    })
+}
+
+async fn choose_page(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    user: CurrentUser,
+) -> AppResult<impl IntoResponse> {
+    let mut chrome = Chrome::anonymous(&user.session, site).await?;
+    chrome.who = Some(user.name_or_email().to_string());
+    Ok(ChoosePage { chrome, choices: choices(&state, site, user.id).await? })
+}
+
+async fn choose(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    user: CurrentUser,
+    Form(form): Form<ChooseForm>,
+) -> AppResult<Response> {
+    let org: Uuid = form.org.parse().map_err(|_| AppError::NotFound)?;
+    if !choices(&state, site, user.id).await?.iter().any(|(id, _)| *id == org) {
+        return Err(AppError::NotFound);
+    }
+    session::set_org(&user.session, org).await?;
+    Ok(Redirect::to("/").into_response())
+}

@@ -1,0 +1,274 @@
+//! `/invite/<token>` on both hosts: see the invitation, then Accept invitation or Decline. Only a
+//! POST changes anything, so a mail scanner opening the link consumes nothing.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::form::FieldErrors;
+use super::ClientIp;
+use crate::auth::extract::{optional_user, CurrentUser};
+use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, SIGN_IN_PER_ACCOUNT};
+use crate::auth::session;
+use crate::db;
+use crate::db::invitations::{InvitationRow, InvitationStatus};
+use crate::domain::{EmailAddress, Password, PersonName, Token};
+use crate::error::AppResult;
+use crate::invites::{self, Acceptor, NotAccepted};
+use crate::state::{AppState, Site};
+use crate::views::when::{moment, Moment};
+use crate::views::Chrome;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/invite/{token}", get(show))
+        .route("/invite/{token}/accept", post(accept))
+        .route("/invite/{token}/decline", post(decline))
+}
+
+/// How the person on the page can accept.
+#[derive(PartialEq, Eq)]
+enum Mode {
+    /// New to Portico: choose a password (and give a name if the inviter did not).
+    NewAccount,
+    /// Has an account: enter its password.
+    SignIn,
+    /// Already signed in as the invited person.
+    SignedIn,
+    /// Signed in as somebody else: nothing can happen until they sign out.
+    WrongPerson,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invite/show.html")]
+struct InvitePage {
+    chrome: Chrome,
+    token: String,
+    provider: String,
+    organisation: String,
+    inviter: String,
+    role: String,
+    email: String,
+    expires: Moment,
+    mode: Mode,
+    needs_name: bool,
+    name: String,
+    signed_in_as: String,
+    errors: FieldErrors,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invite/gone.html")]
+struct GonePage {
+    chrome: Chrome,
+    title: &'static str,
+    message: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invite/declined.html")]
+struct DeclinedPage {
+    chrome: Chrome,
+    organisation: String,
+    inviter: String,
+}
+
+/// The page for a link that cannot be used. None of them says whether the email has an account.
+async fn gone(session: &Session, site: Site, row: Option<&InvitationRow>) -> AppResult<Response> {
+    let chrome = Chrome::anonymous(session, site).await?;
+    let (status, title, message) = match row.map(|r| (r.status(), r.inviter().to_string())) {
+        Some((InvitationStatus::Expired, inviter)) => (
+            StatusCode::GONE,
+            "This invitation has expired",
+            format!("Invitation links work for a limited time. Ask {inviter} to send you a new invitation."),
+        ),
+        Some((InvitationStatus::Accepted, _)) => (
+            StatusCode::GONE,
+            "This invitation has already been used",
+            "Each invitation link works once. If it was you who accepted it, sign in instead.".to_string(),
+        ),
+        Some((InvitationStatus::Declined, inviter)) => (
+            StatusCode::GONE,
+            "This invitation was declined",
+            format!("If you have changed your mind, ask {inviter} to invite you again."),
+        ),
+        Some((InvitationStatus::Revoked, inviter)) => (
+            StatusCode::GONE,
+            "This invitation is no longer valid",
+            format!("The invitation was withdrawn or replaced by a newer one. Ask {inviter} for a new invitation if you still need access."),
+        ),
+        Some((InvitationStatus::Invited, _)) | None => (
+            StatusCode::NOT_FOUND,
+            "This invitation link is not valid",
+            "The link may be incomplete, or it was replaced by a newer invitation. Check that you copied the whole link, or ask the sender for a new invitation.".to_string(),
+        ),
+    };
+    Ok((status, GonePage { chrome, title, message }).into_response())
+}
+
+/// The invitation behind the link, when it belongs to this host.
+async fn lookup(state: &AppState, site: Site, raw: &str) -> AppResult<Option<(Token, InvitationRow)>> {
+    let Some(token) = Token::parse(raw) else { return Ok(None) };
+    let row = db::invitations::find_by_token(&state.db, &token.hash()).await?;
+    Ok(row.filter(|r| r.is_staff() == site.is_staff()).map(|r| (token, r)))
+}
+
+async fn mode_for(state: &AppState, viewer: Option<&CurrentUser>, row: &InvitationRow) -> AppResult<Mode> {
+    if let Some(viewer) = viewer {
+        return Ok(if viewer.email.as_str() == row.email { Mode::SignedIn } else { Mode::WrongPerson });
+    }
+    let existing = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone())).await?;
+    Ok(match existing {
+        Some(u) if u.password_hash.is_some() => Mode::SignIn,
+        _ => Mode::NewAccount,
+    })
+}
+
+async fn page(
+    state: &AppState,
+    session: &Session,
+    site: Site,
+    raw: String,
+    row: &InvitationRow,
+    errors: FieldErrors,
+    name: String,
+) -> AppResult<InvitePage> {
+    let viewer = optional_user(session, state).await?;
+    let mode = mode_for(state, viewer.as_ref(), row).await?;
+    let mut chrome = Chrome::anonymous(session, site).await?;
+    chrome.who = viewer.as_ref().map(|v| v.name_or_email().to_string());
+    Ok(InvitePage {
+        chrome,
+        token: raw,
+        provider: row.provider_name.clone(),
+        organisation: row.organisation().to_string(),
+        inviter: row.inviter().to_string(),
+        role: row.role_label().to_string(),
+        email: row.email.clone(),
+        expires: moment(row.expires_at),
+        mode,
+        needs_name: row.name().trim().is_empty(),
+        name,
+        signed_in_as: viewer.map(|v| v.email.to_string()).unwrap_or_default(),
+        errors,
+    })
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    session: Session,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let Some((_, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    if row.status() != InvitationStatus::Invited {
+        return gone(&session, site, Some(&row)).await;
+    }
+    Ok(page(&state, &session, site, raw, &row, FieldErrors::default(), String::new()).await?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AcceptForm {
+    name: String,
+    password: String,
+    confirm: String,
+}
+
+async fn accept(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Path(raw): Path<String>,
+    Form(form): Form<AcceptForm>,
+) -> AppResult<Response> {
+    rate_limit::check(&state.db, ACCEPT_PER_ADDRESS, &ip).await?;
+    let Some((token, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    if row.status() != InvitationStatus::Invited {
+        return gone(&session, site, Some(&row)).await;
+    }
+    let viewer = optional_user(&session, &state).await?;
+    let mode = mode_for(&state, viewer.as_ref(), &row).await?;
+    let mut errors = FieldErrors::default();
+    let acceptor = match mode {
+        Mode::WrongPerson => {
+            let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+            return Ok((StatusCode::CONFLICT, page).into_response());
+        }
+        Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
+        Mode::SignIn => {
+            rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, &row.email).await?;
+            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+            let candidate: String = form.password.chars().take(Password::MAX).collect();
+            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
+                errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
+                let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+                return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+            }
+            Acceptor::Existing { user_id: user.id }
+        }
+        Mode::NewAccount => {
+            let needs_name = row.name().trim().is_empty();
+            let name = if needs_name {
+                errors.take("name", PersonName::parse(&form.name, "Enter your name")).map(PersonName::into_string)
+            } else {
+                None
+            };
+            let password = errors.take("password", Password::parse(&form.password));
+            if password.is_some() && form.password != form.confirm {
+                errors.add("confirm", "The two passwords do not match");
+            }
+            if !errors.is_empty() {
+                let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            }
+            let password_hash = state.hasher.hash(&password.expect("checked")).await?;
+            Acceptor::NewPassword { password_hash, display_name: name }
+        }
+    };
+    match invites::accept(&state, &token, acceptor).await? {
+        Ok((user_id, row, password_hash)) => {
+            if mode != Mode::SignedIn {
+                session::sign_in(&session, user_id, &password_hash).await?;
+            }
+            let org = row.client_id.map(|c| c.0).unwrap_or(row.provider_id.0);
+            session::set_org(&session, org).await?;
+            session::flash(&session, format!("Welcome to {}.", row.organisation())).await?;
+            Ok(Redirect::to("/").into_response())
+        }
+        Err(NotAccepted::Gone) => {
+            let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
+            gone(&session, site, again.as_ref()).await
+        }
+    }
+}
+
+async fn decline(
+    State(state): State<AppState>,
+    Extension(site): Extension<Site>,
+    session: Session,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let Some((token, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    match invites::decline(&state, &token).await? {
+        Some(row) => Ok(DeclinedPage {
+            chrome: Chrome::anonymous(&session, site).await?,
+            organisation: row.organisation().to_string(),
+            inviter: row.inviter().to_string(),
+        }
+        .into_response()),
+        None => {
+            let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
+            gone(&session, site, again.as_ref().or(Some(&row))).await
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The development mailbox: with no SMTP server configured, mail is kept here so a person trying
+//! Portico can click the links. It does not exist when `SMTP_URL` is set.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_sessions::Session;
+
+use crate::db;
+use crate::db::dev_mail::DevMailRow;
+use crate::error::{AppError, AppResult};
+use crate::state::{AppState, Site};
+use crate::views::when::{moment, Moment};
+use crate::views::Chrome;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dev/mail", get(mailbox))
+        .route("/dev/mail/{id}", get(message))
+}
+
+struct MailView {
+    id: uuid::Uuid,
+    to: String,
+    subject: String,
+    received: Moment,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/dev_mail.html")]
+struct MailboxPage {
+    chrome: Chrome,
+    messages: Vec<MailView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/dev_mail_message.html")]
+struct MessagePage {
+    chrome: Chrome,
+    to: String,
+    subject: String,
+    received: Moment,
+    /// The plain-text body split into lines, with links marked so they can be clicked.
+    lines: Vec<(bool, String)>,
+}
+
+fn ensure_enabled(state: &AppState) -> AppResult<()> {
+    if state.config.smtp_url.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+async fn mailbox(State(state): State<AppState>, session: Session) -> AppResult<impl IntoResponse> {
+    ensure_enabled(&state)?;
+    let messages = db::dev_mail::latest(&state.db, 100)
+        .await?
+        .into_iter()
+        .map(|m: DevMailRow| MailView { id: m.id, to: m.to_address, subject: m.subject, received: moment(m.received_at) })
+        .collect();
+    Ok(MailboxPage { chrome: Chrome::anonymous(&session, Site::Staff).await?, messages })
+}
+
+async fn message(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    ensure_enabled(&state)?;
+    let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
+    let m = db::dev_mail::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let lines = m
+        .text_body
+        .lines()
+        .map(|l| (l.starts_with("http://") || l.starts_with("https://"), l.to_string()))
+        .collect();
+    Ok(MessagePage {
+        chrome: Chrome::anonymous(&session, Site::Staff).await?,
+        to: m.to_address,
+        subject: m.subject,
+        received: moment(m.received_at),
+        lines,
+    })
+}

@@ -1,0 +1,359 @@
+//! Settings -> User Roles: every staff member and open staff invitation, Invite staff user, and
+//! the three-dot menu on each row.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{session, StaffMember};
+use crate::db;
+use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
+use crate::error::{AppError, AppResult};
+use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::routes::form::FieldErrors;
+use crate::state::AppState;
+use crate::views::when::{moment, Moment};
+use crate::views::Chrome;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/settings/users", get(list))
+        .route("/settings/users/invite-staff", get(invite_form).post(invite))
+        .route("/settings/users/staff/{user}/role", post(change_staff_role))
+        .route("/settings/users/staff/{user}/remove", post(remove_staff))
+        .route("/settings/users/invitations/{id}/resend", post(resend_invitation))
+        .route("/settings/users/invitations/{id}/role", post(change_invitation_role))
+        .route("/settings/users/invitations/{id}/remove", post(remove_invitation))
+}
+
+/// One row of the staff table: a member, or an invitation not yet accepted.
+struct StaffRowView {
+    anchor: String,
+    action_base: String,
+    name: String,
+    email: String,
+    role: StaffRole,
+    status: &'static str,
+    invited_by: String,
+    last_activity: Option<Moment>,
+    expires: Option<Moment>,
+    is_invitation: bool,
+    is_self: bool,
+    declined: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    rows: Vec<StaffRowView>,
+    can_manage_staff: bool,
+    can_manage_clients: bool,
+    roles: [StaffRole; 3],
+}
+
+async fn list(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
+    let mut rows: Vec<StaffRowView> = db::staff::list(&state.db, member.provider_id)
+        .await?
+        .into_iter()
+        .map(|s| StaffRowView {
+            anchor: format!("user-{}", s.user_id),
+            action_base: format!("/settings/users/staff/{}", s.user_id),
+            name: s.display_name,
+            email: s.email,
+            role: s.role,
+            status: "Active",
+            invited_by: String::new(),
+            last_activity: s.last_seen_at.map(moment),
+            expires: None,
+            is_invitation: false,
+            is_self: s.user_id == member.user.id,
+            declined: false,
+        })
+        .collect();
+    for i in db::invitations::open_staff_invitations(&state.db, member.provider_id).await? {
+        let status = i.status();
+        rows.push(StaffRowView {
+            anchor: format!("invitation-{}", i.id),
+            action_base: format!("/settings/users/invitations/{}", i.id),
+            name: i.name(),
+            email: i.email.clone(),
+            role: i.staff_role.unwrap_or(StaffRole::User),
+            status: status.label(),
+            invited_by: i.inviter().to_string(),
+            last_activity: Some(moment(i.last_sent_at)),
+            expires: Some(moment(i.expires_at)),
+            is_invitation: true,
+            is_self: false,
+            declined: status == db::invitations::InvitationStatus::Declined,
+        });
+    }
+    Ok(UsersPage {
+        chrome: Chrome::staff(&member).await?,
+        rows,
+        can_manage_staff: member.can(Permission::ManageStaff),
+        can_manage_clients: member.can(Permission::ManageClients),
+        roles: StaffRole::ALL,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/invite_staff.html")]
+struct InviteStaffPage {
+    chrome: Chrome,
+    email: String,
+    name: String,
+    role: String,
+    roles: [StaffRole; 3],
+    errors: FieldErrors,
+    already_member: Option<UserId>,
+    pending: Option<InvitationId>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/invite_sent.html")]
+pub struct InviteSentPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub email: String,
+    pub link: String,
+    pub back_href: String,
+    pub back_label: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteStaffForm {
+    email: String,
+    name: String,
+    role: String,
+}
+
+async fn invite_form(member: StaffMember) -> AppResult<impl IntoResponse> {
+    member.require(Permission::ManageStaff)?;
+    Ok(InviteStaffPage {
+        chrome: Chrome::staff(&member).await?,
+        email: String::new(),
+        name: String::new(),
+        role: "USER".into(),
+        roles: StaffRole::ALL,
+        errors: FieldErrors::default(),
+        already_member: None,
+        pending: None,
+    })
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Form(form): Form<InviteStaffForm>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageStaff)?;
+    let mut errors = FieldErrors::default();
+    let email = errors.take("email", EmailAddress::parse(&form.email));
+    let name = errors.take("name", OptionalName::parse(&form.name));
+    let role = errors.take("role", StaffRole::parse(&form.role));
+    let mut page = InviteStaffPage {
+        chrome: Chrome::staff(&member).await?,
+        email: form.email.trim().chars().take(300).collect(),
+        name: form.name.trim().chars().take(300).collect(),
+        role: form.role.clone(),
+        roles: StaffRole::ALL,
+        errors,
+        already_member: None,
+        pending: None,
+    };
+    let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let inviter = Inviter {
+        provider_id: member.provider_id,
+        user_id: Some(member.user.id),
+        name: member.user.name_or_email(),
+    };
+    let new = NewInvite {
+        email: email.clone(),
+        display_name: name.into_string(),
+        first_name: None,
+        last_name: None,
+        target: Target::Staff { role },
+    };
+    match invites::invite(&state, inviter, new).await? {
+        Ok(issued) => Ok(InviteSentPage {
+            chrome: page.chrome,
+            heading: "Invitation sent".into(),
+            email: email.to_string(),
+            link: issued.link,
+            back_href: "/settings/users".into(),
+            back_label: "Back to User Roles".into(),
+        }
+        .into_response()),
+        Err(Refusal::AlreadyMember { user_id }) => {
+            page.errors.add("email", "User already belongs to this account");
+            page.already_member = Some(user_id);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(Refusal::AlreadyPending { invitation_id }) => {
+            page.errors.add("email", "An invitation is already waiting for this person. Use Resend Invitation to send a new link.");
+            page.pending = Some(invitation_id);
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+fn parse_id<T: std::str::FromStr>(raw: &str) -> AppResult<T> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn change_staff_role(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(user): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageStaff)?;
+    let user: UserId = parse_id(&user)?;
+    let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+    if user == member.user.id {
+        return Err(AppError::BadRequest("You cannot change your own role. Ask another administrator."));
+    }
+    let mut tx = state.db.begin().await?;
+    let Some(previous) = db::staff::change_role(&mut *tx, member.provider_id, user, role).await? else {
+        return Err(AppError::NotFound);
+    };
+    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "staff.role_changed",
+        &target,
+        json!({ "from": previous.code(), "to": role.code() }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(&member.user.session, format!("Role changed to {} for {target}.", role.label())).await?;
+    Ok(Redirect::to("/settings/users").into_response())
+}
+
+async fn remove_staff(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(user): Path<String>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageStaff)?;
+    let user: UserId = parse_id(&user)?;
+    if user == member.user.id {
+        return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
+    }
+    let mut tx = state.db.begin().await?;
+    if !db::staff::remove(&mut *tx, member.provider_id, user).await? {
+        return Err(AppError::NotFound);
+    }
+    // Assignments to clients go with the membership.
+    sqlx::query("DELETE FROM staff_assignments WHERE provider_id = $1 AND user_id = $2")
+        .bind(member.provider_id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
+    db::audit::record(&mut *tx, Some(member.provider_id), Some(member.user.id), "staff.removed", &target, json!({}))
+        .await?;
+    tx.commit().await?;
+    session::flash(&member.user.session, format!("{target} was removed.")).await?;
+    Ok(Redirect::to("/settings/users").into_response())
+}
+
+/// Loads an invitation of this provider and checks that the asker may manage it.
+async fn managed_invitation(
+    state: &AppState,
+    member: &StaffMember,
+    raw: &str,
+) -> AppResult<db::invitations::InvitationRow> {
+    let id: InvitationId = parse_id(raw)?;
+    let row = db::invitations::find(&state.db, member.provider_id, id).await?.ok_or(AppError::NotFound)?;
+    member.require(if row.is_staff() { Permission::ManageStaff } else { Permission::ManageClients })?;
+    Ok(row)
+}
+
+async fn resend_invitation(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let row = managed_invitation(&state, &member, &raw).await?;
+    let Some(link) = invites::resend(&state, member.provider_id, member.user.id, row.id).await? else {
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
+    };
+    let back = match row.client_id {
+        Some(client) => format!("/clients/{client}"),
+        None => "/settings/users".into(),
+    };
+    Ok(InviteSentPage {
+        chrome: Chrome::staff(&member).await?,
+        heading: "Invitation sent again".into(),
+        email: row.email,
+        link,
+        back_href: back,
+        back_label: "Back".into(),
+    }
+    .into_response())
+}
+
+async fn change_invitation_role(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(raw): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> AppResult<Response> {
+    let row = managed_invitation(&state, &member, &raw).await?;
+    if !row.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+    let mut tx = state.db.begin().await?;
+    if !db::invitations::change_staff_role(&mut *tx, member.provider_id, row.id, role).await? {
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "invitation.role_changed",
+        &row.email,
+        json!({ "invitation": row.id, "from": row.role_label(), "to": role.code() }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(&member.user.session, format!("Role changed to {} for {}.", role.label(), row.email)).await?;
+    Ok(Redirect::to("/settings/users").into_response())
+}
+
+async fn remove_invitation(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(raw): Path<String>,
+) -> AppResult<Response> {
+    let row = managed_invitation(&state, &member, &raw).await?;
+    if !invites::revoke(&state, member.provider_id, member.user.id, row.id).await? {
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
+    }
+    session::flash(&member.user.session, format!("The invitation for {} was removed; its link no longer works.", row.email)).await?;
+    let back = match row.client_id {
+        Some(client) => format!("/clients/{client}"),
+        None => "/settings/users".into(),
+    };
+    Ok(Redirect::to(&back).into_response())
+}

@@ -1,0 +1,132 @@
+//! Connecting to Postgres, migrating, binding, and running the server with its background tasks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::auth::rate_limit;
+use crate::config::Config;
+use crate::mail::{sender, Mailer};
+use crate::routes;
+use crate::state::AppState;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connects to the database, creating it first if it does not exist.
+pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
+    if !Postgres::database_exists(&config.database_url)
+        .await
+        .context("cannot reach Postgres at DATABASE_URL")?
+    {
+        tracing::info!("creating the database");
+        Postgres::create_database(&config.database_url).await?;
+    }
+    let pool = PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&config.database_url)
+        .await
+        .context("cannot connect to DATABASE_URL")?;
+    Ok(pool)
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("running migrations")?;
+    Ok(())
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    mailer: Mailer,
+    store: PostgresStore,
+}
+
+impl Application {
+    /// Migrates and binds `config.bind_addr` (port 0 picks a free port, as tests do).
+    pub async fn build(config: Config, db: PgPool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind_addr))?;
+        Self::build_with_listener(config, db, listener).await
+    }
+
+    pub async fn build_with_listener(config: Config, db: PgPool, listener: TcpListener) -> anyhow::Result<Self> {
+        migrate(&db).await?;
+        let mailer = Mailer::from_config(&config, db.clone())?;
+        let store = PostgresStore::new(db.clone());
+        let state = AppState::new(config, db, Arc::new(Notify::new()));
+        Ok(Self { listener, state, mailer, store })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, running the mail sender and housekeeping alongside.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self { listener, state, mailer, store } = self;
+        let mut tasks = tokio::task::JoinSet::new();
+        tasks.spawn(sender::run(
+            state.db.clone(),
+            mailer,
+            state.mail_wake.clone(),
+            state.config.mail_retry_base,
+        ));
+        let sweeper = store.clone();
+        tasks.spawn(async move {
+            if let Err(e) = sweeper.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
+                tracing::error!(error = ?e, "session sweeper stopped");
+            }
+        });
+        let db = state.db.clone();
+        tasks.spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                if let Err(e) = rate_limit::purge_old(&db).await {
+                    tracing::warn!(error = ?e, "could not purge rate limits");
+                }
+            }
+        });
+        let app = routes::app(state, store);
+        let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
+        tasks.abort_all();
+        result.context("server stopped")
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,61 @@
+//! The state every handler can reach.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+use tokio::sync::Notify;
+
+use crate::auth::password::Hasher;
+use crate::config::{Config, PublicUrl};
+
+#[derive(Clone)]
+pub struct AppState(Arc<App>);
+
+pub struct App {
+    pub config: Config,
+    pub db: PgPool,
+    pub hasher: Hasher,
+    /// Wakes the mail sender as soon as a message is queued.
+    pub mail_wake: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>) -> Self {
+        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+/// Which of the two hosts a request arrived on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Site {
+    Staff,
+    Portal,
+}
+
+impl Site {
+    pub fn url(self, config: &Config) -> &PublicUrl {
+        match self {
+            Site::Staff => &config.staff_url,
+            Site::Portal => &config.portal_url,
+        }
+    }
+
+    pub fn is_staff(self) -> bool {
+        self == Site::Staff
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Site::Staff => "staff",
+            Site::Portal => "portal",
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! What every page shares: the page chrome (navigation, CSRF token, flash message) and dates
+//! written in words.
+
+pub mod when;
+
+use tower_sessions::Session;
+
+use crate::auth::session::take_flash;
+use crate::auth::{csrf, ClientMember, StaffMember};
+use crate::domain::{ClientRole, Permission};
+use crate::error::AppResult;
+use crate::state::Site;
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The parts of the layout that every page fills in.
+pub struct Chrome {
+    pub csrf: String,
+    pub portal: bool,
+    /// Name of the signed-in person, if any.
+    pub who: Option<String>,
+    /// The organisation being worked in.
+    pub org: Option<String>,
+    pub nav: Vec<NavLink>,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    pub async fn anonymous(session: &Session, site: Site) -> AppResult<Self> {
+        Ok(Self {
+            csrf: csrf::token(session).await?,
+            portal: site == Site::Portal,
+            who: None,
+            org: None,
+            nav: Vec::new(),
+            flash: take_flash(session).await?,
+        })
+    }
+
+    pub async fn staff(member: &StaffMember) -> AppResult<Self> {
+        let session = &member.user.session;
+        let mut nav = vec![
+            NavLink { href: "/", label: "Home" },
+            NavLink { href: "/clients", label: "Clients" },
+            NavLink { href: "/settings/users", label: "Settings" },
+        ];
+        if member.can(Permission::ReadAuditLog) {
+            nav.push(NavLink { href: "/audit", label: "Audit log" });
+        }
+        Ok(Self {
+            csrf: csrf::token(session).await?,
+            portal: false,
+            who: Some(member.user.name_or_email().to_string()),
+            org: Some(member.provider_name.clone()),
+            nav,
+            flash: take_flash(session).await?,
+        })
+    }
+
+    pub async fn portal(member: &ClientMember) -> AppResult<Self> {
+        let session = &member.user.session;
+        let mut nav = vec![NavLink { href: "/", label: "Home" }];
+        if member.role == ClientRole::ClientAdmin {
+            nav.push(NavLink { href: "/users", label: "Users" });
+        }
+        Ok(Self {
+            csrf: csrf::token(session).await?,
+            portal: true,
+            who: Some(member.user.name_or_email().to_string()),
+            org: Some(member.client_name.clone()),
+            nav,
+            flash: take_flash(session).await?,
+        })
+    }
+}
