@@ -12,12 +12,19 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         println!("The database already has data; skipping the demo seed.");
         return Ok(());
     }
-    let hash = state.hasher.hash(&Password::parse(DEMO_PASSWORD).expect("demo password")).await?;
+    let hash = state
+        .hasher
+        .hash(&Password::parse(DEMO_PASSWORD).expect("demo password"))
+        .await?;
     let mut tx = state.db.begin().await?;
     let provider = db::providers::create(&mut *tx, "Northwind IT").await?;
     let staff = [
         ("admin@northwind.example", "Ada Admin", StaffRole::Admin),
-        ("manager@northwind.example", "Max Manager", StaffRole::Manager),
+        (
+            "manager@northwind.example",
+            "Max Manager",
+            StaffRole::Manager,
+        ),
         ("user@northwind.example", "Uma User", StaffRole::User),
     ];
     for (email, name, role) in staff {
@@ -27,14 +34,18 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         db::staff::add(&mut *tx, provider.id, user.id, role).await?;
     }
     tx.commit().await?;
-    let link = crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example").await?;
+    let link =
+        crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example")
+            .await?;
     let staff_url = state.config.staff_url.origin();
     println!("Demo data created for provider \"Northwind IT\".\n");
     println!("Staff app: {staff_url}/login  (password for every demo account: {DEMO_PASSWORD})");
     for (email, _, role) in staff {
         println!("  {:<8} {email}", role.label());
     }
-    println!("\nA new administrator is invited; open this link to accept the invitation:\n  {link}");
+    println!(
+        "\nA new administrator is invited; open this link to accept the invitation:\n  {link}"
+    );
     if state.config.smtp_url.is_none() {
         println!("\nEmail goes to the development mailbox: {staff_url}/dev/mail");
     }

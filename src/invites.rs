@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::db;
 use crate::db::invitations::{InvitationRow, NewInvitation};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId,
-    StaffRole, Token, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId, StaffRole,
+    Token, UserId,
 };
 use crate::error::AppResult;
 use crate::mail::messages;
@@ -18,8 +18,15 @@ use crate::views::when;
 /// Who the invitation makes the person, and where.
 #[derive(Clone, Debug)]
 pub enum Target {
-    Staff { role: StaffRole },
-    Client { client_id: ClientId, role: ClientRole, kind: ClientKind, companies: Vec<CompanyId> },
+    Staff {
+        role: StaffRole,
+    },
+    Client {
+        client_id: ClientId,
+        role: ClientRole,
+        kind: ClientKind,
+        companies: Vec<CompanyId>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -62,7 +69,9 @@ fn site_of(target_is_staff: bool) -> Site {
 }
 
 pub fn invite_link(state: &AppState, is_staff: bool, token: &Token) -> String {
-    site_of(is_staff).url(&state.config).join(&format!("/invite/{}", token.expose()))
+    site_of(is_staff)
+        .url(&state.config)
+        .join(&format!("/invite/{}", token.expose()))
 }
 
 pub async fn invite(
@@ -80,7 +89,12 @@ pub async fn invite(
     let hash = token.hash();
     let (client_id, staff_role, client_role, kind) = match &new.target {
         Target::Staff { role } => (None, Some(*role), None, ClientKind::Client),
-        Target::Client { client_id, role, kind, .. } => (Some(*client_id), None, Some(*role), *kind),
+        Target::Client {
+            client_id,
+            role,
+            kind,
+            ..
+        } => (Some(*client_id), None, Some(*role), *kind),
     };
     let inserted = db::invitations::insert(
         &mut *tx,
@@ -112,11 +126,18 @@ pub async fn invite(
             )
             .await?
             .ok_or_else(|| anyhow::anyhow!("pending invitation vanished"))?;
-            return Ok(Err(Refusal::AlreadyPending { invitation_id: pending.id }));
+            return Ok(Err(Refusal::AlreadyPending {
+                invitation_id: pending.id,
+            }));
         }
         Err(e) => return Err(e.into()),
     };
-    if let Target::Client { client_id, companies, .. } = &new.target {
+    if let Target::Client {
+        client_id,
+        companies,
+        ..
+    } = &new.target
+    {
         db::invitations::add_companies(&mut *tx, invitation_id, *client_id, companies).await?;
     }
     let row = db::invitations::find(&mut *tx, inviter.provider_id, invitation_id)
@@ -135,7 +156,10 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
-    Ok(Ok(Issued { invitation_id, link }))
+    Ok(Ok(Issued {
+        invitation_id,
+        link,
+    }))
 }
 
 async fn queue_invitation_email(
@@ -172,8 +196,14 @@ pub async fn resend(
 ) -> AppResult<Option<String>> {
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
-    if !db::invitations::reissue(&mut *tx, provider, invitation_id, &token.hash(), state.config.invite_ttl_days)
-        .await?
+    if !db::invitations::reissue(
+        &mut *tx,
+        provider,
+        invitation_id,
+        &token.hash(),
+        state.config.invite_ttl_days,
+    )
+    .await?
     {
         return Ok(None);
     }
@@ -225,7 +255,10 @@ pub async fn revoke(
 /// How the person accepting proved who they are.
 pub enum Acceptor {
     /// A new person (or one who never set a password): the hash of the password they chose.
-    NewPassword { password_hash: String, display_name: Option<String> },
+    NewPassword {
+        password_hash: String,
+        display_name: Option<String>,
+    },
     /// Someone with an account, whose password (or session) has been checked.
     Existing { user_id: UserId },
 }
@@ -258,7 +291,10 @@ pub async fn accept(
             let hash = user.password_hash.clone().unwrap_or_default();
             (user, hash)
         }
-        Acceptor::NewPassword { password_hash, display_name } => {
+        Acceptor::NewPassword {
+            password_hash,
+            display_name,
+        } => {
             let name = display_name.unwrap_or_else(|| row.name());
             let user = db::users::find_or_create(
                 &mut *tx,
@@ -272,11 +308,15 @@ pub async fn accept(
                 // The account gained a password since the page was shown: it must sign in.
                 return Ok(Err(NotAccepted::Gone));
             }
-            db::users::set_password_and_name(&mut *tx, user.id, &password_hash, Some(&name)).await?;
+            db::users::set_password_and_name(&mut *tx, user.id, &password_hash, Some(&name))
+                .await?;
             (user, password_hash)
         }
     };
-    if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
+    if db::invitations::consume(&mut *tx, &hash, user.id)
+        .await?
+        .is_none()
+    {
         return Ok(Err(NotAccepted::Gone));
     }
     match (row.staff_role, row.client_id, row.client_role) {
@@ -284,7 +324,7 @@ pub async fn accept(
         (None, Some(client), Some(role)) => {
             let companies = db::invitations::companies_of(&mut *tx, row.id).await?;
             db::client_members::add(
-                &mut *tx,
+                &mut tx,
                 row.provider_id,
                 client,
                 user.id,
@@ -342,9 +382,17 @@ async fn notify_inviter(
     row: &InvitationRow,
     accepted: bool,
 ) -> AppResult<()> {
-    let Some(inviter) = row.invited_by else { return Ok(()) };
-    let Some(inviter) = db::users::find_by_id(&mut **tx, inviter).await? else { return Ok(()) };
-    let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
+    let Some(inviter) = row.invited_by else {
+        return Ok(());
+    };
+    let Some(inviter) = db::users::find_by_id(&mut **tx, inviter).await? else {
+        return Ok(());
+    };
+    let invitee = if row.name().is_empty() {
+        row.email.clone()
+    } else {
+        row.name()
+    };
     let link = state.config.staff_url.join("/settings/users");
     let email = messages::InvitationDecided {
         provider_name: &row.provider_name,

@@ -42,11 +42,9 @@ pub async fn protect(
     }
     let site = *request.extensions().get::<Site>().expect("site extension");
     let expected_origin = site.url(&state.config).origin();
-    if let Some(origin) = request.headers().get(header::ORIGIN) {
-        if origin.to_str().ok() != Some(expected_origin.as_str()) {
-            tracing::warn!(?origin, "refused a POST from another origin");
-            return AppError::Csrf.into_response();
-        }
+    if !same_origin(request.headers(), &expected_origin) {
+        tracing::warn!(origin = ?request.headers().get(header::ORIGIN), "refused a POST from another origin");
+        return AppError::Csrf.into_response();
     }
     let (parts, body) = request.into_parts();
     let is_form = parts
@@ -68,9 +66,24 @@ pub async fn protect(
     };
     match (sent, stored) {
         (Some(sent), Some(stored)) if constant_time_eq(sent.as_bytes(), stored.as_bytes()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => AppError::Csrf.into_response(),
+    }
+}
+
+/// Whether the browser says the request comes from our own page. With `Referrer-Policy:
+/// no-referrer` browsers send `Origin: null` on form posts, so then `Sec-Fetch-Site` decides;
+/// clients that send neither header are left to the token check.
+fn same_origin(headers: &axum::http::HeaderMap, expected: &str) -> bool {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    match (origin, fetch_site) {
+        (Some(o), _) if o == expected => true,
+        (_, Some(site)) => matches!(site, "same-origin" | "none"),
+        (Some("null") | None, None) => true,
+        (Some(_), None) => false,
     }
 }
 
@@ -87,4 +100,44 @@ fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn origin_rules() {
+        let me = "http://app.localhost:8080";
+        assert!(same_origin(
+            &headers(&[("origin", "http://app.localhost:8080")]),
+            me
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "http://evil.test")]),
+            me
+        ));
+        assert!(same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            me
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+            me
+        ));
+        assert!(!same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            me
+        ));
+        assert!(same_origin(&headers(&[]), me));
+    }
 }

@@ -52,7 +52,11 @@ pub async fn optional_user(session: &Session, state: &AppState) -> AppResult<Opt
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let expired = now - auth.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds()
         || now - auth.last_seen > IDLE_TIMEOUT.whole_seconds();
-    let user = if expired { None } else { db::users::find_by_id(&state.db, auth.user_id).await? };
+    let user = if expired {
+        None
+    } else {
+        db::users::find_by_id(&state.db, auth.user_id).await?
+    };
     let Some(user) = user.filter(|u| {
         u.password_hash
             .as_deref()
@@ -85,7 +89,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let session = session_of(parts, &state).await?;
-        optional_user(&session, &state).await?.ok_or(AppError::SignInRequired)
+        optional_user(&session, &state)
+            .await?
+            .ok_or(AppError::SignInRequired)
     }
 }
 
@@ -142,7 +148,12 @@ where
             session::sign_out(&user.session).await?;
             return Err(AppError::SignInRequired);
         };
-        Ok(StaffMember { user, provider_id: m.provider_id, provider_name: m.provider_name, role: m.role })
+        Ok(StaffMember {
+            user,
+            provider_id: m.provider_id,
+            provider_name: m.provider_name,
+            role: m.role,
+        })
     }
 }
 

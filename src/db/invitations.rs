@@ -243,7 +243,10 @@ pub async fn consume(
     .await
 }
 
-pub async fn decline(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationId>> {
+pub async fn decline(
+    db: impl PgExecutor<'_>,
+    hash: &TokenHash,
+) -> sqlx::Result<Option<InvitationId>> {
     sqlx::query_scalar(
         "UPDATE invitations SET status = 'DECLINED', decided_at = now()
          WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
@@ -278,7 +281,11 @@ pub async fn reissue(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke(db: impl PgExecutor<'_>, provider: ProviderId, id: InvitationId) -> sqlx::Result<bool> {
+pub async fn revoke(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: InvitationId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now()
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",

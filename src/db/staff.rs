@@ -69,7 +69,10 @@ pub struct StaffListRow {
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
-pub async fn list(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<Vec<StaffListRow>> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+) -> sqlx::Result<Vec<StaffListRow>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.email, u.display_name, m.role, u.last_seen_at
          FROM staff_memberships m JOIN users u ON u.id = m.user_id
@@ -101,7 +104,11 @@ pub async fn change_role(
     .await
 }
 
-pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderId, user: UserId) -> sqlx::Result<bool> {
+pub async fn remove(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    user: UserId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM staff_memberships WHERE provider_id = $1 AND user_id = $2")
         .bind(provider)
         .bind(user)

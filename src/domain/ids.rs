@@ -40,4 +40,11 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(ProviderId, UserId, ClientId, CompanyId, MembershipId, InvitationId);
+id_type!(
+    ProviderId,
+    UserId,
+    ClientId,
+    CompanyId,
+    MembershipId,
+    InvitationId
+);

@@ -15,7 +15,10 @@ use crate::db::outbox::ClaimedEmail;
 /// Where messages go.
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
     /// No SMTP server configured: messages land in the development mailbox at `/dev/mail`.
     DevMailbox { db: PgPool },
 }
@@ -28,7 +31,10 @@ impl Mailer {
                     .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(20)))
                     .build();
-                Ok(Self::Smtp { transport, from: config.mail_from.clone() })
+                Ok(Self::Smtp {
+                    transport,
+                    from: config.mail_from.clone(),
+                })
             }
             None => Ok(Self::DevMailbox { db }),
         }

@@ -18,7 +18,8 @@ const BATCH: i64 = 20;
 
 pub fn backoff(base: Duration, attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 20) as u32 - 1;
-    base.saturating_mul(2u32.saturating_pow(exp)).min(MAX_BACKOFF)
+    base.saturating_mul(2u32.saturating_pow(exp))
+        .min(MAX_BACKOFF)
 }
 
 pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Duration) {
@@ -35,7 +36,14 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
                         Err(error) => {
                             let give_up = email.attempts >= MAX_ATTEMPTS;
                             tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered");
-                            outbox::mark_failed(&db, email.id, &error, backoff(retry_base, email.attempts), give_up).await
+                            outbox::mark_failed(
+                                &db,
+                                email.id,
+                                &error,
+                                backoff(retry_base, email.attempts),
+                                give_up,
+                            )
+                            .await
                         }
                     };
                     if let Err(e) = saved {

@@ -109,21 +109,46 @@ async fn gone(session: &Session, site: Site, row: Option<&InvitationRow>) -> App
             "The link may be incomplete, or it was replaced by a newer invitation. Check that you copied the whole link, or ask the sender for a new invitation.".to_string(),
         ),
     };
-    Ok((status, GonePage { chrome, title, message }).into_response())
+    Ok((
+        status,
+        GonePage {
+            chrome,
+            title,
+            message,
+        },
+    )
+        .into_response())
 }
 
 /// The invitation behind the link, when it belongs to this host.
-async fn lookup(state: &AppState, site: Site, raw: &str) -> AppResult<Option<(Token, InvitationRow)>> {
-    let Some(token) = Token::parse(raw) else { return Ok(None) };
+async fn lookup(
+    state: &AppState,
+    site: Site,
+    raw: &str,
+) -> AppResult<Option<(Token, InvitationRow)>> {
+    let Some(token) = Token::parse(raw) else {
+        return Ok(None);
+    };
     let row = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-    Ok(row.filter(|r| r.is_staff() == site.is_staff()).map(|r| (token, r)))
+    Ok(row
+        .filter(|r| r.is_staff() == site.is_staff())
+        .map(|r| (token, r)))
 }
 
-async fn mode_for(state: &AppState, viewer: Option<&CurrentUser>, row: &InvitationRow) -> AppResult<Mode> {
+async fn mode_for(
+    state: &AppState,
+    viewer: Option<&CurrentUser>,
+    row: &InvitationRow,
+) -> AppResult<Mode> {
     if let Some(viewer) = viewer {
-        return Ok(if viewer.email.as_str() == row.email { Mode::SignedIn } else { Mode::WrongPerson });
+        return Ok(if viewer.email.as_str() == row.email {
+            Mode::SignedIn
+        } else {
+            Mode::WrongPerson
+        });
     }
-    let existing = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone())).await?;
+    let existing =
+        db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone())).await?;
     Ok(match existing {
         Some(u) if u.password_hash.is_some() => Mode::SignIn,
         _ => Mode::NewAccount,
@@ -166,11 +191,23 @@ async fn show(
     session: Session,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
-    let Some((_, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    let Some((_, row)) = lookup(&state, site, &raw).await? else {
+        return gone(&session, site, None).await;
+    };
     if row.status() != InvitationStatus::Invited {
         return gone(&session, site, Some(&row)).await;
     }
-    Ok(page(&state, &session, site, raw, &row, FieldErrors::default(), String::new()).await?.into_response())
+    Ok(page(
+        &state,
+        &session,
+        site,
+        raw,
+        &row,
+        FieldErrors::default(),
+        String::new(),
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -190,7 +227,9 @@ async fn accept(
     Form(form): Form<AcceptForm>,
 ) -> AppResult<Response> {
     rate_limit::check(&state.db, ACCEPT_PER_ADDRESS, &ip).await?;
-    let Some((token, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    let Some((token, row)) = lookup(&state, site, &raw).await? else {
+        return gone(&session, site, None).await;
+    };
     if row.status() != InvitationStatus::Invited {
         return gone(&session, site, Some(&row)).await;
     }
@@ -202,14 +241,21 @@ async fn accept(
             let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
-        Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
+        Mode::SignedIn => Acceptor::Existing {
+            user_id: viewer.expect("signed in").id,
+        },
         Mode::SignIn => {
             rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, &row.email).await?;
-            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+            let user =
+                db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
             let candidate: String = form.password.chars().take(Password::MAX).collect();
-            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
+            if !state
+                .hasher
+                .verify(&candidate, user.password_hash.as_deref())
+                .await?
+            {
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
                 let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
@@ -219,7 +265,9 @@ async fn accept(
         Mode::NewAccount => {
             let needs_name = row.name().trim().is_empty();
             let name = if needs_name {
-                errors.take("name", PersonName::parse(&form.name, "Enter your name")).map(PersonName::into_string)
+                errors
+                    .take("name", PersonName::parse(&form.name, "Enter your name"))
+                    .map(PersonName::into_string)
             } else {
                 None
             };
@@ -232,7 +280,10 @@ async fn accept(
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
             let password_hash = state.hasher.hash(&password.expect("checked")).await?;
-            Acceptor::NewPassword { password_hash, display_name: name }
+            Acceptor::NewPassword {
+                password_hash,
+                display_name: name,
+            }
         }
     };
     match invites::accept(&state, &token, acceptor).await? {
@@ -258,7 +309,9 @@ async fn decline(
     session: Session,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
-    let Some((token, row)) = lookup(&state, site, &raw).await? else { return gone(&session, site, None).await };
+    let Some((token, row)) = lookup(&state, site, &raw).await? else {
+        return gone(&session, site, None).await;
+    };
     match invites::decline(&state, &token).await? {
         Some(row) => Ok(DeclinedPage {
             chrome: Chrome::anonymous(&session, site).await?,

@@ -43,12 +43,24 @@ impl Chrome {
     pub async fn staff(member: &StaffMember) -> AppResult<Self> {
         let session = &member.user.session;
         let mut nav = vec![
-            NavLink { href: "/", label: "Home" },
-            NavLink { href: "/clients", label: "Clients" },
-            NavLink { href: "/settings/users", label: "Settings" },
+            NavLink {
+                href: "/",
+                label: "Home",
+            },
+            NavLink {
+                href: "/clients",
+                label: "Clients",
+            },
+            NavLink {
+                href: "/settings/users",
+                label: "Settings",
+            },
         ];
         if member.can(Permission::ReadAuditLog) {
-            nav.push(NavLink { href: "/audit", label: "Audit log" });
+            nav.push(NavLink {
+                href: "/audit",
+                label: "Audit log",
+            });
         }
         Ok(Self {
             csrf: csrf::token(session).await?,
@@ -62,9 +74,15 @@ impl Chrome {
 
     pub async fn portal(member: &ClientMember) -> AppResult<Self> {
         let session = &member.user.session;
-        let mut nav = vec![NavLink { href: "/", label: "Home" }];
+        let mut nav = vec![NavLink {
+            href: "/",
+            label: "Home",
+        }];
         if member.role == ClientRole::ClientAdmin {
-            nav.push(NavLink { href: "/users", label: "Users" });
+            nav.push(NavLink {
+                href: "/users",
+                label: "Users",
+            });
         }
         Ok(Self {
             csrf: csrf::token(session).await?,

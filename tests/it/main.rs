@@ -1,1 +1,13 @@
-fn main() {}
+//! Portico's integration tests: one binary, one module per capability. Every test gets a fresh
+//! Postgres database (`#[sqlx::test]`), a real SMTP server, and drives the server over HTTP.
+
+mod helpers;
+mod smtp;
+
+mod account;
+mod bootstrap;
+mod browser;
+mod hosts;
+mod mail;
+mod staff_users;
+mod tokens;

@@ -59,9 +59,17 @@ async fn mailbox(State(state): State<AppState>, session: Session) -> AppResult<i
     let messages = db::dev_mail::latest(&state.db, 100)
         .await?
         .into_iter()
-        .map(|m: DevMailRow| MailView { id: m.id, to: m.to_address, subject: m.subject, received: moment(m.received_at) })
+        .map(|m: DevMailRow| MailView {
+            id: m.id,
+            to: m.to_address,
+            subject: m.subject,
+            received: moment(m.received_at),
+        })
         .collect();
-    Ok(MailboxPage { chrome: Chrome::anonymous(&session, Site::Staff).await?, messages })
+    Ok(MailboxPage {
+        chrome: Chrome::anonymous(&session, Site::Staff).await?,
+        messages,
+    })
 }
 
 async fn message(
@@ -71,11 +79,18 @@ async fn message(
 ) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
     let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
-    let m = db::dev_mail::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let m = db::dev_mail::find(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let lines = m
         .text_body
         .lines()
-        .map(|l| (l.starts_with("http://") || l.starts_with("https://"), l.to_string()))
+        .map(|l| {
+            (
+                l.starts_with("http://") || l.starts_with("https://"),
+                l.to_string(),
+            )
+        })
         .collect();
     Ok(MessagePage {
         chrome: Chrome::anonymous(&session, Site::Staff).await?,

@@ -1,0 +1,198 @@
+//! The flows people click through, in a real headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`; nothing downloads its own browser).
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::helpers::spawn_app;
+
+/// A headless Chromium with its chromedriver; both end when this is dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    profile: std::path::PathBuf,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); run scripts/test, which installs chromium and chromium-driver"));
+        let profile =
+            std::env::temp_dir().join(format!("portico-chromium-{}", uuid::Uuid::new_v4()));
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-quic", "--disable-dev-shm-usage", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..100 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        profile,
+                    }
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("chromedriver did not start a session: {last_error:?}");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    pub async fn fill(&self, id: &str, value: &str) {
+        let field = self
+            .client
+            .wait()
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks the button or link whose visible words are `words`.
+    pub async fn click(&self, words: &str) {
+        let xpath = format!("//button[normalize-space()='{words}'] | //a[normalize-space()='{words}'] | //summary[@aria-label='{words}']");
+        let element = self
+            .client
+            .wait()
+            .for_element(Locator::XPath(&xpath))
+            .await
+            .unwrap_or_else(|e| panic!("no {words:?} to click: {e}"));
+        element.click().await.unwrap();
+    }
+
+    pub async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until the page shows `text`; panics with what it shows instead.
+    pub async fn expect_text(&self, text: &str) {
+        for _ in 0..50 {
+            if self.text().await.contains(text) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the page never showed {text:?}; it shows:\n{}",
+            self.text().await
+        );
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    pub async fn value_of(&self, id: &str) -> String {
+        let el = self.client.find(Locator::Id(id)).await.unwrap();
+        el.prop("value").await.unwrap().unwrap_or_default()
+    }
+
+    pub async fn select(&self, id: &str, value: &str) {
+        let el = self.client.find(Locator::Id(id)).await.unwrap();
+        el.select_by_value(value).await.unwrap();
+    }
+
+    pub async fn close(self) {
+        let Browser {
+            client,
+            mut driver,
+            profile,
+        } = self;
+        let _ = client.close().await;
+        let _ = driver.kill();
+        let _ = driver.wait();
+        let _ = std::fs::remove_dir_all(profile);
+    }
+}
+
+#[sqlx::test]
+async fn the_first_admin_accepts_and_invites_a_colleague_in_a_browser(db: PgPool) {
+    let app = spawn_app(db).await;
+    app.create_provider("Acme IT", "ada@acme.test").await;
+    let link = app
+        .smtp
+        .first_to("ada@acme.test")
+        .await
+        .link_containing("/invite/");
+
+    let browser = Browser::start().await;
+    browser.goto(&link).await;
+    browser.expect_text("You're invited to Acme IT").await;
+    browser.expect_text("Invited by\nPortico").await;
+    browser.fill("name", "Ada Lovelace").await;
+    browser.fill("password", "correct horse battery").await;
+    browser.fill("confirm", "correct horse battery").await;
+    browser.click("Accept invitation").await;
+    browser.expect_text("Welcome to Acme IT.").await;
+    assert_eq!(browser.path().await, "/");
+
+    browser.click("Settings").await;
+    browser.expect_text("Settings → User Roles").await;
+    browser.click("Invite staff user").await;
+    browser.fill("email", "bob@acme.test").await;
+    browser.fill("name", "Bob Builder").await;
+    browser.select("role", "MANAGER").await;
+    browser.click("Send Invitation").await;
+    browser.expect_text("Invitation sent").await;
+    let shown = browser.value_of("invite-link").await;
+    browser.click("Copy link").await;
+    let emailed = app
+        .smtp
+        .first_to("bob@acme.test")
+        .await
+        .link_containing("/invite/");
+    assert_eq!(shown, emailed);
+
+    browser.click("Back to User Roles").await;
+    browser.expect_text("bob@acme.test").await;
+    browser.click("Sign out").await;
+    browser.expect_text("Sign in").await;
+    assert_eq!(browser.path().await, "/login");
+    browser.close().await;
+}

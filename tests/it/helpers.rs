@@ -1,0 +1,273 @@
+//! `spawn_app` and an HTTP agent that behaves like a browser: it keeps cookies, does not follow
+//! redirects (tests assert them), and takes CSRF tokens from the forms it was shown.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use portico::config::{Config, LogFormat, PublicUrl};
+use portico::startup::Application;
+use portico::state::AppState;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::smtp::SmtpServer;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub staff_url: String,
+    pub portal_url: String,
+    pub db: PgPool,
+    pub state: AppState,
+    pub smtp: SmtpServer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Host {
+    Staff,
+    Portal,
+}
+
+pub fn test_config(port: u16, smtp_url: Option<String>) -> Config {
+    Config {
+        database_url: String::new(),
+        staff_url: PublicUrl::parse(&format!("http://app.localhost:{port}")).unwrap(),
+        portal_url: PublicUrl::parse(&format!("http://client.localhost:{port}")).unwrap(),
+        smtp_url,
+        mail_from: "Portico Test <no-reply@portico.test>".parse().unwrap(),
+        invite_ttl_days: 7,
+        bind_addr: "127.0.0.1:0".parse().unwrap(),
+        log_format: LogFormat::Pretty,
+        mail_retry_base: Duration::from_millis(200),
+    }
+}
+
+/// Starts Portico on a free port, with a fresh SMTP server for its mail.
+pub async fn spawn_app(db: PgPool) -> TestApp {
+    let smtp = SmtpServer::start().await;
+    spawn_app_with(db, Some(format!("smtp://127.0.0.1:{}", smtp.port)), smtp).await
+}
+
+pub async fn spawn_app_with(db: PgPool, smtp_url: Option<String>, smtp: SmtpServer) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        portico::telemetry::init(LogFormat::Pretty);
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = test_config(addr.port(), smtp_url);
+    let app = Application::build_with_listener(config, db.clone(), listener)
+        .await
+        .expect("app builds");
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        staff_url: format!("http://app.localhost:{}", addr.port()),
+        portal_url: format!("http://client.localhost:{}", addr.port()),
+        db,
+        state,
+        smtp,
+    }
+}
+
+impl TestApp {
+    /// A new visitor with an empty cookie jar.
+    pub fn agent(&self) -> Agent {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve("app.localhost", self.addr)
+            .resolve("client.localhost", self.addr)
+            .build()
+            .unwrap();
+        Agent {
+            client,
+            staff_url: self.staff_url.clone(),
+            portal_url: self.portal_url.clone(),
+        }
+    }
+
+    /// Creates a provider from the command line's code path; returns the admin's invite link.
+    pub async fn create_provider(&self, name: &str, admin_email: &str) -> String {
+        portico::cli::create_provider(&self.state, name, admin_email)
+            .await
+            .unwrap()
+    }
+
+    /// A provider with a signed-in ADMIN: (agent, provider id).
+    pub async fn provider_with_admin(&self, name: &str, email: &str) -> (Agent, uuid::Uuid) {
+        let link = self.create_provider(name, email).await;
+        let agent = self.agent();
+        let page = agent.get_url(&link).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let page = agent
+            .submit_form(
+                &page,
+                &link_path(&link, "/accept"),
+                &[
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                    ("name", "Ada Admin"),
+                ],
+                Host::Staff,
+            )
+            .await;
+        assert_is_redirect_to(&page, "/");
+        let provider: uuid::Uuid = sqlx::query_scalar("SELECT id FROM providers WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap();
+        (agent, provider)
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// `/invite/<token>` + suffix, as a path, from a full link.
+pub fn link_path(link: &str, suffix: &str) -> String {
+    let path = &link[link
+        .find("/invite/")
+        .or_else(|| link.find("/reset-password/"))
+        .expect("a token link")..];
+    format!("{path}{suffix}")
+}
+
+#[derive(Clone)]
+pub struct Agent {
+    pub client: reqwest::Client,
+    staff_url: String,
+    portal_url: String,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no form on page:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+
+    /// The value of the readonly invite link field on a success screen.
+    pub fn invite_link(&self) -> String {
+        let marker = "id=\"invite-link\" type=\"text\" readonly value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no invite link on page:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+pub fn assert_is_redirect_to(page: &Page, location: &str) {
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "expected a redirect to {location}, got:\n{}",
+        page.body
+    );
+    assert_eq!(page.location.as_deref(), Some(location));
+}
+
+impl Agent {
+    fn base(&self, host: Host) -> &str {
+        match host {
+            Host::Staff => &self.staff_url,
+            Host::Portal => &self.portal_url,
+        }
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, host: Host, path: &str) -> Page {
+        self.get_url(&format!("{}{}", self.base(host), path)).await
+    }
+
+    pub async fn get_url(&self, url: &str) -> Page {
+        Self::page(self.client.get(url).send().await.unwrap()).await
+    }
+
+    /// Posts a form as-is (the caller decides whether a CSRF token is included).
+    pub async fn post_raw(&self, host: Host, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{}", self.base(host), path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        Self::page(response).await
+    }
+
+    /// Submits a form that was shown on `page`, with its CSRF token.
+    pub async fn submit_form(
+        &self,
+        page: &Page,
+        action: &str,
+        fields: &[(&str, &str)],
+        host: Host,
+    ) -> Page {
+        let csrf = page.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        self.post_raw(host, action, &all).await
+    }
+
+    /// Opens `form_path`, then submits `action` with the token from that page, as a person would.
+    pub async fn post(
+        &self,
+        host: Host,
+        form_path: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let page = self.get(host, form_path).await;
+        self.submit_form(&page, action, fields, host).await
+    }
+
+    pub async fn sign_in(&self, host: Host, email: &str, password: &str) -> Page {
+        self.post(
+            host,
+            "/forgot-password",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+}

@@ -1,0 +1,70 @@
+//! One process, two hosts: Host picks the site; health checks answer everywhere; security
+//! headers on every response.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{spawn_app, Host};
+
+#[sqlx::test]
+async fn health_checks_answer_on_every_host_and_unknown_hosts_get_404(db: PgPool) {
+    let app = spawn_app(db).await;
+    let raw = reqwest::Client::new();
+    for host in ["app.localhost", "client.localhost", "unknown.example"] {
+        for (path, body) in [("/healthz", "ok"), ("/readyz", "ready")] {
+            let r = raw
+                .get(format!("http://{}{}", app.addr, path))
+                .header("Host", format!("{host}:{}", app.addr.port()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{host}{path}");
+            assert_eq!(r.text().await.unwrap(), body);
+        }
+    }
+    let other = raw
+        .get(format!("http://{}/login", app.addr))
+        .header("Host", "unknown.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test]
+async fn staff_pages_do_not_exist_on_the_portal_host(db: PgPool) {
+    let app = spawn_app(db).await;
+    let agent = app.agent();
+    for path in ["/settings/users", "/audit", "/dev/mail", "/clients"] {
+        assert_eq!(
+            agent.get(Host::Portal, path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+}
+
+#[sqlx::test]
+async fn every_response_carries_the_security_headers(db: PgPool) {
+    let app = spawn_app(db).await;
+    let agent = app.agent();
+    for (host, path) in [
+        (Host::Staff, "/login"),
+        (Host::Portal, "/login"),
+        (Host::Staff, "/nowhere"),
+    ] {
+        let page = agent.get(host, path).await;
+        let h = |name: &str| {
+            page.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        assert!(h("content-security-policy").contains("script-src 'self'"));
+        assert!(!h("content-security-policy").contains("unsafe-inline"));
+        assert_eq!(h("referrer-policy"), "no-referrer");
+        assert_eq!(h("x-frame-options"), "DENY");
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert!(!h("x-request-id").is_empty());
+    }
+}
