@@ -144,7 +144,7 @@ pub async fn invite(
         .await?
         .ok_or_else(|| anyhow::anyhow!("new invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation_email(&mut tx, state, &row, &link).await?;
+    queue_invitation_email(&mut tx, &row, &link).await?;
     db::audit::record(
         &mut *tx,
         Some(inviter.provider_id),
@@ -162,9 +162,8 @@ pub async fn invite(
     }))
 }
 
-async fn queue_invitation_email(
+pub async fn queue_invitation_email(
     tx: &mut db::Tx<'_>,
-    state: &AppState,
     row: &InvitationRow,
     link: &str,
 ) -> AppResult<()> {
@@ -182,7 +181,6 @@ async fn queue_invitation_email(
     }
     .email(&row.email, row.provider_id, row.id)?;
     db::outbox::enqueue(&mut **tx, email).await?;
-    let _ = state;
     Ok(())
 }
 
@@ -211,7 +209,7 @@ pub async fn resend(
         .await?
         .ok_or_else(|| anyhow::anyhow!("reissued invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation_email(&mut tx, state, &row, &link).await?;
+    queue_invitation_email(&mut tx, &row, &link).await?;
     db::audit::record(
         &mut *tx,
         Some(provider),

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod client_access;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod client_members;
+pub mod client_users;
+pub mod clients;
 pub mod dev_mail;
 pub mod invitations;
 pub mod outbox;
@@ -17,3 +19,17 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
 }
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
+
+/// A case-insensitive `ILIKE` pattern that matches `search` anywhere, with its wildcards escaped;
+/// empty when there is nothing to search for.
+pub fn like_pattern(search: &str) -> String {
+    let search = search.trim();
+    if search.is_empty() {
+        return String::new();
+    }
+    let escaped = search
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod client_users;
 pub mod form;
 pub mod invite;
 pub mod portal;

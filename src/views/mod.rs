@@ -94,3 +94,46 @@ impl Chrome {
         })
     }
 }
+
+/// Page links for a paginated, searchable list.
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub search: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl Pager {
+    pub fn new(path: &str, search: &str, page: i64, size: i64, total: i64) -> Self {
+        let pages = ((total + size - 1) / size).max(1);
+        let href = |p: i64| {
+            let q: String = url_encode(search);
+            if search.is_empty() {
+                format!("{path}?page={p}")
+            } else {
+                format!("{path}?q={q}&page={p}")
+            }
+        };
+        Self {
+            page,
+            pages,
+            total,
+            search: search.to_string(),
+            prev_href: (page > 1).then(|| href(page - 1)),
+            next_href: (page < pages).then(|| href(page + 1)),
+        }
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

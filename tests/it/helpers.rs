@@ -271,3 +271,86 @@ impl Agent {
         .await
     }
 }
+
+impl TestApp {
+    /// Creates a client as `staff` (who must be allowed to); returns its id.
+    pub async fn new_client(&self, staff: &Agent, name: &str) -> uuid::Uuid {
+        let page = staff
+            .post(
+                Host::Staff,
+                "/clients",
+                "/clients",
+                &[("name", name), ("contact_email", "")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        page.location
+            .unwrap()
+            .trim_start_matches("/clients/")
+            .parse()
+            .unwrap()
+    }
+
+    pub async fn add_company(&self, staff: &Agent, client: uuid::Uuid, name: &str) -> uuid::Uuid {
+        let path = format!("/clients/{client}/companies");
+        let page = staff
+            .post(Host::Staff, &path, &path, &[("name", name)])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        self.company_id(client, name).await
+    }
+
+    pub async fn company_id(&self, client: uuid::Uuid, name: &str) -> uuid::Uuid {
+        sqlx::query_scalar("SELECT id FROM companies WHERE client_id = $1 AND name = $2")
+            .bind(client)
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    pub async fn id_of(&self, sql: &str) -> uuid::Uuid {
+        sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
+    }
+
+    /// Invites a client user from the client page; returns the page answered.
+    pub async fn share(&self, staff: &Agent, client: uuid::Uuid, fields: &[(&str, &str)]) -> Page {
+        let path = format!("/clients/{client}/users/invite");
+        staff.post(Host::Staff, &path, &path, fields).await
+    }
+
+    /// Invites and accepts: returns the new client user's signed-in portal agent.
+    pub async fn client_user(
+        &self,
+        staff: &Agent,
+        client: uuid::Uuid,
+        email: &str,
+        role: &str,
+        companies: &[uuid::Uuid],
+    ) -> Agent {
+        let ids: Vec<String> = companies.iter().map(ToString::to_string).collect();
+        let mut fields = vec![("email", email), ("role", role)];
+        for id in &ids {
+            fields.push(("companies", id));
+        }
+        let sent = self.share(staff, client, &fields).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let link = sent.invite_link();
+        let agent = self.agent();
+        let page = agent.get_url(&link).await;
+        let done = agent
+            .submit_form(
+                &page,
+                &link_path(&link, "/accept"),
+                &[
+                    ("name", "Client Person"),
+                    ("password", PASSWORD),
+                    ("confirm", PASSWORD),
+                ],
+                Host::Portal,
+            )
+            .await;
+        assert_is_redirect_to(&done, "/");
+        agent
+    }
+}

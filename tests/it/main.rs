@@ -7,6 +7,8 @@ mod smtp;
 mod account;
 mod bootstrap;
 mod browser;
+mod client_invites;
+mod client_menu;
 mod hosts;
 mod mail;
 mod staff_users;

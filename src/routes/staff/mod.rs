@@ -1,9 +1,10 @@
 //! The staff app (`app.` host).
 
 mod audit;
+pub mod clients;
 mod dev_mail;
 mod home;
-mod users;
+pub mod users;
 
 use axum::Router;
 
@@ -14,5 +15,6 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(clients::router())
         .merge(dev_mail::router())
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,14 +12,18 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{session, StaffMember};
+use crate::client_access::{staff_visibility, Manager};
 use crate::db;
+use crate::db::clients::Visibility;
 use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
 use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
+use crate::views::Pager;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -64,14 +68,22 @@ struct StaffRowView {
 #[template(path = "staff/users.html")]
 struct UsersPage {
     chrome: Chrome,
-    rows: Vec<StaffRowView>,
+    staff: Vec<StaffRowView>,
+    rows: Vec<ClientUserView>,
+    pager: Pager,
+    show_client: bool,
+    can_manage: bool,
     can_manage_staff: bool,
     can_manage_clients: bool,
     roles: [StaffRole; 3],
 }
 
-async fn list(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
-    let mut rows: Vec<StaffRowView> = db::staff::list(&state.db, member.provider_id)
+async fn list(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Query(query): Query<ListQuery>,
+) -> AppResult<impl IntoResponse> {
+    let mut staff: Vec<StaffRowView> = db::staff::list(&state.db, member.provider_id)
         .await?
         .into_iter()
         .map(|s| StaffRowView {
@@ -91,7 +103,7 @@ async fn list(State(state): State<AppState>, member: StaffMember) -> AppResult<i
         .collect();
     for i in db::invitations::open_staff_invitations(&state.db, member.provider_id).await? {
         let status = i.status();
-        rows.push(StaffRowView {
+        staff.push(StaffRowView {
             anchor: format!("invitation-{}", i.id),
             action_base: format!("/settings/users/invitations/{}", i.id),
             name: i.name(),
@@ -106,9 +118,27 @@ async fn list(State(state): State<AppState>, member: StaffMember) -> AppResult<i
             declined: status == db::invitations::InvitationStatus::Declined,
         });
     }
+    let assigned_to = match staff_visibility(&member) {
+        Visibility::All => None,
+        Visibility::AssignedTo(user) => Some(user),
+    };
+    let (rows, pager) = client_users::list(
+        &state,
+        Manager::Staff(&member),
+        None,
+        assigned_to,
+        &query,
+        "/settings/users",
+        |c| format!("/clients/{c}/users"),
+    )
+    .await?;
     Ok(UsersPage {
         chrome: Chrome::staff(&member).await?,
+        staff,
         rows,
+        pager,
+        show_client: true,
+        can_manage: member.can(Permission::ManageClients),
         can_manage_staff: member.can(Permission::ManageStaff),
         can_manage_clients: member.can(Permission::ManageClients),
         roles: StaffRole::ALL,

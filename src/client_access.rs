@@ -1,0 +1,524 @@
+//! Who may manage which client users, and the changes they make: the invitation form's rules and
+//! the three-dot menu. Staff (ADMIN, MANAGER) manage every client of their provider; a Client
+//! Admin manages their own organisation, never beyond their own company scope.
+
+use serde_json::json;
+
+use crate::auth::reset::send_reset_email;
+use crate::auth::{ClientMember, StaffMember};
+use crate::db;
+use crate::db::client_users::MemberRow;
+use crate::db::clients::{ClientRow, Visibility};
+use crate::db::invitations::{InvitationRow, InvitationStatus};
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId,
+    OptionalName, Permission, PersonName, ProviderId, Token, UserId,
+};
+use crate::error::{AppError, AppResult};
+use crate::invites::{self, Inviter, Issued, NewInvite, Refusal, Target};
+use crate::routes::form::FieldErrors;
+use crate::state::{AppState, Site};
+
+pub const SELECT_A_COMPANY: &str = "Select at least one company";
+pub const ALREADY_BELONGS: &str = "User already belongs to this account";
+pub const ALREADY_INVITED: &str =
+    "An invitation is already waiting for this person. Use Resend Invitation to send a new link.";
+
+/// The person managing client users.
+#[derive(Clone, Copy)]
+pub enum Manager<'a> {
+    Staff(&'a StaffMember),
+    ClientAdmin(&'a ClientMember),
+}
+
+impl Manager<'_> {
+    pub fn provider_id(&self) -> ProviderId {
+        match self {
+            Manager::Staff(m) => m.provider_id,
+            Manager::ClientAdmin(m) => m.provider_id,
+        }
+    }
+
+    pub fn user_id(&self) -> UserId {
+        match self {
+            Manager::Staff(m) => m.user.id,
+            Manager::ClientAdmin(m) => m.user.id,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Manager::Staff(m) => m.user.name_or_email(),
+            Manager::ClientAdmin(m) => m.user.name_or_email(),
+        }
+    }
+
+    /// The companies a Client Admin is held to; staff are not limited.
+    pub fn within(&self) -> Option<&[CompanyId]> {
+        match self {
+            Manager::Staff(_) => None,
+            Manager::ClientAdmin(m) => Some(&m.scope),
+        }
+    }
+
+    fn inviter(&self) -> Inviter<'_> {
+        Inviter {
+            provider_id: self.provider_id(),
+            user_id: Some(self.user_id()),
+            name: self.name(),
+        }
+    }
+}
+
+pub fn staff_visibility(member: &StaffMember) -> Visibility {
+    if member.can(Permission::SeeAllClients) {
+        Visibility::All
+    } else {
+        Visibility::AssignedTo(member.user.id)
+    }
+}
+
+/// The client whose users the manager wants to manage: 404 when it is not theirs to see, 403
+/// when they may see it but not manage its users.
+pub async fn client_for(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+) -> AppResult<ClientRow> {
+    let (visibility, allowed) = match manager {
+        Manager::Staff(m) => (staff_visibility(m), m.can(Permission::ManageClients)),
+        Manager::ClientAdmin(m) => {
+            if m.client_id != client {
+                return Err(AppError::NotFound);
+            }
+            (Visibility::All, m.role == ClientRole::ClientAdmin)
+        }
+    };
+    let row = db::clients::find_visible(&state.db, manager.provider_id(), visibility, client)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+/// The raw fields of the invite form.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InviteFields {
+    pub email: String,
+    pub name: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub role: String,
+    pub companies: Vec<String>,
+}
+
+/// Parses and checks the chosen companies: at least one, all of this client, and for a Client
+/// Admin all inside their own scope.
+pub async fn check_companies(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+    raw: &[String],
+) -> AppResult<Result<Vec<CompanyId>, &'static str>> {
+    if raw.is_empty() {
+        return Ok(Err(SELECT_A_COMPANY));
+    }
+    if raw.len() > 500 {
+        return Ok(Err("Too many companies selected"));
+    }
+    let mut ids = Vec::with_capacity(raw.len());
+    for r in raw {
+        match r.parse::<CompanyId>() {
+            Ok(id) if !ids.contains(&id) => ids.push(id),
+            Ok(_) => {}
+            Err(_) => return Ok(Err("Choose companies from the list")),
+        }
+    }
+    if db::clients::count_own_companies(&state.db, client, &ids).await? != ids.len() as i64 {
+        return Ok(Err("Choose companies of this client"));
+    }
+    if let Some(within) = manager.within() {
+        if !ids.iter().all(|id| within.contains(id)) {
+            return Ok(Err(
+                "You can only give access to companies you can see yourself",
+            ));
+        }
+    }
+    Ok(Ok(ids))
+}
+
+/// Why the invitation was not sent; nothing was written.
+pub enum InviteProblem {
+    Fields(FieldErrors),
+    /// With where to find that user.
+    AlreadyMember(String),
+    AlreadyPending(InvitationId),
+}
+
+pub async fn invite(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: &ClientRow,
+    kind: ClientKind,
+    fields: &InviteFields,
+) -> AppResult<Result<Issued, InviteProblem>> {
+    let mut errors = FieldErrors::default();
+    let email = errors.take("email", EmailAddress::parse(&fields.email));
+    let (display_name, first, last) = match kind {
+        ClientKind::Client => {
+            let name = errors.take("name", OptionalName::parse(&fields.name));
+            (
+                name.map(OptionalName::into_string).unwrap_or_default(),
+                None,
+                None,
+            )
+        }
+        ClientKind::Representative => {
+            let first = errors.take(
+                "first_name",
+                PersonName::parse(&fields.first_name, "Enter a first name"),
+            );
+            let last = errors.take(
+                "last_name",
+                PersonName::parse(&fields.last_name, "Enter a last name"),
+            );
+            let full = match (&first, &last) {
+                (Some(f), Some(l)) => format!("{} {}", f.as_str(), l.as_str()),
+                _ => String::new(),
+            };
+            (
+                full,
+                first.map(PersonName::into_string),
+                last.map(PersonName::into_string),
+            )
+        }
+    };
+    let role = errors.take("role", ClientRole::parse(&fields.role));
+    let companies = match check_companies(state, manager, client.id, &fields.companies).await? {
+        Ok(ids) => Some(ids),
+        Err(message) => {
+            errors.add("companies", message);
+            None
+        }
+    };
+    let (Some(email), Some(role), Some(companies), true) =
+        (email, role, companies, errors.is_empty())
+    else {
+        return Ok(Err(InviteProblem::Fields(errors)));
+    };
+    let new = NewInvite {
+        email,
+        display_name,
+        first_name: first,
+        last_name: last,
+        target: Target::Client {
+            client_id: client.id,
+            role,
+            kind,
+            companies,
+        },
+    };
+    match invites::invite(state, manager.inviter(), new).await? {
+        Ok(issued) => Ok(Ok(issued)),
+        Err(Refusal::AlreadyPending { invitation_id }) => {
+            Ok(Err(InviteProblem::AlreadyPending(invitation_id)))
+        }
+        Err(Refusal::AlreadyMember { user_id }) => {
+            let link = member_link(state, manager, user_id).await?;
+            Ok(Err(InviteProblem::AlreadyMember(link)))
+        }
+    }
+}
+
+/// Where the manager can find an existing member's row.
+async fn member_link(state: &AppState, manager: Manager<'_>, user: UserId) -> AppResult<String> {
+    let located = db::client_users::locate_member(&state.db, manager.provider_id(), user).await?;
+    Ok(match (manager, located) {
+        (Manager::Staff(_), Some((client, membership))) => {
+            format!("/clients/{client}#member-{membership}")
+        }
+        (Manager::Staff(_), None) => format!("/settings/users#user-{user}"),
+        (Manager::ClientAdmin(_), Some((_, membership))) => format!("/users#member-{membership}"),
+        (Manager::ClientAdmin(_), None) => "/users".into(),
+    })
+}
+
+/// A member of the client that the manager may change: 404 otherwise (including people whose
+/// scope reaches beyond a Client Admin's); 403 for a Client Admin's own row.
+pub async fn member_for(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+    raw: &str,
+) -> AppResult<MemberRow> {
+    let id: MembershipId = raw.parse().map_err(|_| AppError::NotFound)?;
+    let row = db::client_users::member(&state.db, manager.provider_id(), client, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if let Some(within) = manager.within() {
+        if !row.scope.iter().all(|c| within.contains(c)) {
+            return Err(AppError::NotFound);
+        }
+        if row.user_id == manager.user_id() {
+            return Err(AppError::Forbidden);
+        }
+    }
+    Ok(row)
+}
+
+/// An open invitation to the client that the manager may change.
+pub async fn invitation_for(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+    raw: &str,
+) -> AppResult<InvitationRow> {
+    let id: InvitationId = raw.parse().map_err(|_| AppError::NotFound)?;
+    let row = db::invitations::find(&state.db, manager.provider_id(), id)
+        .await?
+        .filter(|r| r.client_id == Some(client))
+        .ok_or(AppError::NotFound)?;
+    if let Some(within) = manager.within() {
+        let scope = db::invitations::companies_of(&state.db, row.id).await?;
+        if !scope.iter().all(|c| within.contains(c)) {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(row)
+}
+
+async fn audit(
+    tx: &mut db::Tx<'_>,
+    manager: Manager<'_>,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    db::audit::record(
+        &mut **tx,
+        Some(manager.provider_id()),
+        Some(manager.user_id()),
+        action,
+        target,
+        details,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn change_member_role(
+    state: &AppState,
+    manager: Manager<'_>,
+    member: &MemberRow,
+    role: ClientRole,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    db::client_users::set_member_role(&mut *tx, member.id, role).await?;
+    audit(
+        &mut tx,
+        manager,
+        "client_user.role_changed",
+        &member.email,
+        json!({ "from": member.role.code(), "to": role.code(), "client": member.client_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn change_member_companies(
+    state: &AppState,
+    manager: Manager<'_>,
+    member: &MemberRow,
+    companies: &[CompanyId],
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    db::client_users::set_member_scope(&mut tx, member.id, member.client_id, companies).await?;
+    audit(
+        &mut tx,
+        manager,
+        "client_user.companies_changed",
+        &member.email,
+        json!({ "from": member.scope, "to": companies, "client": member.client_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Access to the organisation ends at once: the next request of any open session finds no
+/// membership. The person's other memberships are untouched.
+pub async fn remove_member(
+    state: &AppState,
+    manager: Manager<'_>,
+    member: &MemberRow,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    db::client_users::remove_member(&mut *tx, member.id).await?;
+    audit(
+        &mut tx,
+        manager,
+        "client_user.removed",
+        &member.email,
+        json!({ "client": member.client_id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Resend Invitation on an Active user: a password reset email.
+pub async fn resend_to_member(
+    state: &AppState,
+    manager: Manager<'_>,
+    member: &MemberRow,
+) -> AppResult<bool> {
+    let Some(user) = db::users::find_by_id(&state.db, member.user_id).await? else {
+        return Ok(false);
+    };
+    send_reset_email(state, &user, Site::Portal, Some(manager.user_id())).await
+}
+
+pub async fn change_invitation_role(
+    state: &AppState,
+    manager: Manager<'_>,
+    row: &InvitationRow,
+    role: ClientRole,
+) -> AppResult<bool> {
+    let mut tx = state.db.begin().await?;
+    if !db::client_users::set_invitation_role(&mut *tx, row.id, role).await? {
+        return Ok(false);
+    }
+    audit(
+        &mut tx,
+        manager,
+        "invitation.role_changed",
+        &row.email,
+        json!({ "invitation": row.id, "from": row.role_label(), "to": role.code() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn change_invitation_companies(
+    state: &AppState,
+    manager: Manager<'_>,
+    row: &InvitationRow,
+    companies: &[CompanyId],
+) -> AppResult<()> {
+    let client = row.client_id.ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    db::client_users::set_invitation_scope(&mut tx, row.id, client, companies).await?;
+    audit(
+        &mut tx,
+        manager,
+        "invitation.companies_changed",
+        &row.email,
+        json!({ "invitation": row.id, "to": companies }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Why Change Email did not happen.
+pub enum ReaddressProblem {
+    Invalid(&'static str),
+    NotPending,
+    AlreadyMember,
+    AlreadyPending,
+}
+
+/// Change Email (pending invitations only): re-issued to the corrected address with a new link;
+/// the old link dies. Returns the new link.
+pub async fn change_invitation_email(
+    state: &AppState,
+    manager: Manager<'_>,
+    row: &InvitationRow,
+    raw_email: &str,
+) -> AppResult<Result<String, ReaddressProblem>> {
+    let email = match EmailAddress::parse(raw_email) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(ReaddressProblem::Invalid(e.0))),
+    };
+    if row.status() != InvitationStatus::Invited && row.status() != InvitationStatus::Expired {
+        return Ok(Err(ReaddressProblem::NotPending));
+    }
+    if db::staff::member_of_provider(&state.db, manager.provider_id(), email.as_str())
+        .await?
+        .is_some()
+    {
+        return Ok(Err(ReaddressProblem::AlreadyMember));
+    }
+    let token = Token::generate();
+    let mut tx = state.db.begin().await?;
+    let updated = db::client_users::readdress_invitation(
+        &mut *tx,
+        row.id,
+        email.as_str(),
+        &token.hash(),
+        state.config.invite_ttl_days,
+    )
+    .await;
+    match updated {
+        Ok(true) => {}
+        Ok(false) => return Ok(Err(ReaddressProblem::NotPending)),
+        Err(e) if db::is_unique_violation(&e, db::invitations::UNIQUE_PENDING) => {
+            return Ok(Err(ReaddressProblem::AlreadyPending))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let fresh = db::invitations::find(&mut *tx, manager.provider_id(), row.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let link = invites::invite_link(state, false, &token);
+    invites::queue_invitation_email(&mut tx, &fresh, &link).await?;
+    audit(
+        &mut tx,
+        manager,
+        "invitation.email_changed",
+        &fresh.email,
+        json!({ "invitation": row.id, "from": row.email, "to": fresh.email }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Ok(link))
+}
+
+/// The companies of a client as checkboxes: only those the manager may grant.
+pub async fn company_choices(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+    checked: &[String],
+) -> AppResult<Vec<CompanyChoice>> {
+    let all = db::clients::companies(&state.db, client).await?;
+    let grantable: Vec<_> = all
+        .into_iter()
+        .filter(|c| manager.within().is_none_or(|w| w.contains(&c.id)))
+        .collect();
+    let only_one = grantable.len() == 1;
+    Ok(grantable
+        .into_iter()
+        .map(|c| {
+            let id = c.id.to_string();
+            let checked = only_one || checked.contains(&id);
+            CompanyChoice {
+                id,
+                name: c.name,
+                checked,
+            }
+        })
+        .collect())
+}
+
+pub struct CompanyChoice {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
+}

@@ -1,0 +1,279 @@
+//! The Client Users tab: client memberships and open client invitations as one list, and the
+//! changes its three-dot menu makes.
+
+use sqlx::{PgExecutor, PgPool};
+use time::OffsetDateTime;
+
+use super::outbox::OutboxState;
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, ProviderId, TokenHash,
+    UserId,
+};
+
+/// One row of the tab: a member (`Active`) or an invitation (`Invited`, `Expired`, `Declined`).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClientUserRow {
+    pub is_invitation: bool,
+    /// The membership id or the invitation id.
+    pub row_id: uuid::Uuid,
+    pub client_id: ClientId,
+    pub client_name: String,
+    pub user_id: Option<UserId>,
+    pub email: String,
+    pub name: String,
+    pub role: ClientRole,
+    pub kind: ClientKind,
+    /// ACTIVE, INVITED, EXPIRED or DECLINED.
+    pub status: String,
+    pub invited_by: Option<String>,
+    pub last_activity: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub scope: Vec<CompanyId>,
+    pub companies: Vec<String>,
+    pub delivery_state: Option<OutboxState>,
+    pub delivery_error: Option<String>,
+}
+
+/// What to list: one client, or every visible client; for a Client Admin, only the people whose
+/// whole scope lies inside `within`.
+pub struct Listing<'a> {
+    pub provider: ProviderId,
+    pub client: Option<ClientId>,
+    /// A staff USER sees only their assigned clients.
+    pub assigned_to: Option<UserId>,
+    pub within: Option<&'a [CompanyId]>,
+    pub search: &'a str,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const ROWS: &str = "
+WITH all_rows AS (
+    SELECT false AS is_invitation, m.id AS row_id, m.client_id, u.id AS user_id, u.email,
+           CASE WHEN u.first_name IS NOT NULL AND u.last_name IS NOT NULL
+                THEN u.first_name || ' ' || u.last_name ELSE u.display_name END AS name,
+           m.role, m.kind, 'ACTIVE' AS status,
+           nullif(coalesce(nullif(inv.display_name, ''), inv.email), '') AS invited_by,
+           u.last_seen_at AS last_activity, NULL::timestamptz AS expires_at,
+           array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = m.id) AS scope
+    FROM client_memberships m
+    JOIN users u ON u.id = m.user_id
+    LEFT JOIN users inv ON inv.id = m.invited_by
+    WHERE m.provider_id = $1 AND ($2::uuid IS NULL OR m.client_id = $2)
+  UNION ALL
+    SELECT true, i.id, i.client_id, NULL, i.email,
+           CASE WHEN i.first_name IS NOT NULL AND i.last_name IS NOT NULL
+                THEN i.first_name || ' ' || i.last_name ELSE i.display_name END,
+           i.client_role, i.kind,
+           CASE WHEN i.status = 'DECLINED' THEN 'DECLINED'
+                WHEN i.expires_at <= now() THEN 'EXPIRED' ELSE 'INVITED' END,
+           nullif(coalesce(nullif(inv.display_name, ''), inv.email), ''),
+           i.last_sent_at, i.expires_at,
+           array(SELECT s.company_id FROM invitation_companies s WHERE s.invitation_id = i.id)
+    FROM invitations i
+    LEFT JOIN users inv ON inv.id = i.invited_by
+    WHERE i.provider_id = $1 AND i.client_id IS NOT NULL AND ($2::uuid IS NULL OR i.client_id = $2)
+      AND i.status IN ('PENDING', 'DECLINED')
+),
+filtered AS (
+    SELECT r.* FROM all_rows r
+    WHERE ($3::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM staff_assignments a WHERE a.client_id = r.client_id AND a.user_id = $3))
+      AND ($4::uuid[] IS NULL OR r.scope <@ $4)
+      AND ($5 = '' OR r.email ILIKE $5 OR r.name ILIKE $5)
+)";
+
+pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRow>, i64)> {
+    let pattern = super::like_pattern(q.search);
+    let within: Option<Vec<CompanyId>> = q.within.map(<[CompanyId]>::to_vec);
+    let rows = sqlx::query_as(&format!(
+        "{ROWS},
+        page AS (
+            SELECT * FROM filtered
+            ORDER BY lower(coalesce(nullif(name, ''), email)), row_id
+            LIMIT $6 OFFSET $7
+        )
+        SELECT p.is_invitation, p.row_id, p.client_id, c.name AS client_name, p.user_id, p.email,
+               coalesce(p.name, '') AS name, p.role, p.kind, p.status, p.invited_by,
+               p.last_activity, p.expires_at, p.scope,
+               array(SELECT co.name FROM companies co WHERE co.id = ANY(p.scope) ORDER BY lower(co.name)) AS companies,
+               d.state AS delivery_state, d.last_error AS delivery_error
+        FROM page p
+        JOIN clients c ON c.id = p.client_id
+        LEFT JOIN LATERAL (
+            SELECT o.state, o.last_error FROM email_outbox o
+            WHERE (p.is_invitation AND o.invitation_id = p.row_id AND o.kind = 'invitation')
+               OR (NOT p.is_invitation AND o.user_id = p.user_id AND o.provider_id = $1)
+            ORDER BY o.created_at DESC LIMIT 1
+        ) d ON true
+        ORDER BY lower(coalesce(nullif(p.name, ''), p.email)), p.row_id"
+    ))
+    .bind(q.provider)
+    .bind(q.client)
+    .bind(q.assigned_to)
+    .bind(&within)
+    .bind(&pattern)
+    .bind(q.limit)
+    .bind(q.offset)
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar(&format!("{ROWS} SELECT count(*) FROM filtered"))
+        .bind(q.provider)
+        .bind(q.client)
+        .bind(q.assigned_to)
+        .bind(&within)
+        .bind(&pattern)
+        .fetch_one(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// A client membership as the menu actions need it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: MembershipId,
+    pub client_id: ClientId,
+    pub user_id: UserId,
+    pub email: String,
+    pub role: ClientRole,
+    pub scope: Vec<CompanyId>,
+}
+
+pub async fn member(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: ClientId,
+    id: MembershipId,
+) -> sqlx::Result<Option<MemberRow>> {
+    sqlx::query_as(
+        "SELECT m.id, m.client_id, m.user_id, u.email, m.role,
+                array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = m.id) AS scope
+         FROM client_memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.provider_id = $1 AND m.client_id = $2 AND m.id = $3",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn set_member_role(
+    db: impl PgExecutor<'_>,
+    id: MembershipId,
+    role: ClientRole,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE client_memberships SET role = $2 WHERE id = $1")
+        .bind(id)
+        .bind(role)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a membership's scope.
+pub async fn set_member_scope(
+    db: &mut sqlx::PgConnection,
+    id: MembershipId,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM client_membership_companies WHERE membership_id = $1")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "INSERT INTO client_membership_companies (membership_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[])",
+    )
+    .bind(id)
+    .bind(client)
+    .bind(companies)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_member(db: impl PgExecutor<'_>, id: MembershipId) -> sqlx::Result<bool> {
+    let done = sqlx::query("DELETE FROM client_memberships WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_invitation_role(
+    db: impl PgExecutor<'_>,
+    id: InvitationId,
+    role: ClientRole,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET client_role = $2 WHERE id = $1 AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(id)
+    .bind(role)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_invitation_scope(
+    db: &mut sqlx::PgConnection,
+    id: InvitationId,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM invitation_companies WHERE invitation_id = $1")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[])",
+    )
+    .bind(id)
+    .bind(client)
+    .bind(companies)
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// Points a pending invitation at a corrected address with a new token and window.
+pub async fn readdress_invitation(
+    db: impl PgExecutor<'_>,
+    id: InvitationId,
+    email: &str,
+    hash: &TokenHash,
+    ttl_days: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invitations SET email = $2, token_hash = $3,
+                expires_at = now() + make_interval(days => $4), last_sent_at = now(),
+                send_count = send_count + 1
+         WHERE id = $1 AND status = 'PENDING'",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(hash)
+    .bind(ttl_days as i32)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Where an existing member of the provider can be found: their client row, or the staff list.
+pub async fn locate_member(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    user: UserId,
+) -> sqlx::Result<Option<(ClientId, MembershipId)>> {
+    sqlx::query_as(
+        "SELECT client_id, id FROM client_memberships WHERE provider_id = $1 AND user_id = $2
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(provider)
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}

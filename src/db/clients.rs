@@ -1,0 +1,286 @@
+//! Client organisations, their companies, and which staff USERs are assigned to them.
+
+use sqlx::PgExecutor;
+use time::OffsetDateTime;
+
+use crate::domain::{ClientId, CompanyId, ProviderId, UserId};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClientRow {
+    pub id: ClientId,
+    pub provider_id: ProviderId,
+    pub name: String,
+    pub contact_email: Option<String>,
+    pub declined_at: Option<OffsetDateTime>,
+    pub declined_by_name: Option<String>,
+    pub declined_note: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+const SELECT: &str = "SELECT c.id, c.provider_id, c.name, c.contact_email, c.declined_at,
+        nullif(coalesce(nullif(d.display_name, ''), d.email), '') AS declined_by_name,
+        c.declined_note, c.created_at
+     FROM clients c LEFT JOIN users d ON d.id = c.declined_by";
+
+/// Which clients a staff member may see: every client, or only the assigned ones.
+#[derive(Clone, Copy, Debug)]
+pub enum Visibility {
+    All,
+    AssignedTo(UserId),
+}
+
+impl Visibility {
+    fn assigned(self) -> Option<UserId> {
+        match self {
+            Visibility::All => None,
+            Visibility::AssignedTo(user) => Some(user),
+        }
+    }
+}
+
+const VISIBLE: &str = "($2::uuid IS NULL OR EXISTS (
+        SELECT 1 FROM staff_assignments a WHERE a.client_id = c.id AND a.user_id = $2))";
+
+/// The client, if it is in this provider and visible to the asker; otherwise `None` (a 404).
+pub async fn find_visible(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    visibility: Visibility,
+    id: ClientId,
+) -> sqlx::Result<Option<ClientRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND c.id = $3"
+    ))
+    .bind(provider)
+    .bind(visibility.assigned())
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// One page of visible clients, searched by name; returns the rows and the total.
+pub async fn page(
+    db: &sqlx::PgPool,
+    provider: ProviderId,
+    visibility: Visibility,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<(Vec<ClientRow>, i64)> {
+    let pattern = super::like_pattern(search);
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)
+         ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(provider)
+    .bind(visibility.assigned())
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
+    let total = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)"
+    ))
+    .bind(provider)
+    .bind(visibility.assigned())
+    .bind(&pattern)
+    .fetch_one(db)
+    .await?;
+    Ok((rows, total))
+}
+
+/// All visible clients, for a picker.
+pub async fn all_visible(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    visibility: Visibility,
+) -> sqlx::Result<Vec<(ClientId, String)>> {
+    sqlx::query_as(&format!(
+        "SELECT c.id, c.name FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} ORDER BY lower(c.name) LIMIT 1000"
+    ))
+    .bind(provider)
+    .bind(visibility.assigned())
+    .fetch_all(db)
+    .await
+}
+
+/// Creates a client and its first company, named after it.
+pub async fn create(
+    db: &mut sqlx::PgConnection,
+    provider: ProviderId,
+    name: &str,
+    contact_email: Option<&str>,
+) -> sqlx::Result<ClientId> {
+    let id = ClientId::new();
+    sqlx::query(
+        "INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(provider)
+    .bind(name)
+    .bind(contact_email)
+    .execute(&mut *db)
+    .await?;
+    add_company(&mut *db, provider, id, name).await?;
+    Ok(id)
+}
+
+pub async fn set_contact_email(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: ClientId,
+    email: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE clients SET contact_email = $3 WHERE provider_id = $1 AND id = $2")
+        .bind(provider)
+        .bind(id)
+        .bind(email)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Records (or, with `None`, clears) that the client declined portal access.
+pub async fn set_declined(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    id: ClientId,
+    by: Option<UserId>,
+    note: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE clients SET declined_at = CASE WHEN $3::uuid IS NULL THEN NULL ELSE now() END,
+                declined_by = $3, declined_note = $4
+         WHERE provider_id = $1 AND id = $2",
+    )
+    .bind(provider)
+    .bind(id)
+    .bind(by)
+    .bind(note)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CompanyRow {
+    pub id: CompanyId,
+    pub name: String,
+}
+
+pub async fn companies(db: impl PgExecutor<'_>, client: ClientId) -> sqlx::Result<Vec<CompanyRow>> {
+    sqlx::query_as("SELECT id, name FROM companies WHERE client_id = $1 ORDER BY lower(name), id")
+        .bind(client)
+        .fetch_all(db)
+        .await
+}
+
+pub async fn add_company(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: ClientId,
+    name: &str,
+) -> sqlx::Result<CompanyId> {
+    let id = CompanyId::new();
+    sqlx::query("INSERT INTO companies (id, provider_id, client_id, name) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(provider)
+        .bind(client)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(id)
+}
+
+pub async fn rename_company(
+    db: impl PgExecutor<'_>,
+    client: ClientId,
+    company: CompanyId,
+    name: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("UPDATE companies SET name = $3 WHERE client_id = $1 AND id = $2")
+        .bind(client)
+        .bind(company)
+        .bind(name)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many of `companies` belong to the client; equal to `companies.len()` when all do.
+pub async fn count_own_companies(
+    db: impl PgExecutor<'_>,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM companies WHERE client_id = $1 AND id = ANY($2)")
+        .bind(client)
+        .bind(companies)
+        .fetch_one(db)
+        .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AssigneeRow {
+    pub user_id: UserId,
+    pub name: String,
+    pub assigned: bool,
+}
+
+/// Every staff USER of the provider, and whether they are assigned to the client.
+pub async fn assignees(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: ClientId,
+) -> sqlx::Result<Vec<AssigneeRow>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, coalesce(nullif(u.display_name, ''), u.email) AS name,
+                EXISTS (SELECT 1 FROM staff_assignments a WHERE a.client_id = $2 AND a.user_id = u.id) AS assigned
+         FROM staff_memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.provider_id = $1 AND m.role = 'USER'
+         ORDER BY lower(coalesce(nullif(u.display_name, ''), u.email))",
+    )
+    .bind(provider)
+    .bind(client)
+    .fetch_all(db)
+    .await
+}
+
+/// Assigns a staff USER of the provider to a client; false when the user is no staff USER here.
+pub async fn assign(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: ClientId,
+    user: UserId,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO staff_assignments (provider_id, client_id, user_id)
+         SELECT $1, $2, m.user_id FROM staff_memberships m
+         WHERE m.provider_id = $1 AND m.user_id = $3 AND m.role = 'USER'
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(user)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn unassign(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: ClientId,
+    user: UserId,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "DELETE FROM staff_assignments WHERE provider_id = $1 AND client_id = $2 AND user_id = $3",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(user)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

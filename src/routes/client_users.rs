@@ -1,0 +1,331 @@
+//! The Client Users list and its three-dot menu, shared by the staff app (a client's page and
+//! Settings -> User Roles) and the portal (a Client Admin's Users page).
+
+use std::collections::HashMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::staff::users::InviteSentPage;
+use crate::auth::session;
+use crate::client_access::{self, CompanyChoice, Manager, ReaddressProblem};
+use crate::db;
+use crate::db::client_users::{ClientUserRow, Listing};
+use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId};
+use crate::error::{AppError, AppResult};
+use crate::invites;
+use crate::state::AppState;
+use crate::views::when::{moment, Moment};
+use crate::views::{Chrome, Pager};
+
+pub const PAGE_SIZE: i64 = 25;
+
+/// One row as the table shows it.
+pub struct ClientUserView {
+    pub anchor: String,
+    pub action_base: String,
+    pub client_name: String,
+    pub client_href: String,
+    pub name: String,
+    pub email: String,
+    pub role: ClientRole,
+    pub representative: bool,
+    pub companies: String,
+    pub status: &'static str,
+    pub invited_by: String,
+    pub last_activity: Option<Moment>,
+    pub expires: Option<Moment>,
+    pub delivery: String,
+    pub delivery_failed: bool,
+    pub is_invitation: bool,
+    pub can_change_email: bool,
+    pub declined: bool,
+    pub is_self: bool,
+    pub choices: Vec<CompanyChoice>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub q: String,
+    pub page: i64,
+}
+
+/// The rows of one page, with the pager. `base_for` gives the action prefix for a client.
+pub async fn list(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: Option<ClientId>,
+    assigned_to: Option<crate::domain::UserId>,
+    query: &ListQuery,
+    path: &str,
+    base_for: impl Fn(ClientId) -> String,
+) -> AppResult<(Vec<ClientUserView>, Pager)> {
+    let search: String = query.q.trim().chars().take(200).collect();
+    let page = query.page.clamp(1, 100_000);
+    let (rows, total) = db::client_users::page(
+        &state.db,
+        Listing {
+            provider: manager.provider_id(),
+            client,
+            assigned_to,
+            within: manager.within(),
+            search: &search,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        },
+    )
+    .await?;
+    let mut choices_by_client: HashMap<ClientId, Vec<(String, String)>> = HashMap::new();
+    let mut views = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            choices_by_client.entry(row.client_id)
+        {
+            let all = client_access::company_choices(state, manager, row.client_id, &[]).await?;
+            slot.insert(all.into_iter().map(|c| (c.id, c.name)).collect());
+        }
+        let choices = &choices_by_client[&row.client_id];
+        views.push(view(&row, manager, choices, &base_for(row.client_id)));
+    }
+    Ok((views, Pager::new(path, &search, page, PAGE_SIZE, total)))
+}
+
+fn view(
+    row: &ClientUserRow,
+    manager: Manager<'_>,
+    choices: &[(String, String)],
+    base: &str,
+) -> ClientUserView {
+    let scope: Vec<String> = row.scope.iter().map(CompanyId::to_string).collect();
+    let status = match row.status.as_str() {
+        "ACTIVE" => "Active",
+        "INVITED" => "Invited",
+        "EXPIRED" => "Expired",
+        _ => "Declined",
+    };
+    let (delivery, delivery_failed) = match (&row.delivery_state, &row.delivery_error) {
+        (None, _) => (String::new(), false),
+        (Some(state), Some(error)) if *state != db::outbox::OutboxState::Sent => (
+            format!(
+                "{}: {error}",
+                if state.label() == "queued" {
+                    "retrying"
+                } else {
+                    "failed"
+                }
+            ),
+            true,
+        ),
+        (Some(state), _) => (state.label().to_string(), false),
+    };
+    let kind = if row.is_invitation {
+        "invitations"
+    } else {
+        "members"
+    };
+    ClientUserView {
+        anchor: format!(
+            "{}-{}",
+            if row.is_invitation {
+                "invitation"
+            } else {
+                "member"
+            },
+            row.row_id
+        ),
+        action_base: format!("{base}/{kind}/{}", row.row_id),
+        client_name: row.client_name.clone(),
+        client_href: format!("/clients/{}", row.client_id),
+        name: row.name.clone(),
+        email: row.email.clone(),
+        role: row.role,
+        representative: row.kind == ClientKind::Representative,
+        companies: row.companies.join(", "),
+        status,
+        invited_by: row.invited_by.clone().unwrap_or_else(|| "Portico".into()),
+        last_activity: row.last_activity.map(moment),
+        expires: row.expires_at.map(moment),
+        delivery,
+        delivery_failed,
+        is_invitation: row.is_invitation,
+        can_change_email: matches!(status, "Invited" | "Expired"),
+        declined: status == "Declined",
+        is_self: row.user_id == Some(manager.user_id()),
+        choices: choices
+            .iter()
+            .map(|(id, name)| CompanyChoice {
+                id: id.clone(),
+                name: name.clone(),
+                checked: scope.contains(id),
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
+    pub role: String,
+    pub email: String,
+    pub companies: Vec<String>,
+}
+
+/// A menu action on a member's row. `back` is where to return to.
+pub async fn member_action(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientId,
+    id: &str,
+    action: &str,
+    form: ActionForm,
+    back: &str,
+) -> AppResult<Response> {
+    let member = client_access::member_for(state, manager, client, id).await?;
+    let flash = match action {
+        "resend" => {
+            client_access::resend_to_member(state, manager, &member).await?;
+            format!("A password reset email is on its way to {}.", member.email)
+        }
+        "role" => {
+            let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+            client_access::change_member_role(state, manager, &member, role).await?;
+            format!("Role changed to {} for {}.", role.label(), member.email)
+        }
+        "companies" => {
+            let companies = client_access::check_companies(state, manager, client, &form.companies)
+                .await?
+                .map_err(AppError::BadRequest)?;
+            client_access::change_member_companies(state, manager, &member, &companies).await?;
+            format!("Companies updated for {}.", member.email)
+        }
+        "remove" => {
+            client_access::remove_member(state, manager, &member).await?;
+            format!(
+                "{} no longer has access to this organisation.",
+                member.email
+            )
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    session::flash(&session_of(manager), flash).await?;
+    Ok(Redirect::to(back).into_response())
+}
+
+/// A menu action on an invitation's row.
+#[allow(clippy::too_many_arguments)]
+pub async fn invitation_action(
+    state: &AppState,
+    manager: Manager<'_>,
+    chrome: Chrome,
+    client: ClientId,
+    id: &str,
+    action: &str,
+    form: ActionForm,
+    back: &str,
+) -> AppResult<Response> {
+    let row = client_access::invitation_for(state, manager, client, id).await?;
+    let flash = match action {
+        "resend" => {
+            let Some(link) =
+                invites::resend(state, manager.provider_id(), manager.user_id(), row.id).await?
+            else {
+                return Err(AppError::BadRequest(
+                    "This invitation has already been accepted or removed.",
+                ));
+            };
+            return Ok(sent_page(
+                chrome,
+                "Invitation sent again",
+                row.email.clone(),
+                link,
+                back,
+            ));
+        }
+        "email" => {
+            return match client_access::change_invitation_email(state, manager, &row, &form.email)
+                .await?
+            {
+                Ok(link) => {
+                    let email = form.email.trim().to_lowercase();
+                    Ok(sent_page(
+                        chrome,
+                        "Invitation sent to the new address",
+                        email,
+                        link,
+                        back,
+                    ))
+                }
+                Err(ReaddressProblem::Invalid(m)) => Err(AppError::BadRequest(m)),
+                Err(ReaddressProblem::NotPending) => Err(AppError::BadRequest(
+                    "Only a pending invitation's email can be changed.",
+                )),
+                Err(ReaddressProblem::AlreadyMember) => {
+                    Err(AppError::BadRequest(client_access::ALREADY_BELONGS))
+                }
+                Err(ReaddressProblem::AlreadyPending) => {
+                    Err(AppError::BadRequest(client_access::ALREADY_INVITED))
+                }
+            };
+        }
+        "role" => {
+            let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+            if !client_access::change_invitation_role(state, manager, &row, role).await? {
+                return Err(AppError::BadRequest(
+                    "This invitation has already been accepted or removed.",
+                ));
+            }
+            format!("Role changed to {} for {}.", role.label(), row.email)
+        }
+        "companies" => {
+            let companies = client_access::check_companies(state, manager, client, &form.companies)
+                .await?
+                .map_err(AppError::BadRequest)?;
+            client_access::change_invitation_companies(state, manager, &row, &companies).await?;
+            format!("Companies updated for {}.", row.email)
+        }
+        "remove" => {
+            if !invites::revoke(state, manager.provider_id(), manager.user_id(), row.id).await? {
+                return Err(AppError::BadRequest(
+                    "This invitation has already been accepted or removed.",
+                ));
+            }
+            format!(
+                "The invitation for {} was removed; its link no longer works.",
+                row.email
+            )
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    session::flash(&session_of(manager), flash).await?;
+    Ok(Redirect::to(back).into_response())
+}
+
+fn session_of(manager: Manager<'_>) -> tower_sessions::Session {
+    match manager {
+        Manager::Staff(m) => m.user.session.clone(),
+        Manager::ClientAdmin(m) => m.user.session.clone(),
+    }
+}
+
+pub fn sent_page(
+    chrome: Chrome,
+    heading: &str,
+    email: String,
+    link: String,
+    back: &str,
+) -> Response {
+    (
+        StatusCode::OK,
+        InviteSentPage {
+            chrome,
+            heading: heading.into(),
+            email,
+            link,
+            back_href: back.into(),
+            back_label: "Back to the users".into(),
+        },
+    )
+        .into_response()
+}

@@ -1,0 +1,187 @@
+//! The Client Admin's Users page: the same list, form and menu as staff have, held to the Client
+//! Admin's own organisation and company scope.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+
+use crate::auth::ClientMember;
+use crate::client_access::{self, InviteFields, InviteProblem, Manager};
+use crate::error::AppResult;
+use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
+use crate::routes::form::FieldErrors;
+use crate::routes::staff::clients::{trimmed, InviteFormPage, InviteQuery};
+use crate::state::AppState;
+use crate::views::{Chrome, Pager};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(list))
+        .route("/users/invite", get(invite_form).post(invite))
+        .route("/users/members/{member}/{action}", post(member_action))
+        .route(
+            "/users/invitations/{invitation}/{action}",
+            post(invitation_action),
+        )
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    organisation: String,
+    rows: Vec<ClientUserView>,
+    pager: Pager,
+    can_manage: bool,
+    show_client: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(query): Query<ListQuery>,
+) -> AppResult<impl IntoResponse> {
+    let manager = Manager::ClientAdmin(&member);
+    client_access::client_for(&state, manager, member.client_id).await?;
+    let (rows, pager) = client_users::list(
+        &state,
+        manager,
+        Some(member.client_id),
+        None,
+        &query,
+        "/users",
+        |_| "/users".into(),
+    )
+    .await?;
+    Ok(UsersPage {
+        chrome: Chrome::portal(&member).await?,
+        organisation: member.client_name.clone(),
+        rows,
+        pager,
+        can_manage: true,
+        show_client: false,
+    })
+}
+
+async fn form_page(
+    state: &AppState,
+    member: &ClientMember,
+    query: &InviteQuery,
+    fields: InviteFields,
+) -> AppResult<InviteFormPage> {
+    let manager = Manager::ClientAdmin(member);
+    let companies =
+        client_access::company_choices(state, manager, member.client_id, &fields.companies).await?;
+    Ok(InviteFormPage {
+        chrome: Chrome::portal(member).await?,
+        client_name: member.client_name.clone(),
+        action: format!("/users/invite{}", query.query_string()),
+        representative: query.kind() == crate::domain::ClientKind::Representative,
+        fields,
+        companies,
+        errors: FieldErrors::default(),
+        already_member: None,
+        pending_resend: None,
+        submit_label: query.submit_label(),
+        cancel_href: "/users".into(),
+        can_make_admin: true,
+    })
+}
+
+async fn invite_form(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(query): Query<InviteQuery>,
+) -> AppResult<impl IntoResponse> {
+    client_access::client_for(&state, Manager::ClientAdmin(&member), member.client_id).await?;
+    form_page(&state, &member, &query, InviteFields::default()).await
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(query): Query<InviteQuery>,
+    Form(fields): Form<InviteFields>,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
+    let problem =
+        match client_access::invite(&state, manager, &client, query.kind(), &fields).await? {
+            Ok(issued) => {
+                let chrome = Chrome::portal(&member).await?;
+                return Ok(client_users::sent_page(
+                    chrome,
+                    "Invitation sent",
+                    fields.email.trim().to_lowercase(),
+                    issued.link,
+                    "/users",
+                ));
+            }
+            Err(problem) => problem,
+        };
+    let mut page = form_page(&state, &member, &query, trimmed(fields)).await?;
+    let status = match problem {
+        InviteProblem::Fields(errors) => {
+            page.errors = errors;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        InviteProblem::AlreadyMember(link) => {
+            page.errors.add("email", client_access::ALREADY_BELONGS);
+            page.already_member = Some(link);
+            StatusCode::CONFLICT
+        }
+        InviteProblem::AlreadyPending(invitation) => {
+            page.errors.add("email", client_access::ALREADY_INVITED);
+            page.pending_resend = Some(format!("/users/invitations/{invitation}/resend"));
+            StatusCode::CONFLICT
+        }
+    };
+    Ok((status, page).into_response())
+}
+
+async fn member_action(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path((target, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    client_access::client_for(&state, manager, member.client_id).await?;
+    client_users::member_action(
+        &state,
+        manager,
+        member.client_id,
+        &target,
+        &action,
+        form,
+        "/users",
+    )
+    .await
+}
+
+async fn invitation_action(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path((target, action)): Path<(String, String)>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    client_access::client_for(&state, manager, member.client_id).await?;
+    let chrome = Chrome::portal(&member).await?;
+    client_users::invitation_action(
+        &state,
+        manager,
+        chrome,
+        member.client_id,
+        &target,
+        &action,
+        form,
+        "/users",
+    )
+    .await
+}

@@ -1,0 +1,792 @@
+//! Clients and their companies in the staff app: the list, a client's page with Share to Client
+//! and its tabs, the email on file, the "declined portal access" record, and staff assignments.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::{session, StaffMember};
+use crate::client_access::{
+    self, staff_visibility, CompanyChoice, InviteFields, InviteProblem, Manager,
+};
+use crate::db;
+use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
+use crate::domain::{
+    ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId,
+};
+use crate::error::{AppError, AppResult};
+use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
+use crate::routes::form::FieldErrors;
+use crate::state::AppState;
+use crate::views::when::{moment, Moment};
+use crate::views::{Chrome, Pager};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clients", get(list).post(create))
+        .route("/clients/{id}", get(client_page))
+        .route(
+            "/clients/{id}/companies",
+            get(companies_page).post(add_company),
+        )
+        .route(
+            "/clients/{id}/companies/{company}/rename",
+            post(rename_company),
+        )
+        .route("/clients/{id}/contact-email", post(change_contact_email))
+        .route("/clients/{id}/declined", post(record_declined))
+        .route("/clients/{id}/declined/clear", post(clear_declined))
+        .route("/clients/{id}/assignments", post(assign))
+        .route("/clients/{id}/assignments/{user}/remove", post(unassign))
+        .route("/clients/{id}/users/invite", get(invite_form).post(invite))
+        .route(
+            "/clients/{id}/users/members/{member}/{action}",
+            post(member_action),
+        )
+        .route(
+            "/clients/{id}/users/invitations/{invitation}/{action}",
+            post(invitation_action),
+        )
+        .route("/settings/users/invite-client", get(choose_client))
+}
+
+fn parse_client(raw: &str) -> AppResult<ClientId> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// The client if this staff member may see it (404 otherwise).
+async fn visible_client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
+    db::clients::find_visible(
+        &state.db,
+        member.provider_id,
+        staff_visibility(member),
+        parse_client(raw)?,
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// The client if this staff member may also change it (403 when they may only look).
+async fn managed_client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
+    let client = visible_client(state, member, raw).await?;
+    member.require(Permission::ManageClients)?;
+    Ok(client)
+}
+
+struct ClientListRow {
+    id: ClientId,
+    name: String,
+    contact_email: String,
+    declined: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/clients.html")]
+struct ClientsPage {
+    chrome: Chrome,
+    clients: Vec<ClientListRow>,
+    pager: Pager,
+    can_manage: bool,
+    name: String,
+    contact_email: String,
+    errors: FieldErrors,
+}
+
+const CLIENTS_PER_PAGE: i64 = 25;
+
+async fn clients_page(
+    state: &AppState,
+    member: &StaffMember,
+    query: &ListQuery,
+) -> AppResult<ClientsPage> {
+    let search: String = query.q.trim().chars().take(200).collect();
+    let page = query.page.clamp(1, 100_000);
+    let (rows, total) = db::clients::page(
+        &state.db,
+        member.provider_id,
+        staff_visibility(member),
+        &search,
+        CLIENTS_PER_PAGE,
+        (page - 1) * CLIENTS_PER_PAGE,
+    )
+    .await?;
+    Ok(ClientsPage {
+        chrome: Chrome::staff(member).await?,
+        clients: rows
+            .into_iter()
+            .map(|c| ClientListRow {
+                id: c.id,
+                name: c.name,
+                contact_email: c.contact_email.unwrap_or_default(),
+                declined: c.declined_at.is_some(),
+            })
+            .collect(),
+        pager: Pager::new("/clients", &search, page, CLIENTS_PER_PAGE, total),
+        can_manage: member.can(Permission::ManageClients),
+        name: String::new(),
+        contact_email: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Query(query): Query<ListQuery>,
+) -> AppResult<impl IntoResponse> {
+    clients_page(&state, &member, &query).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewClientForm {
+    name: String,
+    contact_email: String,
+}
+
+async fn create(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Form(form): Form<NewClientForm>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageClients)?;
+    let mut errors = FieldErrors::default();
+    let name = errors.take(
+        "name",
+        PersonName::parse(&form.name, "Enter the client's name").map_err(long_name),
+    );
+    let email = if form.contact_email.trim().is_empty() {
+        Some(None)
+    } else {
+        errors
+            .take("contact_email", EmailAddress::parse(&form.contact_email))
+            .map(Some)
+    };
+    let (Some(name), Some(email)) = (name, email) else {
+        let mut page = clients_page(&state, &member, &ListQuery::default()).await?;
+        page.name = form.name.chars().take(300).collect();
+        page.contact_email = form.contact_email.chars().take(300).collect();
+        page.errors = errors;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let id = db::clients::create(
+        &mut tx,
+        member.provider_id,
+        name.as_str(),
+        email.as_ref().map(EmailAddress::as_str),
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.created",
+        name.as_str(),
+        json!({ "client": id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/clients/{id}")).into_response())
+}
+
+/// Client and company names may be longer than a person's name.
+fn long_name(e: crate::domain::Invalid) -> crate::domain::Invalid {
+    if e.0.starts_with("Names must") {
+        crate::domain::Invalid("Names must be at most 100 characters")
+    } else {
+        e
+    }
+}
+
+struct ClientView {
+    id: ClientId,
+    name: String,
+    contact_email: String,
+    declined: Option<Moment>,
+    declined_by: String,
+    declined_note: String,
+}
+
+impl From<&ClientRow> for ClientView {
+    fn from(c: &ClientRow) -> Self {
+        Self {
+            id: c.id,
+            name: c.name.clone(),
+            contact_email: c.contact_email.clone().unwrap_or_default(),
+            declined: c.declined_at.map(moment),
+            declined_by: c.declined_by_name.clone().unwrap_or_default(),
+            declined_note: c.declined_note.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/client.html")]
+struct ClientPage {
+    chrome: Chrome,
+    client: ClientView,
+    can_manage: bool,
+    rows: Vec<ClientUserView>,
+    pager: Pager,
+    assignees: Vec<AssigneeRow>,
+    show_client: bool,
+}
+
+async fn client_page(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> AppResult<impl IntoResponse> {
+    let client = visible_client(&state, &member, &id).await?;
+    let can_manage = member.can(Permission::ManageClients);
+    let (rows, pager) = client_users::list(
+        &state,
+        Manager::Staff(&member),
+        Some(client.id),
+        None,
+        &query,
+        &format!("/clients/{}", client.id),
+        |c| format!("/clients/{c}/users"),
+    )
+    .await?;
+    let assignees = if can_manage {
+        db::clients::assignees(&state.db, member.provider_id, client.id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ClientPage {
+        chrome: Chrome::staff(&member).await?,
+        client: ClientView::from(&client),
+        can_manage,
+        rows,
+        pager,
+        assignees,
+        show_client: false,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/client_companies.html")]
+struct CompaniesPage {
+    chrome: Chrome,
+    client: ClientView,
+    can_manage: bool,
+    companies: Vec<CompanyRow>,
+    error: Option<String>,
+}
+
+async fn companies_page(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let client = visible_client(&state, &member, &id).await?;
+    Ok(CompaniesPage {
+        chrome: Chrome::staff(&member).await?,
+        companies: db::clients::companies(&state.db, client.id).await?,
+        client: ClientView::from(&client),
+        can_manage: member.can(Permission::ManageClients),
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NameForm {
+    name: String,
+}
+
+async fn add_company(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<NameForm>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let name = match PersonName::parse(&form.name, "Enter the company's name") {
+        Ok(n) => n,
+        Err(e) => {
+            let page = CompaniesPage {
+                chrome: Chrome::staff(&member).await?,
+                companies: db::clients::companies(&state.db, client.id).await?,
+                client: ClientView::from(&client),
+                can_manage: true,
+                error: Some(e.0.to_string()),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let company =
+        db::clients::add_company(&mut *tx, member.provider_id, client.id, name.as_str()).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "company.created",
+        name.as_str(),
+        json!({ "client": client.id, "company": company }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(
+        &member.user.session,
+        format!("Company {} added.", name.as_str()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
+}
+
+async fn rename_company(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, company)): Path<(String, String)>,
+    Form(form): Form<NameForm>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let company: CompanyId = company.parse().map_err(|_| AppError::NotFound)?;
+    let name = PersonName::parse(&form.name, "Enter the company's name")
+        .map_err(|e| AppError::BadRequest(e.0))?;
+    let mut tx = state.db.begin().await?;
+    if !db::clients::rename_company(&mut *tx, client.id, company, name.as_str()).await? {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "company.renamed",
+        name.as_str(),
+        json!({ "client": client.id, "company": company }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(
+        &member.user.session,
+        format!("Company renamed to {}.", name.as_str()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EmailForm {
+    email: String,
+}
+
+async fn change_contact_email(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<EmailForm>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let email = if form.email.trim().is_empty() {
+        None
+    } else {
+        Some(EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?)
+    };
+    let mut tx = state.db.begin().await?;
+    db::clients::set_contact_email(
+        &mut *tx,
+        member.provider_id,
+        client.id,
+        email.as_ref().map(EmailAddress::as_str),
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.email_changed",
+        &client.name,
+        json!({ "from": client.contact_email, "to": email }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(&member.user.session, "The client's email was changed.").await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoteForm {
+    note: String,
+}
+
+async fn record_declined(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let note = form.note.trim();
+    if note.chars().count() > 2000 {
+        return Err(AppError::BadRequest(
+            "The note must be at most 2000 characters.",
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    db::clients::set_declined(
+        &mut *tx,
+        member.provider_id,
+        client.id,
+        Some(member.user.id),
+        (!note.is_empty()).then_some(note),
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.declined_portal_access",
+        &client.name,
+        json!({ "note": note }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(
+        &member.user.session,
+        "Recorded: the client declined portal access.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+async fn clear_declined(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let mut tx = state.db.begin().await?;
+    db::clients::set_declined(&mut *tx, member.provider_id, client.id, None, None).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.declined_cleared",
+        &client.name,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssignForm {
+    user: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let user: UserId = form
+        .user
+        .parse()
+        .map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
+    let mut tx = state.db.begin().await?;
+    if !db::clients::assign(&mut *tx, member.provider_id, client.id, user).await? {
+        return Err(AppError::BadRequest(
+            "Only staff with the USER role can be assigned, once.",
+        ));
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.staff_assigned",
+        &client.name,
+        json!({ "user": user }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+async fn unassign(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, user)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let client = managed_client(&state, &member, &id).await?;
+    let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    if !db::clients::unassign(&mut *tx, member.provider_id, client.id, user).await? {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "client.staff_unassigned",
+        &client.name,
+        json!({ "user": user }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+}
+
+/// The invite form, for the client page (Share to Client, Invite client representative), for
+/// Settings -> User Roles, and for a Client Admin in the portal.
+#[derive(Template, WebTemplate)]
+#[template(path = "client_invite.html")]
+pub struct InviteFormPage {
+    pub chrome: Chrome,
+    pub client_name: String,
+    pub action: String,
+    pub representative: bool,
+    pub fields: InviteFields,
+    pub companies: Vec<CompanyChoice>,
+    pub errors: FieldErrors,
+    pub already_member: Option<String>,
+    pub pending_resend: Option<String>,
+    pub submit_label: &'static str,
+    pub cancel_href: String,
+    pub can_make_admin: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteQuery {
+    pub kind: String,
+    pub from: String,
+}
+
+impl InviteQuery {
+    pub fn kind(&self) -> ClientKind {
+        if self.kind == "representative" {
+            ClientKind::Representative
+        } else {
+            ClientKind::Client
+        }
+    }
+
+    pub fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if self.kind() == ClientKind::Representative {
+            parts.push("kind=representative");
+        }
+        if self.from == "settings" {
+            parts.push("from=settings");
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    /// The seed pages' labels: "Send Invitation" from Share to Client, "Invite client user"
+    /// from Settings -> User Roles, "Invite" for a representative.
+    pub fn submit_label(&self) -> &'static str {
+        match (self.kind(), self.from.as_str()) {
+            (ClientKind::Representative, _) => "Invite",
+            (_, "settings") => "Invite client user",
+            _ => "Send Invitation",
+        }
+    }
+}
+
+async fn invite_page(
+    state: &AppState,
+    member: &StaffMember,
+    client: &ClientRow,
+    query: &InviteQuery,
+    fields: InviteFields,
+) -> AppResult<InviteFormPage> {
+    let companies =
+        client_access::company_choices(state, Manager::Staff(member), client.id, &fields.companies)
+            .await?;
+    let mut fields = fields;
+    if fields.email.is_empty() && fields.role.is_empty() {
+        fields.email = client.contact_email.clone().unwrap_or_default();
+    }
+    Ok(InviteFormPage {
+        chrome: Chrome::staff(member).await?,
+        client_name: client.name.clone(),
+        action: format!(
+            "/clients/{}/users/invite{}",
+            client.id,
+            query.query_string()
+        ),
+        representative: query.kind() == ClientKind::Representative,
+        fields,
+        companies,
+        errors: FieldErrors::default(),
+        already_member: None,
+        pending_resend: None,
+        submit_label: query.submit_label(),
+        cancel_href: if query.from == "settings" {
+            "/settings/users".into()
+        } else {
+            format!("/clients/{}", client.id)
+        },
+        can_make_admin: true,
+    })
+}
+
+async fn invite_form(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Query(query): Query<InviteQuery>,
+) -> AppResult<impl IntoResponse> {
+    let client =
+        client_access::client_for(&state, Manager::Staff(&member), parse_client(&id)?).await?;
+    invite_page(&state, &member, &client, &query, InviteFields::default()).await
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Query(query): Query<InviteQuery>,
+    Form(fields): Form<InviteFields>,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    let result = client_access::invite(&state, manager, &client, query.kind(), &fields).await?;
+    let back = format!("/clients/{}", client.id);
+    let problem = match result {
+        Ok(issued) => {
+            let chrome = Chrome::staff(&member).await?;
+            return Ok(client_users::sent_page(
+                chrome,
+                "Invitation sent",
+                fields.email.trim().to_lowercase(),
+                issued.link,
+                &back,
+            ));
+        }
+        Err(problem) => problem,
+    };
+    let mut page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
+    let status = match problem {
+        InviteProblem::Fields(errors) => {
+            page.errors = errors;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        InviteProblem::AlreadyMember(link) => {
+            page.errors.add("email", client_access::ALREADY_BELONGS);
+            page.already_member = Some(link);
+            StatusCode::CONFLICT
+        }
+        InviteProblem::AlreadyPending(invitation) => {
+            page.errors.add("email", client_access::ALREADY_INVITED);
+            page.pending_resend = Some(format!(
+                "/clients/{}/users/invitations/{invitation}/resend",
+                client.id
+            ));
+            StatusCode::CONFLICT
+        }
+    };
+    Ok((status, page).into_response())
+}
+
+/// Keeps what was typed, bounded, for showing the form again.
+pub fn trimmed(mut fields: InviteFields) -> InviteFields {
+    let cut = |s: &mut String| *s = s.trim().chars().take(300).collect();
+    cut(&mut fields.email);
+    cut(&mut fields.name);
+    cut(&mut fields.first_name);
+    cut(&mut fields.last_name);
+    fields
+}
+
+async fn member_action(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, target, action)): Path<(String, String, String)>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    client_users::member_action(
+        &state,
+        manager,
+        client.id,
+        &target,
+        &action,
+        form,
+        &format!("/clients/{}", client.id),
+    )
+    .await
+}
+
+async fn invitation_action(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, target, action)): Path<(String, String, String)>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    let chrome = Chrome::staff(&member).await?;
+    client_users::invitation_action(
+        &state,
+        manager,
+        chrome,
+        client.id,
+        &target,
+        &action,
+        form,
+        &format!("/clients/{}", client.id),
+    )
+    .await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/choose_client.html")]
+struct ChooseClientPage {
+    chrome: Chrome,
+    clients: Vec<(ClientId, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChooseClientQuery {
+    client: String,
+}
+
+/// Settings -> User Roles -> Invite client user: first choose the client.
+async fn choose_client(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Query(q): Query<ChooseClientQuery>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageClients)?;
+    if !q.client.is_empty() {
+        let client = visible_client(&state, &member, &q.client).await?;
+        return Ok(Redirect::to(&format!(
+            "/clients/{}/users/invite?from=settings",
+            client.id
+        ))
+        .into_response());
+    }
+    let clients =
+        db::clients::all_visible(&state.db, member.provider_id, staff_visibility(&member)).await?;
+    Ok(ChooseClientPage {
+        chrome: Chrome::staff(&member).await?,
+        clients,
+    }
+    .into_response())
+}
