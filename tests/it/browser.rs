@@ -196,3 +196,98 @@ async fn the_first_admin_accepts_and_invites_a_colleague_in_a_browser(db: PgPool
     assert_eq!(browser.path().await, "/login");
     browser.close().await;
 }
+
+impl Browser {
+    pub async fn click_xpath(&self, xpath: &str) {
+        let element = self
+            .client
+            .wait()
+            .for_element(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("nothing at {xpath}: {e}"));
+        element.click().await.unwrap();
+    }
+}
+
+#[sqlx::test]
+async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&admin, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    drop(admin);
+
+    let browser = Browser::start().await;
+    // Staff signs in and opens the client.
+    browser.goto(&format!("{}/login", app.staff_url)).await;
+    browser.fill("email", "ada@acme.test").await;
+    browser.fill("password", crate::helpers::PASSWORD).await;
+    browser.click("Sign in").await;
+    browser.expect_text("Needs attention").await;
+    browser.click("Clients").await;
+    browser.click("Globex").await;
+    browser.expect_text("Client Users").await;
+
+    // Share to Client: the only company is already ticked; Client is the default role.
+    browser.click("Share to Client").await;
+    browser.fill("email", "carol@globex.test").await;
+    browser.fill("name", "Carol Client").await;
+    assert_eq!(
+        browser
+            .client
+            .find(Locator::Id(&format!("company-{company}")))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    browser.click("Send Invitation").await;
+    browser.expect_text("Invitation sent").await;
+    let shown = browser.value_of("invite-link").await;
+
+    // The email arrives over SMTP; the client opens its link at the portal.
+    let link = app
+        .smtp
+        .first_to("carol@globex.test")
+        .await
+        .link_containing("/invite/");
+    assert_eq!(link, shown);
+    browser.goto(&link).await;
+    browser.expect_text("You're invited to Globex").await;
+    browser.expect_text("Ada Admin").await;
+    browser.fill("password", "carols secret pass").await;
+    browser.fill("confirm", "carols secret pass").await;
+    browser.click("Accept invitation").await;
+    browser.expect_text("Welcome to Globex.").await;
+    assert!(browser
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .starts_with(&app.portal_url));
+
+    // Staff removes her from the three-dot menu on her row.
+    browser
+        .goto(&format!("{}/clients/{client}", app.staff_url))
+        .await;
+    browser.expect_text("Active").await;
+    browser.click("Actions for carol@globex.test").await;
+    browser
+        .click_xpath(
+            "//tr[td[normalize-space()='carol@globex.test']]//button[normalize-space()='Remove']",
+        )
+        .await;
+    browser
+        .expect_text("carol@globex.test no longer has access to this organisation.")
+        .await;
+
+    // Her next click in the portal is refused: she is sent to sign in.
+    browser.goto(&format!("{}/", app.portal_url)).await;
+    browser.expect_text("Sign in").await;
+    assert_eq!(browser.path().await, "/login");
+    browser.close().await;
+}
