@@ -1,6 +1,7 @@
 //! Portico: a multi-tenant client portal. Staff of a service provider invite external client
 //! users, decide what each can see, and manage them for their whole life.
 
+pub mod assessment;
 pub mod auth;
 pub mod cli;
 pub mod client_access;

@@ -12,3 +12,7 @@ document.addEventListener("click", (event) => {
     done();
   }
 });
+
+document.addEventListener("click", (event) => {
+  if (event.target.closest("button[data-print]")) window.print();
+});

@@ -2,7 +2,7 @@
 //! carry the session's token. This middleware is the one place that checks it.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,8 @@ const CSRF_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf";
 /// Largest form body accepted.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Largest upload (a photo and its form) accepted.
+pub const MAX_UPLOAD_BYTES: usize = 6 * 1024 * 1024;
 
 /// The session's token, created on first use.
 pub async fn token(session: &Session) -> AppResult<String> {
@@ -47,19 +49,29 @@ pub async fn protect(
         return AppError::Csrf.into_response();
     }
     let (parts, body) = request.into_parts();
-    let is_form = parts
+    let content_type = parts
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return AppError::BadRequest("Forms must be sent as application/x-www-form-urlencoded.")
-            .into_response();
-    }
-    let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-        return AppError::BadRequest("The form was too large.").into_response();
+        .unwrap_or_default()
+        .to_string();
+    let sent = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
+            return AppError::BadRequest("The form was too large.").into_response();
+        };
+        let sent = form_field(&bytes, FIELD);
+        (sent, bytes)
+    } else if content_type.starts_with("multipart/form-data") {
+        let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
+            return AppError::BadRequest("The upload was too large: photos may be at most 5 MB.")
+                .into_response();
+        };
+        let sent = multipart_field(&content_type, bytes.clone(), FIELD).await;
+        (sent, bytes)
+    } else {
+        return AppError::BadRequest("Forms must be sent as a web form.").into_response();
     };
-    let sent = form_field(&bytes, FIELD);
+    let (sent, bytes) = sent;
     let stored = match session.get::<String>(CSRF_KEY).await {
         Ok(v) => v,
         Err(e) => return AppError::from(e).into_response(),
@@ -85,6 +97,27 @@ fn same_origin(headers: &axum::http::HeaderMap, expected: &str) -> bool {
         (Some("null") | None, None) => true,
         (Some(_), None) => false,
     }
+}
+
+/// Finds a text field in a multipart body (the CSRF token comes first in our forms).
+async fn multipart_field(
+    content_type: &str,
+    body: axum::body::Bytes,
+    name: &str,
+) -> Option<String> {
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod client_members;
 pub mod client_users;
 pub mod clients;
+pub mod content;
 pub mod dev_mail;
 pub mod invitations;
 pub mod outbox;

@@ -46,5 +46,7 @@ id_type!(
     ClientId,
     CompanyId,
     MembershipId,
-    InvitationId
+    InvitationId,
+    JobId,
+    CaptureId
 );

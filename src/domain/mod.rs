@@ -1,6 +1,7 @@
 //! Parsed domain types: form input becomes one of these at the edge, so the core never sees a
 //! raw string.
 
+mod content;
 mod email;
 mod ids;
 mod name;
@@ -8,8 +9,14 @@ mod password;
 mod role;
 mod token;
 
+pub use content::{
+    category_score, overall_score, question, Answer, Category, Coordinates, JobStatus, Photo,
+    CATEGORIES,
+};
 pub use email::EmailAddress;
-pub use ids::{ClientId, CompanyId, InvitationId, MembershipId, ProviderId, UserId};
+pub use ids::{
+    CaptureId, ClientId, CompanyId, InvitationId, JobId, MembershipId, ProviderId, UserId,
+};
 pub use name::{OptionalName, PersonName};
 pub use password::Password;
 pub use role::{ClientKind, ClientRole, Permission, StaffRole};

@@ -1,6 +1,7 @@
 //! What every page shares: the page chrome (navigation, CSRF token, flash message) and dates
 //! written in words.
 
+pub mod content;
 pub mod when;
 
 use tower_sessions::Session;

@@ -1,6 +1,6 @@
 //! The client portal (`client.` host).
 
-mod home;
+pub mod content;
 mod users;
 
 use axum::Router;
@@ -8,5 +8,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(home::router()).merge(users::router())
+    Router::new()
+        .merge(content::router())
+        .merge(users::router())
 }

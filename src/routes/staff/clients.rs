@@ -206,13 +206,13 @@ fn long_name(e: crate::domain::Invalid) -> crate::domain::Invalid {
     }
 }
 
-struct ClientView {
-    id: ClientId,
-    name: String,
-    contact_email: String,
-    declined: Option<Moment>,
-    declined_by: String,
-    declined_note: String,
+pub struct ClientView {
+    pub id: ClientId,
+    pub name: String,
+    pub contact_email: String,
+    pub declined: Option<Moment>,
+    pub declined_by: String,
+    pub declined_note: String,
 }
 
 impl From<&ClientRow> for ClientView {

@@ -2,6 +2,7 @@
 
 mod audit;
 pub mod clients;
+mod content;
 mod dev_mail;
 mod home;
 pub mod users;
@@ -16,5 +17,6 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(clients::router())
+        .merge(content::router())
         .merge(dev_mail::router())
 }

@@ -1,0 +1,420 @@
+//! What a client user sees: completed jobs, map captures, the assessment, Export Summary. Every
+//! read goes through the viewer's company scope; anything outside it answers 404.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use crate::assessment;
+use crate::auth::{session, ClientMember};
+use crate::db;
+use crate::domain::{CaptureId, CompanyId, JobId};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
+use crate::views::when::{moment, Moment};
+use crate::views::{Chrome, Pager};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/jobs", get(jobs))
+        .route("/jobs/{id}", get(job))
+        .route("/captures", get(captures))
+        .route("/captures/{id}", get(capture))
+        .route("/captures/{id}/photo", get(photo))
+        .route("/assessment", get(assessment_page).post(answer))
+        .route("/export", get(export_page))
+        .route("/export.csv", get(export_download))
+}
+
+const PER_PAGE: i64 = 20;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContentQuery {
+    company: String,
+    page: i64,
+}
+
+/// The companies to show: the whole scope, or the one company chosen in the filter (which must
+/// be in scope).
+struct Filter {
+    scope: Vec<CompanyId>,
+    chosen: String,
+    /// (id, name) of every company in scope, when there are several to choose from.
+    choices: Vec<(String, String)>,
+}
+
+async fn filter(state: &AppState, member: &ClientMember, company: &str) -> AppResult<Filter> {
+    let scope = if company.is_empty() {
+        member.scope.clone()
+    } else {
+        let id: CompanyId = company.parse().map_err(|_| AppError::NotFound)?;
+        if !member.scope.contains(&id) {
+            return Err(AppError::NotFound);
+        }
+        vec![id]
+    };
+    let choices = if member.scope.len() > 1 {
+        db::clients::companies(&state.db, member.client_id)
+            .await?
+            .into_iter()
+            .filter(|c| member.scope.contains(&c.id))
+            .map(|c| (c.id.to_string(), c.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Filter {
+        scope,
+        chosen: company.to_string(),
+        choices,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    organisation: String,
+    provider: String,
+    role: &'static str,
+    assessment: AssessmentView,
+    jobs: Vec<JobView>,
+    captures: Vec<CaptureView>,
+    filter: Filter,
+    several_orgs: bool,
+    path: &'static str,
+}
+
+async fn home(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(q): Query<ContentQuery>,
+) -> AppResult<impl IntoResponse> {
+    let filter = filter(&state, &member, &q.company).await?;
+    let jobs = db::content::completed_jobs(&state.db, &filter.scope, 5, 0).await?;
+    let captures = db::content::captures_in_scope(&state.db, &filter.scope, 5, 0).await?;
+    let several_orgs = db::client_members::memberships_of(&state.db, member.user.id)
+        .await?
+        .len()
+        > 1;
+    Ok(HomePage {
+        chrome: Chrome::portal(&member).await?,
+        organisation: member.client_name.clone(),
+        provider: member.provider_name.clone(),
+        role: member.role.label(),
+        assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
+        jobs: jobs.into_iter().map(JobView::from).collect(),
+        captures: captures.into_iter().map(CaptureView::from).collect(),
+        filter,
+        several_orgs,
+        path: "/",
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/jobs.html")]
+struct JobsPage {
+    chrome: Chrome,
+    jobs: Vec<JobView>,
+    pager: Pager,
+    filter: Filter,
+    path: &'static str,
+}
+
+fn pager_path(base: &str, company: &str) -> String {
+    if company.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?company={company}&")
+    }
+}
+
+async fn jobs(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(q): Query<ContentQuery>,
+) -> AppResult<impl IntoResponse> {
+    let filter = filter(&state, &member, &q.company).await?;
+    let page = q.page.clamp(1, 100_000);
+    let rows =
+        db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE)
+            .await?;
+    let total = db::content::count_completed(&state.db, &filter.scope).await?;
+    Ok(JobsPage {
+        chrome: Chrome::portal(&member).await?,
+        jobs: rows.into_iter().map(JobView::from).collect(),
+        pager: Pager::new(
+            &pager_path("/jobs", &filter.chosen),
+            "",
+            page,
+            PER_PAGE,
+            total,
+        ),
+        filter,
+        path: "/jobs",
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/job.html")]
+struct JobPage {
+    chrome: Chrome,
+    job: JobView,
+    captures: Vec<CaptureView>,
+}
+
+async fn job(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let id: JobId = id.parse().map_err(|_| AppError::NotFound)?;
+    let job = db::content::completed_job(&state.db, &member.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let captures = db::content::captures_in_scope(&state.db, &[job.company_id], 200, 0)
+        .await?
+        .into_iter()
+        .filter(|c| c.job_id == Some(job.id))
+        .map(CaptureView::from)
+        .collect();
+    Ok(JobPage {
+        chrome: Chrome::portal(&member).await?,
+        job: JobView::from(job),
+        captures,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/captures.html")]
+struct CapturesPage {
+    chrome: Chrome,
+    captures: Vec<CaptureView>,
+    pager: Pager,
+    filter: Filter,
+    path: &'static str,
+}
+
+async fn captures(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Query(q): Query<ContentQuery>,
+) -> AppResult<impl IntoResponse> {
+    let filter = filter(&state, &member, &q.company).await?;
+    let page = q.page.clamp(1, 100_000);
+    let rows =
+        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE)
+            .await?;
+    let total = db::content::count_captures(&state.db, &filter.scope).await?;
+    Ok(CapturesPage {
+        chrome: Chrome::portal(&member).await?,
+        captures: rows.into_iter().map(CaptureView::from).collect(),
+        pager: Pager::new(
+            &pager_path("/captures", &filter.chosen),
+            "",
+            page,
+            PER_PAGE,
+            total,
+        ),
+        filter,
+        path: "/captures",
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/capture.html")]
+struct CapturePage {
+    chrome: Chrome,
+    capture: CaptureView,
+}
+
+async fn capture(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
+    let row = db::content::capture_in_scope(&state.db, &member.scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(CapturePage {
+        chrome: Chrome::portal(&member).await?,
+        capture: CaptureView::from(row),
+    })
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
+    let (bytes, content_type) = db::content::photo(&state.db, id, Some(&member.scope), None)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(photo_response(bytes, content_type))
+}
+
+/// A stored photo, never cached by shared caches and never sniffed as anything else.
+pub fn photo_response(bytes: Vec<u8>, content_type: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "private, max-age=300".to_string()),
+            (header::CONTENT_DISPOSITION, "inline".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assessment.html")]
+pub struct AssessmentPage {
+    pub chrome: Chrome,
+    pub organisation: String,
+    pub assessment: AssessmentView,
+    pub action: String,
+    pub show_who: bool,
+    pub error: Option<String>,
+}
+
+async fn assessment_page(
+    State(state): State<AppState>,
+    member: ClientMember,
+) -> AppResult<impl IntoResponse> {
+    Ok(AssessmentPage {
+        chrome: Chrome::portal(&member).await?,
+        organisation: member.client_name.clone(),
+        assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
+        action: "/assessment".into(),
+        show_who: true,
+        error: None,
+    })
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Form(form): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    match assessment::save(
+        &state,
+        member.provider_id,
+        member.client_id,
+        member.user.id,
+        &form,
+    )
+    .await?
+    {
+        Ok(changed) => {
+            session::flash(
+                &member.user.session,
+                format!("Answers saved ({changed} changed)."),
+            )
+            .await?;
+            Ok(Redirect::to("/assessment").into_response())
+        }
+        Err(message) => {
+            let page = AssessmentPage {
+                chrome: Chrome::portal(&member).await?,
+                organisation: member.client_name.clone(),
+                assessment: AssessmentView::build(
+                    db::content::answers(&state.db, member.client_id).await?,
+                ),
+                action: "/assessment".into(),
+                show_who: true,
+                error: Some(message.into()),
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "export.html")]
+pub struct ExportPage {
+    pub chrome: Chrome,
+    pub organisation: String,
+    pub provider: String,
+    pub generated: Moment,
+    pub assessment: AssessmentView,
+    pub jobs: Vec<JobView>,
+    pub captures: Vec<CaptureView>,
+    pub csv_href: String,
+}
+
+/// The most rows an export holds.
+pub const EXPORT_LIMIT: i64 = 5000;
+
+async fn export_data(
+    state: &AppState,
+    member: &ClientMember,
+) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
+    let assessment =
+        AssessmentView::build(db::content::answers(&state.db, member.client_id).await?);
+    let jobs = db::content::completed_jobs(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
+    let captures =
+        db::content::captures_in_scope(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
+    Ok((
+        assessment,
+        jobs.into_iter().map(JobView::from).collect(),
+        captures.into_iter().map(CaptureView::from).collect(),
+    ))
+}
+
+async fn export_page(
+    State(state): State<AppState>,
+    member: ClientMember,
+) -> AppResult<impl IntoResponse> {
+    let (assessment, jobs, captures) = export_data(&state, &member).await?;
+    Ok(ExportPage {
+        chrome: Chrome::portal(&member).await?,
+        organisation: member.client_name.clone(),
+        provider: member.provider_name.clone(),
+        generated: moment(time::OffsetDateTime::now_utc()),
+        assessment,
+        jobs,
+        captures,
+        csv_href: "/export.csv".into(),
+    })
+}
+
+async fn export_download(
+    State(state): State<AppState>,
+    member: ClientMember,
+) -> AppResult<Response> {
+    let (assessment, jobs, captures) = export_data(&state, &member).await?;
+    Ok(csv_response(
+        &member.client_name,
+        export_csv(&member.client_name, &assessment, &jobs, &captures),
+    ))
+}
+
+pub fn csv_response(organisation: &str, csv: String) -> Response {
+    let safe: String = organisation
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"summary-{safe}.csv\""),
+            ),
+        ],
+        csv,
+    )
+        .into_response()
+}

@@ -1,0 +1,595 @@
+//! The staff side of portal content: jobs (with client-visible summary and staff-only notes),
+//! map captures with photos, the assessment, and the whole client's Export Summary. ADMIN and
+//! MANAGER work on every client; a USER on the clients assigned to them.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use axum_extra::extract::Form;
+use serde::Deserialize;
+use serde_json::json;
+use time::macros::format_description;
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::assessment;
+use crate::auth::csrf::MAX_UPLOAD_BYTES;
+use crate::auth::{session, StaffMember};
+use crate::client_access::staff_visibility;
+use crate::db;
+use crate::db::clients::{ClientRow, CompanyRow};
+use crate::db::content::{NewCapture, StaffJob};
+use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
+use crate::error::{AppError, AppResult};
+use crate::routes::form::FieldErrors;
+use crate::routes::portal::content::{
+    csv_response, photo_response, AssessmentPage, ExportPage, EXPORT_LIMIT,
+};
+use crate::routes::staff::clients::ClientView;
+use crate::state::AppState;
+use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
+use crate::views::when::{moment, Moment};
+use crate::views::{Chrome, Pager};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/clients/{id}/jobs", get(jobs).post(create_job))
+        .route("/clients/{id}/jobs/{job}", get(job).post(save_job))
+        .route(
+            "/clients/{id}/captures",
+            get(captures)
+                .post(create_capture)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/clients/{id}/captures/{capture}/photo", get(photo))
+        .route(
+            "/clients/{id}/assessment",
+            get(assessment_page).post(answer),
+        )
+        .route("/clients/{id}/export", get(export_page))
+        .route("/clients/{id}/export.csv", get(export_download))
+}
+
+const PER_PAGE: i64 = 25;
+
+/// The client, if this staff member may see (and so work on) it; 404 otherwise.
+async fn client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
+    let id: ClientId = raw.parse().map_err(|_| AppError::NotFound)?;
+    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+struct StaffJobView {
+    id: JobId,
+    company: String,
+    title: String,
+    status: JobStatus,
+    completed: Option<Moment>,
+    created: Moment,
+    summary: String,
+    staff_notes: String,
+}
+
+impl From<StaffJob> for StaffJobView {
+    fn from(j: StaffJob) -> Self {
+        Self {
+            id: j.id,
+            company: j.company_name,
+            title: j.title,
+            status: j.status,
+            completed: j.completed_at.map(moment),
+            created: moment(j.created_at),
+            summary: j.summary,
+            staff_notes: j.staff_notes,
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/client_jobs.html")]
+struct JobsPage {
+    chrome: Chrome,
+    client: ClientView,
+    can_manage: bool,
+    jobs: Vec<StaffJobView>,
+    pager: Pager,
+    companies: Vec<CompanyRow>,
+    errors: FieldErrors,
+    title: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: i64,
+}
+
+async fn jobs_page(
+    state: &AppState,
+    member: &StaffMember,
+    client: ClientRow,
+    page: i64,
+) -> AppResult<JobsPage> {
+    let page = page.clamp(1, 100_000);
+    let (rows, total) =
+        db::content::client_jobs(&state.db, client.id, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    Ok(JobsPage {
+        chrome: Chrome::staff(member).await?,
+        can_manage: member.can(crate::domain::Permission::ManageClients),
+        jobs: rows.into_iter().map(StaffJobView::from).collect(),
+        pager: Pager::new(
+            &format!("/clients/{}/jobs", client.id),
+            "",
+            page,
+            PER_PAGE,
+            total,
+        ),
+        companies: db::clients::companies(&state.db, client.id).await?,
+        client: ClientView::from(&client),
+        errors: FieldErrors::default(),
+        title: String::new(),
+    })
+}
+
+async fn jobs(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<impl IntoResponse> {
+    let client = client(&state, &member, &id).await?;
+    jobs_page(&state, &member, client, q.page).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NewJobForm {
+    company: String,
+    title: String,
+}
+
+fn company_of(companies: &[CompanyRow], raw: &str) -> Result<CompanyId, &'static str> {
+    let id: CompanyId = raw.parse().map_err(|_| "Choose a company")?;
+    companies
+        .iter()
+        .any(|c| c.id == id)
+        .then_some(id)
+        .ok_or("Choose a company of this client")
+}
+
+async fn create_job(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<NewJobForm>,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    let companies = db::clients::companies(&state.db, client.id).await?;
+    let mut errors = FieldErrors::default();
+    let company = match company_of(&companies, &form.company) {
+        Ok(c) => Some(c),
+        Err(m) => {
+            errors.add("company", m);
+            None
+        }
+    };
+    let title = form.title.trim();
+    if title.is_empty() {
+        errors.add("title", "Enter a title");
+    } else if title.chars().count() > 200 {
+        errors.add("title", "The title must be at most 200 characters");
+    }
+    let Some(company) = company.filter(|_| errors.is_empty()) else {
+        let mut page = jobs_page(&state, &member, client, 1).await?;
+        page.errors = errors;
+        page.title = title.chars().take(300).collect();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let job = db::content::create_job(
+        &mut *tx,
+        member.provider_id,
+        client.id,
+        company,
+        title,
+        member.user.id,
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "job.created",
+        title,
+        json!({ "job": job, "client": client.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/clients/{}/jobs/{job}", client.id)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/client_job.html")]
+struct JobPage {
+    chrome: Chrome,
+    client: ClientView,
+    can_manage: bool,
+    job: StaffJobView,
+    statuses: [JobStatus; 3],
+    error: Option<String>,
+}
+
+async fn job(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, job)): Path<(String, String)>,
+) -> AppResult<impl IntoResponse> {
+    let client = client(&state, &member, &id).await?;
+    let job: JobId = job.parse().map_err(|_| AppError::NotFound)?;
+    let job = db::content::client_job(&state.db, client.id, job)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(JobPage {
+        chrome: Chrome::staff(&member).await?,
+        can_manage: member.can(crate::domain::Permission::ManageClients),
+        client: ClientView::from(&client),
+        job: job.into(),
+        statuses: JobStatus::ALL,
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct JobForm {
+    status: String,
+    summary: String,
+    staff_notes: String,
+}
+
+async fn save_job(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, job)): Path<(String, String)>,
+    Form(form): Form<JobForm>,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    let job_id: JobId = job.parse().map_err(|_| AppError::NotFound)?;
+    let current = db::content::client_job(&state.db, client.id, job_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let problem = match JobStatus::parse(&form.status) {
+        Err(e) => Some(e.0),
+        Ok(_) if form.summary.chars().count() > 5000 || form.staff_notes.chars().count() > 5000 => {
+            Some("The summary and the notes must each be at most 5000 characters")
+        }
+        Ok(_) => None,
+    };
+    if let Some(message) = problem {
+        let page = JobPage {
+            chrome: Chrome::staff(&member).await?,
+            can_manage: member.can(crate::domain::Permission::ManageClients),
+            client: ClientView::from(&client),
+            job: current.into(),
+            statuses: JobStatus::ALL,
+            error: Some(message.into()),
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    let status = JobStatus::parse(&form.status).expect("checked");
+    let mut tx = state.db.begin().await?;
+    db::content::update_job(
+        &mut *tx,
+        client.id,
+        job_id,
+        status,
+        form.summary.trim(),
+        form.staff_notes.trim(),
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "job.updated",
+        &current.title,
+        json!({ "job": job_id, "from": current.status.code(), "to": status.code() }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(
+        &member.user.session,
+        format!("Saved. The job is {}.", status.label().to_lowercase()),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/clients/{}/jobs/{job_id}", client.id)).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/client_captures.html")]
+struct CapturesPage {
+    chrome: Chrome,
+    client: ClientView,
+    can_manage: bool,
+    captures: Vec<CaptureView>,
+    pager: Pager,
+    companies: Vec<CompanyRow>,
+    jobs: Vec<(JobId, String)>,
+    errors: FieldErrors,
+    values: HashMap<String, String>,
+    capture_base: String,
+}
+
+async fn captures_page(
+    state: &AppState,
+    member: &StaffMember,
+    client: ClientRow,
+    page: i64,
+) -> AppResult<CapturesPage> {
+    let page = page.clamp(1, 100_000);
+    let (rows, total) =
+        db::content::client_captures(&state.db, client.id, PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (jobs, _) = db::content::client_jobs(&state.db, client.id, 500, 0).await?;
+    Ok(CapturesPage {
+        chrome: Chrome::staff(member).await?,
+        can_manage: member.can(crate::domain::Permission::ManageClients),
+        captures: rows.into_iter().map(CaptureView::from).collect(),
+        pager: Pager::new(
+            &format!("/clients/{}/captures", client.id),
+            "",
+            page,
+            PER_PAGE,
+            total,
+        ),
+        companies: db::clients::companies(&state.db, client.id).await?,
+        jobs: jobs
+            .into_iter()
+            .map(|j| (j.id, format!("{} ({})", j.title, j.company_name)))
+            .collect(),
+        capture_base: format!("/clients/{}/captures", client.id),
+        client: ClientView::from(&client),
+        errors: FieldErrors::default(),
+        values: HashMap::new(),
+    })
+}
+
+async fn captures(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<impl IntoResponse> {
+    let client = client(&state, &member, &id).await?;
+    captures_page(&state, &member, client, q.page).await
+}
+
+fn parse_when(raw: &str) -> Result<OffsetDateTime, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(OffsetDateTime::now_utc());
+    }
+    let with_seconds = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let without = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    PrimitiveDateTime::parse(raw, &without)
+        .or_else(|_| PrimitiveDateTime::parse(raw, &with_seconds))
+        .map(PrimitiveDateTime::assume_utc)
+        .map_err(|_| "Enter the time as a date and time, like 2026-11-23T14:30")
+}
+
+async fn create_capture(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    let mut values: HashMap<String, String> = HashMap::new();
+    let mut photo_bytes: Option<Vec<u8>> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest("The upload could not be read."))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(|_| {
+                AppError::BadRequest("The upload was too large: photos may be at most 5 MB.")
+            })?;
+            if !bytes.is_empty() {
+                photo_bytes = Some(bytes.to_vec());
+            }
+        } else if values.len() < 20 {
+            let text = field
+                .text()
+                .await
+                .map_err(|_| AppError::BadRequest("The upload could not be read."))?;
+            values.insert(name, text.chars().take(2000).collect());
+        }
+    }
+    let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
+    let companies = db::clients::companies(&state.db, client.id).await?;
+    let mut errors = FieldErrors::default();
+    let company = company_of(&companies, get("company"))
+        .map_err(|m| errors.add("company", m))
+        .ok();
+    let coords = errors.take(
+        "latitude",
+        Coordinates::parse(get("latitude"), get("longitude")),
+    );
+    let caption = get("caption").trim().to_string();
+    if caption.chars().count() > 500 {
+        errors.add("caption", "The caption must be at most 500 characters");
+    }
+    let captured_at = parse_when(get("captured_at"))
+        .map_err(|m| errors.add("captured_at", m))
+        .ok();
+    let photo = match photo_bytes.map(Photo::parse) {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => {
+            errors.add("photo", e.0);
+            None
+        }
+    };
+    let job = if get("job").is_empty() {
+        None
+    } else {
+        let job: Option<JobId> = get("job").parse().ok();
+        match job {
+            Some(j) => match db::content::client_job(&state.db, client.id, j).await? {
+                Some(row) if Some(row.company_id) == company => Some(j),
+                _ => {
+                    errors.add("job", "Choose a job of the same company, or none");
+                    None
+                }
+            },
+            None => {
+                errors.add("job", "Choose a job from the list");
+                None
+            }
+        }
+    };
+    let (Some(company), Some(coords), Some(captured_at), true) =
+        (company, coords, captured_at, errors.is_empty())
+    else {
+        let mut page = captures_page(&state, &member, client, 1).await?;
+        page.errors = errors;
+        page.values = values;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    let mut tx = state.db.begin().await?;
+    let capture = db::content::create_capture(
+        &mut *tx,
+        NewCapture {
+            provider: member.provider_id,
+            client: client.id,
+            company,
+            job,
+            latitude: coords.latitude,
+            longitude: coords.longitude,
+            caption: &caption,
+            captured_at,
+            photo: photo.as_ref().map(|p| (p.bytes.as_slice(), p.content_type)),
+            by: member.user.id,
+        },
+    )
+    .await?;
+    db::audit::record(
+        &mut *tx,
+        Some(member.provider_id),
+        Some(member.user.id),
+        "capture.created",
+        &caption,
+        json!({ "capture": capture, "client": client.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    session::flash(&member.user.session, "Map capture added.").await?;
+    Ok(Redirect::to(&format!("/clients/{}/captures", client.id)).into_response())
+}
+
+async fn photo(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, capture)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    let capture: CaptureId = capture.parse().map_err(|_| AppError::NotFound)?;
+    let (bytes, content_type) = db::content::photo(&state.db, capture, None, Some(client.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(photo_response(bytes, content_type))
+}
+
+async fn assessment_page(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let client = client(&state, &member, &id).await?;
+    Ok(AssessmentPage {
+        chrome: Chrome::staff(&member).await?,
+        organisation: client.name.clone(),
+        assessment: AssessmentView::build(db::content::answers(&state.db, client.id).await?),
+        action: format!("/clients/{}/assessment", client.id),
+        show_who: true,
+        error: None,
+    })
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    match assessment::save(&state, member.provider_id, client.id, member.user.id, &form).await? {
+        Ok(changed) => {
+            session::flash(
+                &member.user.session,
+                format!("Answers saved ({changed} changed)."),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/clients/{}/assessment", client.id)).into_response())
+        }
+        Err(message) => Err(AppError::BadRequest(message)),
+    }
+}
+
+async fn export_data(
+    state: &AppState,
+    client: &ClientRow,
+) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
+    let scope: Vec<CompanyId> = db::clients::companies(&state.db, client.id)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let assessment = AssessmentView::build(db::content::answers(&state.db, client.id).await?);
+    let jobs = db::content::completed_jobs(&state.db, &scope, EXPORT_LIMIT, 0).await?;
+    let captures = db::content::captures_in_scope(&state.db, &scope, EXPORT_LIMIT, 0).await?;
+    Ok((
+        assessment,
+        jobs.into_iter().map(JobView::from).collect(),
+        captures.into_iter().map(CaptureView::from).collect(),
+    ))
+}
+
+async fn export_page(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+) -> AppResult<impl IntoResponse> {
+    let client = client(&state, &member, &id).await?;
+    let (assessment, jobs, captures) = export_data(&state, &client).await?;
+    Ok(ExportPage {
+        chrome: Chrome::staff(&member).await?,
+        organisation: client.name.clone(),
+        provider: member.provider_name.clone(),
+        generated: moment(OffsetDateTime::now_utc()),
+        assessment,
+        jobs,
+        captures,
+        csv_href: format!("/clients/{}/export.csv", client.id),
+    })
+}
+
+async fn export_download(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let client = client(&state, &member, &id).await?;
+    let (assessment, jobs, captures) = export_data(&state, &client).await?;
+    Ok(csv_response(
+        &client.name,
+        export_csv(&client.name, &assessment, &jobs, &captures),
+    ))
+}
