@@ -1,15 +1,33 @@
-//! `portico demo`: a provider with staff in every role, a pending staff invitation, and what the
-//! later capabilities add, so a person can try the product at once.
+//! `portico demo`: one command that fills a fresh database with a provider, staff in every role,
+//! clients with companies, jobs in every status, map captures, partly answered assessments, and
+//! client users in every status, then prints how to sign in as each.
 
 use crate::db;
-use crate::domain::{EmailAddress, Password, StaffRole};
+use crate::domain::{
+    Answer, ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password,
+    ProviderId, StaffRole, UserId,
+};
+use crate::invites::{self, Inviter, NewInvite, Target};
 use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = "portico-demo-1";
 
+/// A 1x1 PNG, so demo captures have a photo to show.
+const TINY_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0xF8, 0x0F,
+    0x00, 0x01, 0x04, 0x01, 0x00, 0x5F, 0xE5, 0xC3, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
+    0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     if if_empty && db::providers::count(&state.db).await? > 0 {
         println!("The database already has data; skipping the demo seed.");
+        println!(
+            "Staff app: {}/login   (demo password: {DEMO_PASSWORD})",
+            state.config.staff_url.origin()
+        );
         return Ok(());
     }
     let hash = state
@@ -18,6 +36,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         .await?;
     let mut tx = state.db.begin().await?;
     let provider = db::providers::create(&mut *tx, "Northwind IT").await?;
+    let mut staff_ids = Vec::new();
     let staff = [
         ("admin@northwind.example", "Ada Admin", StaffRole::Admin),
         (
@@ -28,26 +47,279 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         ("user@northwind.example", "Uma User", StaffRole::User),
     ];
     for (email, name, role) in staff {
-        let email = EmailAddress::parse(email).expect("demo email");
-        let user = db::users::find_or_create(&mut *tx, &email, name, None, None).await?;
-        db::users::set_password_and_name(&mut *tx, user.id, &hash, Some(name)).await?;
-        db::staff::add(&mut *tx, provider.id, user.id, role).await?;
+        let id = person(&mut tx, email, name, &hash).await?;
+        db::staff::add(&mut *tx, provider.id, id, role).await?;
+        staff_ids.push(id);
     }
+    let (admin, uma) = (staff_ids[0], staff_ids[2]);
+
+    let globex = db::clients::create(
+        &mut tx,
+        provider.id,
+        "Globex",
+        Some("office@globex.example"),
+    )
+    .await?;
+    let globex_hq = db::clients::companies(&mut *tx, globex).await?[0].id;
+    let warehouse =
+        db::clients::add_company(&mut *tx, provider.id, globex, "Globex Warehouse").await?;
+    let initech = db::clients::create(&mut tx, provider.id, "Initech", None).await?;
+    let initech_co = db::clients::companies(&mut *tx, initech).await?[0].id;
+    let care = db::clients::create(&mut tx, provider.id, "Umbrella Care", None).await?;
+    db::clients::set_declined(
+        &mut *tx,
+        provider.id,
+        care,
+        Some(admin),
+        Some("Prefers a printed report each quarter"),
+    )
+    .await?;
+    db::clients::assign(&mut *tx, provider.id, globex, uma).await?;
+
+    let jobs = [
+        (
+            globex,
+            globex_hq,
+            "Firewall replacement",
+            JobStatus::Completed,
+            20,
+        ),
+        (
+            globex,
+            globex_hq,
+            "Quarterly patching",
+            JobStatus::Completed,
+            6,
+        ),
+        (globex, globex_hq, "MFA roll-out", JobStatus::InProgress, 0),
+        (globex, warehouse, "Wi-Fi survey", JobStatus::Completed, 3),
+        (globex, warehouse, "Camera install", JobStatus::Scheduled, 0),
+        (
+            initech,
+            initech_co,
+            "Backup restore test",
+            JobStatus::Completed,
+            10,
+        ),
+    ];
+    for (client, company, title, status, days_ago) in jobs {
+        job(
+            &mut tx,
+            provider.id,
+            client,
+            company,
+            title,
+            status,
+            days_ago,
+            admin,
+        )
+        .await?;
+    }
+    let captures = [
+        (globex, globex_hq, 51.5072, -0.1276, "Server room, rack 2"),
+        (
+            globex,
+            warehouse,
+            51.4543,
+            -0.9781,
+            "Loading bay access point",
+        ),
+        (initech, initech_co, 53.4808, -2.2426, "Comms cabinet"),
+    ];
+    for (client, company, lat, lon, caption) in captures {
+        sqlx::query(
+            "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at,
+                                   photo, photo_type, created_by)
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now() - interval '2 days', $7, 'image/png', $8)",
+        )
+        .bind(provider.id)
+        .bind(client)
+        .bind(company)
+        .bind(lat)
+        .bind(lon)
+        .bind(caption)
+        .bind(TINY_PNG)
+        .bind(admin)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let answers = [
+        ("mfa.email", Answer::Yes),
+        ("mfa.remote", Answer::Yes),
+        ("mfa.admin", Answer::Partial),
+        ("backups.offsite", Answer::Yes),
+        ("backups.tested", Answer::No),
+        ("backups.coverage", Answer::Yes),
+        ("edr.deployed", Answer::Yes),
+    ];
+    db::content::save_answers(&mut *tx, provider.id, globex, &answers, admin).await?;
+
+    // Client users who have accepted.
+    let carol = person(&mut tx, "client@globex.example", "Carol Client", &hash).await?;
+    db::client_members::add(
+        &mut tx,
+        provider.id,
+        globex,
+        carol,
+        ClientRole::Client,
+        ClientKind::Client,
+        Some(admin),
+        &[globex_hq],
+    )
+    .await?;
+    let gina = person(&mut tx, "clientadmin@globex.example", "Gina Globex", &hash).await?;
+    db::client_members::add(
+        &mut tx,
+        provider.id,
+        globex,
+        gina,
+        ClientRole::ClientAdmin,
+        ClientKind::Client,
+        Some(admin),
+        &[globex_hq, warehouse],
+    )
+    .await?;
     tx.commit().await?;
-    let link =
+
+    // Invitations: one waiting, one declined, one expired, and a new staff administrator.
+    let invite = |email: &str, role: ClientRole, kind: ClientKind| NewInvite {
+        email: EmailAddress::parse(email).expect("demo email"),
+        display_name: String::new(),
+        first_name: (kind == ClientKind::Representative).then(|| "Rita".to_string()),
+        last_name: (kind == ClientKind::Representative).then(|| "Representative".to_string()),
+        target: Target::Client {
+            client_id: globex,
+            role,
+            kind,
+            companies: vec![globex_hq],
+        },
+    };
+    let inviter = Inviter {
+        provider_id: provider.id,
+        user_id: Some(admin),
+        name: "Ada Admin",
+    };
+    let waiting = issue(
+        state,
+        inviter,
+        invite(
+            "invited@globex.example",
+            ClientRole::Client,
+            ClientKind::Client,
+        ),
+    )
+    .await?;
+    issue(
+        state,
+        inviter,
+        invite(
+            "rep@globex.example",
+            ClientRole::Client,
+            ClientKind::Representative,
+        ),
+    )
+    .await?;
+    issue(
+        state,
+        inviter,
+        invite(
+            "declined@globex.example",
+            ClientRole::Client,
+            ClientKind::Client,
+        ),
+    )
+    .await?;
+    issue(
+        state,
+        inviter,
+        invite(
+            "expired@globex.example",
+            ClientRole::ClientAdmin,
+            ClientKind::Client,
+        ),
+    )
+    .await?;
+    sqlx::query("UPDATE invitations SET status = 'DECLINED', decided_at = now() WHERE email = 'declined@globex.example'")
+        .execute(&state.db)
+        .await?;
+    sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 day', created_at = now() - interval '8 days' WHERE email = 'expired@globex.example'")
+        .execute(&state.db)
+        .await?;
+    let new_admin =
         crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example")
             .await?;
+
     let staff_url = state.config.staff_url.origin();
-    println!("Demo data created for provider \"Northwind IT\".\n");
-    println!("Staff app: {staff_url}/login  (password for every demo account: {DEMO_PASSWORD})");
-    for (email, _, role) in staff {
-        println!("  {:<8} {email}", role.label());
-    }
-    println!(
-        "\nA new administrator is invited; open this link to accept the invitation:\n  {link}"
-    );
+    let portal_url = state.config.portal_url.origin();
+    println!("Demo data created for provider \"Northwind IT\". Every demo password is: {DEMO_PASSWORD}\n");
+    println!("Staff app: {staff_url}/login");
+    println!("  ADMIN    admin@northwind.example");
+    println!("  MANAGER  manager@northwind.example");
+    println!("  USER     user@northwind.example      (assigned to Globex only)");
+    println!("\nClient portal: {portal_url}/login");
+    println!("  Client        client@globex.example       (Globex, scoped to the Globex company)");
+    println!("  Client Admin  clientadmin@globex.example  (Globex, both companies)");
+    println!("\nInvitations waiting to be accepted:");
+    println!("  client user   {waiting}");
+    println!("  staff ADMIN   {new_admin}");
     if state.config.smtp_url.is_none() {
         println!("\nEmail goes to the development mailbox: {staff_url}/dev/mail");
     }
     Ok(())
+}
+
+async fn person(
+    tx: &mut db::Tx<'_>,
+    email: &str,
+    name: &str,
+    hash: &str,
+) -> anyhow::Result<UserId> {
+    let email = EmailAddress::parse(email).expect("demo email");
+    let user = db::users::find_or_create(&mut **tx, &email, name, None, None).await?;
+    db::users::set_password_and_name(&mut **tx, user.id, hash, Some(name)).await?;
+    Ok(user.id)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn job(
+    tx: &mut db::Tx<'_>,
+    provider: ProviderId,
+    client: ClientId,
+    company: CompanyId,
+    title: &str,
+    status: JobStatus,
+    days_ago: i32,
+    by: UserId,
+) -> anyhow::Result<()> {
+    let id = db::content::create_job(&mut **tx, provider, client, company, title, by).await?;
+    let summary = format!("{title}: done and checked. Nothing further is needed from you.");
+    db::content::update_job(
+        &mut **tx,
+        client,
+        id,
+        status,
+        &summary,
+        "Internal: parts from stock; bill on completion.",
+    )
+    .await?;
+    if status == JobStatus::Completed {
+        sqlx::query(
+            "UPDATE jobs SET completed_at = now() - make_interval(days => $2) WHERE id = $1",
+        )
+        .bind(id)
+        .bind(days_ago)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn issue(state: &AppState, inviter: Inviter<'_>, new: NewInvite) -> anyhow::Result<String> {
+    match invites::invite(state, inviter, new)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        Ok(issued) => Ok(issued.link),
+        Err(refusal) => anyhow::bail!("demo invitation refused: {refusal:?}"),
+    }
 }

@@ -4,6 +4,7 @@
 mod helpers;
 mod smtp;
 
+mod access_matrix;
 mod account;
 mod bootstrap;
 mod browser;

@@ -1,0 +1,325 @@
+//! Scoping proved by a matrix: every route of both hosts, every kind of actor, every kind of
+//! object. The expectations live in `access_matrix.txt`, beside this file, readable by a person.
+//! Beyond the status, no page a client may open shows anything outside their scope.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Agent, Host, TestApp, PASSWORD};
+
+const ACTORS: [&str; 11] = [
+    "anon", "admin", "manager", "u_in", "u_out", "other", "cl", "cla", "org2", "k1only", "gone",
+];
+
+/// Titles of everything a client might see, and which client actors may see each.
+const SECRET_NOTES: &str = "STAFF-ONLY-NOTE";
+
+struct World {
+    app: TestApp,
+    agents: HashMap<&'static str, Agent>,
+    ids: HashMap<&'static str, String>,
+}
+
+async fn staff_join(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Agent {
+    let sent = admin
+        .post(
+            Host::Staff,
+            "/settings/users/invite-staff",
+            "/settings/users/invite-staff",
+            &[("email", email), ("role", role)],
+        )
+        .await;
+    let link = sent.invite_link();
+    let agent = app.agent();
+    let page = agent.get_url(&link).await;
+    let done = agent
+        .submit_form(
+            &page,
+            &link_path(&link, "/accept"),
+            &[
+                ("name", email),
+                ("password", PASSWORD),
+                ("confirm", PASSWORD),
+            ],
+            Host::Staff,
+        )
+        .await;
+    assert_is_redirect_to(&done, "/");
+    agent
+}
+
+async fn job(
+    app: &TestApp,
+    provider: uuid::Uuid,
+    client: uuid::Uuid,
+    company: uuid::Uuid,
+    title: &str,
+    completed: bool,
+) -> String {
+    let id = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, completed_at, summary, staff_notes)
+         VALUES ($1, $2, $3, $4, $5, $6::job_status, CASE WHEN $7 THEN now() END, $5 || ' summary', $8)",
+    )
+    .bind(id)
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .bind(title)
+    .bind(if completed { "COMPLETED" } else { "IN_PROGRESS" })
+    .bind(completed)
+    .bind(format!("{SECRET_NOTES} about {title}"))
+    .execute(&app.db)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+async fn capture(
+    app: &TestApp,
+    provider: uuid::Uuid,
+    client: uuid::Uuid,
+    company: uuid::Uuid,
+    caption: &str,
+) -> String {
+    let id = uuid::Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at, photo, photo_type)
+         VALUES ($1, $2, $3, $4, 51.5, -0.12, $5, now(), '\\x89504e470d0a1a0a00'::bytea, 'image/png')",
+    )
+    .bind(id)
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .bind(caption)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+async fn build(db: PgPool) -> World {
+    let app = spawn_app(db).await;
+    let (admin, provider_a) = app.provider_with_admin("Acme IT", "admin@acme.test").await;
+    let manager = staff_join(&app, &admin, "manager@acme.test", "MANAGER").await;
+    let u_in = staff_join(&app, &admin, "uin@acme.test", "USER").await;
+    let u_out = staff_join(&app, &admin, "uout@acme.test", "USER").await;
+    let (other, provider_b) = app
+        .provider_with_admin("Beta Services", "admin@beta.test")
+        .await;
+
+    let c1 = app.new_client(&admin, "Client One").await;
+    let k1 = app.company_id(c1, "Client One").await;
+    let k2 = app.add_company(&admin, c1, "Client One South").await;
+    let c2 = app.new_client(&admin, "Client Two").await;
+    let c2_co = app.company_id(c2, "Client Two").await;
+    let c3 = app.new_client(&other, "Client Three").await;
+    let c3_co = app.company_id(c3, "Client Three").await;
+    let u_in_id = app
+        .id_of("SELECT id FROM users WHERE email = 'uin@acme.test'")
+        .await;
+    let path = format!("/clients/{c1}");
+    admin
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{path}/assignments"),
+            &[("user", &u_in_id.to_string())],
+        )
+        .await;
+
+    let cl = app
+        .client_user(&admin, c1, "cl@one.test", "CLIENT", &[k1, k2])
+        .await;
+    let cla = app
+        .client_user(&admin, c1, "cla@one.test", "CLIENT_ADMIN", &[k1, k2])
+        .await;
+    let org2 = app
+        .client_user(&admin, c2, "org2@two.test", "CLIENT", &[c2_co])
+        .await;
+    let k1only = app
+        .client_user(&admin, c1, "k1@one.test", "CLIENT", &[k1])
+        .await;
+    let gone = app
+        .client_user(&admin, c1, "gone@one.test", "CLIENT", &[k1, k2])
+        .await;
+    let gone_member = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'gone@one.test'").await;
+    let removed = admin
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{path}/users/members/{gone_member}/remove"),
+            &[],
+        )
+        .await;
+    assert_is_redirect_to(&removed, &path);
+
+    let mut ids = HashMap::new();
+    ids.insert("C1", c1.to_string());
+    ids.insert("C2", c2.to_string());
+    ids.insert("C3", c3.to_string());
+    ids.insert("K1", k1.to_string());
+    ids.insert("K2", k2.to_string());
+    ids.insert(
+        "job_k1",
+        job(&app, provider_a, c1, k1, "Job in K1", true).await,
+    );
+    ids.insert(
+        "job_k2",
+        job(&app, provider_a, c1, k2, "Job in K2", true).await,
+    );
+    ids.insert(
+        "job_open",
+        job(&app, provider_a, c1, k1, "Job still open", false).await,
+    );
+    ids.insert(
+        "job_c2",
+        job(&app, provider_a, c2, c2_co, "Job of C2", true).await,
+    );
+    ids.insert(
+        "job_b",
+        job(&app, provider_b, c3, c3_co, "Job of provider B", true).await,
+    );
+    ids.insert(
+        "cap_k1",
+        capture(&app, provider_a, c1, k1, "Capture in K1").await,
+    );
+    ids.insert(
+        "cap_k2",
+        capture(&app, provider_a, c1, k2, "Capture in K2").await,
+    );
+    ids.insert(
+        "cap_c2",
+        capture(&app, provider_a, c2, c2_co, "Capture of C2").await,
+    );
+    ids.insert(
+        "cap_b",
+        capture(&app, provider_b, c3, c3_co, "Capture of provider B").await,
+    );
+
+    let agents: HashMap<&'static str, Agent> = [
+        ("anon", app.agent()),
+        ("admin", admin),
+        ("manager", manager),
+        ("u_in", u_in),
+        ("u_out", u_out),
+        ("other", other),
+        ("cl", cl),
+        ("cla", cla),
+        ("org2", org2),
+        ("k1only", k1only),
+        ("gone", gone),
+    ]
+    .into_iter()
+    .collect();
+    World { app, agents, ids }
+}
+
+/// What each client actor must never read anywhere in the portal.
+fn invisible_to(actor: &str) -> Vec<&'static str> {
+    let all = [
+        "Job in K1",
+        "Job in K2",
+        "Job still open",
+        "Job of C2",
+        "Job of provider B",
+        "Capture in K1",
+        "Capture in K2",
+        "Capture of C2",
+        "Capture of provider B",
+        "Client One South",
+    ];
+    let visible: &[&str] = match actor {
+        "cl" | "cla" => &[
+            "Job in K1",
+            "Job in K2",
+            "Capture in K1",
+            "Capture in K2",
+            "Client One South",
+        ],
+        "org2" => &["Job of C2", "Capture of C2"],
+        "k1only" => &["Job in K1", "Capture in K1"],
+        _ => &[],
+    };
+    all.into_iter().filter(|t| !visible.contains(t)).collect()
+}
+
+#[sqlx::test]
+async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
+    let world = build(db).await;
+    let table = include_str!("access_matrix.txt");
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (line_no, line) in table.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        assert_eq!(cols.len(), 3 + ACTORS.len(), "line {}: {line}", line_no + 1);
+        let host = if cols[0] == "S" {
+            Host::Staff
+        } else {
+            Host::Portal
+        };
+        let method = cols[1];
+        let mut path = cols[2].to_string();
+        for (key, value) in &world.ids {
+            path = path.replace(&format!("{{{key}}}"), value);
+        }
+        assert!(
+            !path.contains('{'),
+            "line {}: unknown placeholder in {path}",
+            line_no + 1
+        );
+        for (i, actor) in ACTORS.iter().enumerate() {
+            let expected = cols[3 + i];
+            let agent = &world.agents[actor];
+            let page = if method == "GET" {
+                agent.get(host, &path).await
+            } else {
+                agent.post(host, "/forgot-password", &path, &[]).await
+            };
+            cells += 1;
+            let got = match (page.status, page.location.as_deref()) {
+                (StatusCode::SEE_OTHER, Some("/login")) => "login".to_string(),
+                (status, _) => status.as_u16().to_string(),
+            };
+            if got != expected {
+                failures.push(format!(
+                    "line {}: {} {method} {} as {actor}: expected {expected}, got {got}",
+                    line_no + 1,
+                    cols[0],
+                    cols[2]
+                ));
+                continue;
+            }
+            if host == Host::Portal && page.status == StatusCode::OK {
+                assert!(
+                    !page.body.contains(SECRET_NOTES),
+                    "{actor} read staff notes at {path}"
+                );
+                for secret in invisible_to(actor) {
+                    if page.body.contains(secret) {
+                        failures.push(format!(
+                            "line {}: {method} {} as {actor} shows {secret:?}",
+                            line_no + 1,
+                            cols[2]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(cells > 500, "the matrix ran only {cells} cells");
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Nothing the denied requests tried was written.
+    assert_eq!(world.app.count("SELECT count(*) FROM jobs").await, 5);
+}
