@@ -109,12 +109,12 @@ pub struct Pager {
 impl Pager {
     pub fn new(path: &str, search: &str, page: i64, size: i64, total: i64) -> Self {
         let pages = ((total + size - 1) / size).max(1);
+        let join = if path.contains('?') { '&' } else { '?' };
         let href = |p: i64| {
-            let q: String = url_encode(search);
             if search.is_empty() {
-                format!("{path}?page={p}")
+                format!("{path}{join}page={p}")
             } else {
-                format!("{path}?q={q}&page={p}")
+                format!("{path}{join}q={}&page={p}", url_encode(search))
             }
         };
         Self {
@@ -137,4 +137,21 @@ fn url_encode(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pager;
+
+    #[test]
+    fn pager_links_keep_the_search_and_the_filter() {
+        let p = Pager::new("/clients", "a b&c", 2, 10, 35);
+        assert_eq!(p.pages, 4);
+        assert_eq!(p.prev_href.as_deref(), Some("/clients?q=a%20b%26c&page=1"));
+        assert_eq!(p.next_href.as_deref(), Some("/clients?q=a%20b%26c&page=3"));
+        let f = Pager::new("/jobs?company=x", "", 1, 10, 11);
+        assert_eq!(f.next_href.as_deref(), Some("/jobs?company=x&page=2"));
+        assert_eq!(f.prev_href, None);
+        assert_eq!(Pager::new("/jobs", "", 1, 10, 0).pages, 1);
+    }
 }

@@ -12,5 +12,6 @@ mod client_invites;
 mod client_menu;
 mod hosts;
 mod mail;
+mod portal_content;
 mod staff_users;
 mod tokens;

@@ -135,7 +135,7 @@ fn pager_path(base: &str, company: &str) -> String {
     if company.is_empty() {
         base.to_string()
     } else {
-        format!("{base}?company={company}&")
+        format!("{base}?company={company}")
     }
 }
 

@@ -1,0 +1,563 @@
+//! What clients see, created by staff: jobs, map captures, the assessment, Export Summary.
+
+use reqwest::multipart::{Form, Part};
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+
+struct Setup {
+    app: TestApp,
+    staff: Agent,
+    client: uuid::Uuid,
+    k1: uuid::Uuid,
+    k2: uuid::Uuid,
+}
+
+async fn setup(db: PgPool) -> Setup {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    let k1 = app.company_id(client, "Globex").await;
+    let k2 = app.add_company(&staff, client, "Globex South").await;
+    Setup {
+        app,
+        staff,
+        client,
+        k1,
+        k2,
+    }
+}
+
+impl Setup {
+    /// Creates a job through the staff pages and moves it to `status`; returns its id.
+    async fn job(
+        &self,
+        company: uuid::Uuid,
+        title: &str,
+        status: &str,
+        summary: &str,
+        notes: &str,
+    ) -> uuid::Uuid {
+        let path = format!("/clients/{}/jobs", self.client);
+        let created = self
+            .staff
+            .post(
+                Host::Staff,
+                &path,
+                &path,
+                &[("company", &company.to_string()), ("title", title)],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+        let job_path = created.location.unwrap();
+        let saved = self
+            .staff
+            .post(
+                Host::Staff,
+                &job_path,
+                &job_path,
+                &[
+                    ("status", status),
+                    ("summary", summary),
+                    ("staff_notes", notes),
+                ],
+            )
+            .await;
+        assert_is_redirect_to(&saved, &job_path);
+        job_path.rsplit('/').next().unwrap().parse().unwrap()
+    }
+
+    async fn upload(&self, fields: &[(&str, &str)], photo: Option<&[u8]>) -> crate::helpers::Page {
+        let path = format!("/clients/{}/captures", self.client);
+        let page = self.staff.get(Host::Staff, &path).await;
+        let mut form = Form::new().text("csrf", page.csrf());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some(bytes) = photo {
+            form = form.part(
+                "photo",
+                Part::bytes(bytes.to_vec())
+                    .file_name("photo.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
+        }
+        let response = self
+            .staff
+            .client
+            .post(format!("{}{path}", self.app.staff_url))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let headers = response.headers().clone();
+        crate::helpers::Page {
+            status,
+            location,
+            headers,
+            body: response.text().await.unwrap(),
+        }
+    }
+}
+
+#[sqlx::test]
+async fn clients_see_completed_jobs_in_scope_with_their_summary_and_never_staff_notes(db: PgPool) {
+    let s = setup(db).await;
+    let done = s
+        .job(
+            s.k1,
+            "Firewall replacement",
+            "COMPLETED",
+            "New firewall in place.",
+            "Secret margin 40%",
+        )
+        .await;
+    s.job(s.k1, "MFA roll-out", "IN_PROGRESS", "Half done", "")
+        .await;
+    s.job(s.k2, "Camera install", "COMPLETED", "Cameras on.", "")
+        .await;
+    let carol = s
+        .app
+        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
+        .await;
+
+    let jobs = carol.get(Host::Portal, "/jobs").await;
+    assert!(jobs.contains("Firewall replacement") && jobs.contains("New firewall in place."));
+    assert!(
+        !jobs.contains("MFA roll-out"),
+        "unfinished work is never shown"
+    );
+    assert!(
+        !jobs.contains("Camera install"),
+        "another company's work is never shown"
+    );
+    assert!(!jobs.contains("Secret margin"));
+    let detail = carol.get(Host::Portal, &format!("/jobs/{done}")).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(!detail.contains("Secret margin"));
+
+    // Staff see the notes, and reopening a job hides it again.
+    let staff_view = s
+        .staff
+        .get(Host::Staff, &format!("/clients/{}/jobs/{done}", s.client))
+        .await;
+    assert!(staff_view.contains("Secret margin 40%"));
+    let path = format!("/clients/{}/jobs/{done}", s.client);
+    s.staff
+        .post(
+            Host::Staff,
+            &path,
+            &path,
+            &[
+                ("status", "IN_PROGRESS"),
+                ("summary", "x"),
+                ("staff_notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        carol
+            .get(Host::Portal, &format!("/jobs/{done}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let bad = s
+        .staff
+        .post(Host::Staff, &path, &path, &[("status", "DONE")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test]
+async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
+    let s = setup(db).await;
+    let provider = s.app.id_of("SELECT id FROM providers").await;
+    sqlx::query(
+        "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, completed_at)
+         SELECT gen_random_uuid(), $1, $2, CASE WHEN n % 2 = 0 THEN $3 ELSE $4 END, 'Job number ' || lpad(n::text, 2, '0'),
+                'COMPLETED', now() - make_interval(hours => n)
+         FROM generate_series(1, 45) n",
+    )
+    .bind(provider)
+    .bind(s.client)
+    .bind(s.k1)
+    .bind(s.k2)
+    .execute(&s.app.db)
+    .await
+    .unwrap();
+    let carol = s
+        .app
+        .client_user(
+            &s.staff,
+            s.client,
+            "carol@globex.test",
+            "CLIENT",
+            &[s.k1, s.k2],
+        )
+        .await;
+    let first = carol.get(Host::Portal, "/jobs").await;
+    assert_eq!(first.body.matches("Job number").count(), 20);
+    assert!(first.body.find("Job number 01").unwrap() < first.body.find("Job number 02").unwrap());
+    assert!(first.contains("Page 1 of 3 (45 in all)"));
+    let third = carol.get(Host::Portal, "/jobs?page=3").await;
+    assert_eq!(third.body.matches("Job number").count(), 5);
+    assert!(third.contains("Job number 45"));
+    // The company filter narrows the list; the filter only offers companies in scope.
+    let south = carol
+        .get(Host::Portal, &format!("/jobs?company={}", s.k2))
+        .await;
+    assert!(south.contains("Page 1 of 2 (23 in all)"));
+    assert!(
+        south.contains(&format!("href=\"/jobs?company={}&#38;page=2\"", s.k2)),
+        "the next page keeps the filter"
+    );
+    assert!(!south.contains("Job number 02"));
+}
+
+#[sqlx::test]
+async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: PgPool) {
+    let s = setup(db).await;
+    let k1 = s.k1.to_string();
+    let bad = s
+        .upload(
+            &[("company", &k1), ("latitude", "91"), ("longitude", "0")],
+            None,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Latitude must be between -90 and 90"));
+    let svg = s
+        .upload(
+            &[
+                ("company", &k1),
+                ("latitude", "51.5"),
+                ("longitude", "-0.12"),
+            ],
+            Some(b"<svg onload=alert(1)>"),
+        )
+        .await;
+    assert_eq!(svg.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(svg.contains("The photo must be a PNG or JPEG image"));
+    let other = s
+        .upload(
+            &[
+                ("company", &uuid::Uuid::new_v4().to_string()),
+                ("latitude", "1"),
+                ("longitude", "1"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(s.app.count("SELECT count(*) FROM captures").await, 0);
+
+    let ok = s
+        .upload(
+            &[
+                ("company", &k1),
+                ("latitude", "51.5072"),
+                ("longitude", "-0.1276"),
+                ("caption", "Server room"),
+                ("captured_at", "2026-11-20T10:30"),
+            ],
+            Some(PNG),
+        )
+        .await;
+    assert_is_redirect_to(&ok, &format!("/clients/{}/captures", s.client));
+    let south = s
+        .upload(
+            &[
+                ("company", &s.k2.to_string()),
+                ("latitude", "50"),
+                ("longitude", "1"),
+                ("caption", "South gate"),
+            ],
+            Some(PNG),
+        )
+        .await;
+    assert_eq!(south.status, StatusCode::SEE_OTHER);
+
+    let carol = s
+        .app
+        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
+        .await;
+    let list = carol.get(Host::Portal, "/captures").await;
+    assert!(list.contains("Server room") && list.contains("51.507200, -0.127600"));
+    assert!(list.contains("https://www.openstreetmap.org/?mlat=51.507200&#38;mlon=-0.127600"));
+    assert!(!list.contains("South gate"));
+    let id = s
+        .app
+        .id_of("SELECT id FROM captures WHERE caption = 'Server room'")
+        .await;
+    let south_id = s
+        .app
+        .id_of("SELECT id FROM captures WHERE caption = 'South gate'")
+        .await;
+    let photo = carol
+        .client
+        .get(format!("{}/captures/{id}/photo", s.app.portal_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    assert_eq!(photo.headers()["content-type"], "image/png");
+    assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(photo.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(
+        carol
+            .get(Host::Portal, &format!("/captures/{south_id}/photo"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.app
+            .agent()
+            .get(Host::Portal, &format!("/captures/{id}/photo"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[sqlx::test]
+async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
+    let s = setup(db).await;
+    let carol = s
+        .app
+        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
+        .await;
+    let home = carol.get(Host::Portal, "/").await;
+    assert_eq!(
+        home.body.matches(">N/A<").count(),
+        9,
+        "eight categories and the overall score"
+    );
+    for category in [
+        "Multi-Factor Authentication",
+        "Privileged Access Management",
+        "Endpoint Detection &#38; Response",
+        "Security Logging",
+        "Third Party Risk",
+        "Incident Response Planning",
+        "Cyber Procedures",
+        "Backups",
+    ] {
+        assert!(home.contains(category), "{category}");
+    }
+
+    let partial = carol
+        .post(
+            Host::Portal,
+            "/assessment",
+            "/assessment",
+            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES")],
+        )
+        .await;
+    assert_is_redirect_to(&partial, "/assessment");
+    assert_eq!(
+        carol
+            .get(Host::Portal, "/")
+            .await
+            .body
+            .matches(">N/A<")
+            .count(),
+        9,
+        "one unanswered question keeps N/A"
+    );
+    carol
+        .post(
+            Host::Portal,
+            "/assessment",
+            "/assessment",
+            &[("answer.mfa.admin", "PARTIAL")],
+        )
+        .await;
+    let home = carol.get(Host::Portal, "/").await;
+    assert_eq!(home.body.matches(">N/A<").count(), 7);
+    assert!(
+        home.contains("<td class=\"score\">83</td>"),
+        "(100 + 100 + 50) / 3"
+    );
+
+    // Staff answer too, and see who answered what.
+    let path = format!("/clients/{}/assessment", s.client);
+    let staff_answer = s
+        .staff
+        .post(
+            Host::Staff,
+            &path,
+            &path,
+            &[
+                ("answer.backups.offsite", "NO"),
+                ("answer.backups.tested", "NO"),
+                ("answer.backups.coverage", "NO"),
+            ],
+        )
+        .await;
+    assert_is_redirect_to(&staff_answer, &path);
+    let staff_view = s.staff.get(Host::Staff, &path).await;
+    assert!(
+        staff_view.contains("Answered by Client Person")
+            && staff_view.contains("Answered by Ada Admin")
+    );
+    let home = carol.get(Host::Portal, "/").await;
+    assert!(
+        home.contains("<td class=\"score\">0</td>") && home.contains("<td class=\"score\">42</td>"),
+        "overall (83 + 0) / 2"
+    );
+
+    // Nonsense is refused and nothing is written.
+    let before = s.app.count("SELECT count(*) FROM assessment_answers").await;
+    let bad = carol
+        .post(
+            Host::Portal,
+            "/assessment",
+            "/assessment",
+            &[("answer.mfa.email", "MAYBE")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let unknown = carol
+        .post(
+            Host::Portal,
+            "/assessment",
+            "/assessment",
+            &[("answer.made.up", "YES")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        s.app.count("SELECT count(*) FROM assessment_answers").await,
+        before
+    );
+    let who: String = sqlx::query_scalar("SELECT u.email FROM assessment_answers a JOIN users u ON u.id = a.answered_by WHERE a.question = 'mfa.email'").fetch_one(&s.app.db).await.unwrap();
+    assert_eq!(who, "carol@globex.test");
+}
+
+#[sqlx::test]
+async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
+    let s = setup(db).await;
+    s.job(
+        s.k1,
+        "Firewall replacement",
+        "COMPLETED",
+        "New firewall.",
+        "internal",
+    )
+    .await;
+    s.job(s.k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "")
+        .await;
+    let carol = s
+        .app
+        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
+        .await;
+    carol
+        .post(
+            Host::Portal,
+            "/assessment",
+            "/assessment",
+            &[
+                ("answer.mfa.email", "YES"),
+                ("answer.mfa.remote", "YES"),
+                ("answer.mfa.admin", "YES"),
+            ],
+        )
+        .await;
+
+    let page = carol.get(Host::Portal, "/export").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains("Summary: Globex")
+            && page.contains("Firewall replacement")
+            && page.contains("Download CSV")
+    );
+    assert!(!page.contains("Camera install"));
+    let csv = carol
+        .client
+        .get(format!("{}/export.csv", s.app.portal_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let csv = csv.text().await.unwrap();
+    assert!(csv.contains("\"score\",\"Globex\",\"\",\"Multi-Factor Authentication\",\"100\""));
+    assert!(csv.contains("\"score\",\"Globex\",\"\",\"Backups\",\"N/A\""));
+    assert!(
+        csv.contains("Firewall replacement")
+            && !csv.contains("Camera install")
+            && !csv.contains("internal")
+    );
+
+    // Staff export the whole client, with formulas defused.
+    let staff_csv = s
+        .staff
+        .client
+        .get(format!(
+            "{}/clients/{}/export.csv",
+            s.app.staff_url, s.client
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(staff_csv.contains("Firewall replacement") && staff_csv.contains("Camera install"));
+    assert!(staff_csv.contains("\"'=HYPERLINK(\"\"x\"\")\""));
+}
+
+#[sqlx::test]
+async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPool) {
+    let s = setup(db).await;
+    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "")
+        .await;
+    s.job(s.k2, "Camera install", "COMPLETED", "Done.", "")
+        .await;
+    let both = s
+        .app
+        .client_user(
+            &s.staff,
+            s.client,
+            "both@globex.test",
+            "CLIENT",
+            &[s.k1, s.k2],
+        )
+        .await;
+    let one = s
+        .app
+        .client_user(&s.staff, s.client, "one@globex.test", "CLIENT", &[s.k1])
+        .await;
+    let home = both.get(Host::Portal, "/").await;
+    assert!(
+        home.contains("<h1>Globex</h1>")
+            && home.contains("Firewall replacement")
+            && home.contains("Camera install")
+    );
+    assert!(
+        home.contains("All my companies"),
+        "a company filter when the scope holds several"
+    );
+    let filtered = both.get(Host::Portal, &format!("/?company={}", s.k2)).await;
+    assert!(filtered.contains("Camera install") && !filtered.contains("Firewall replacement"));
+    let single = one.get(Host::Portal, "/").await;
+    assert!(!single.contains("All my companies") && !single.contains("Globex South"));
+    assert_eq!(
+        one.get(Host::Portal, "/?company=junk").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
