@@ -13,11 +13,7 @@ use crate::startup::{self, Application};
 use crate::state::AppState;
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "portico",
-    version,
-    about = "Portico: a multi-tenant client portal server"
-)]
+#[command(name = "portico", version, about = "Portico: a multi-tenant client portal server")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,15 +58,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             println!("Database migrated.");
             Ok(())
         }
-        Command::Provider {
-            command: ProviderCommand::Create { name, admin_email },
-        } => {
+        Command::Provider { command: ProviderCommand::Create { name, admin_email } } => {
             let db = startup::connect(&config).await?;
             startup::migrate(&db).await?;
             let state = AppState::new(config, db, Arc::new(Notify::new()));
             let link = create_provider(&state, &name, &admin_email).await?;
             println!("Created provider {name:?}.");
-            println!("The first administrator ({admin_email}) can accept their invitation here:\n\n  {link}\n");
+            println!(
+                "The first administrator ({admin_email}) can accept their invitation here:\n\n  {link}\n"
+            );
             Ok(())
         }
         Command::Demo { if_empty } => {
@@ -98,17 +94,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// Creates a provider and invites its first ADMIN; returns the invite link.
-pub async fn create_provider(
-    state: &AppState,
-    name: &str,
-    admin_email: &str,
-) -> anyhow::Result<String> {
+pub async fn create_provider(state: &AppState, name: &str, admin_email: &str) -> anyhow::Result<String> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         bail!("--name must be 1 to 200 characters");
     }
-    let email =
-        EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
+    let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
     let provider = crate::db::providers::create(&state.db, name).await?;
     create_provider_invite(state, provider.id, email.as_str()).await
 }
@@ -120,24 +111,15 @@ pub async fn create_provider_invite(
     admin_email: &str,
 ) -> anyhow::Result<String> {
     let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let inviter = Inviter {
-        provider_id: provider,
-        user_id: None,
-        name: "Portico",
-    };
+    let inviter = Inviter { provider_id: provider, user_id: None, name: "Portico" };
     let new = NewInvite {
         email,
         display_name: String::new(),
         first_name: None,
         last_name: None,
-        target: Target::Staff {
-            role: StaffRole::Admin,
-        },
+        target: Target::Staff { role: StaffRole::Admin },
     };
-    match invites::invite(state, inviter, new)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-    {
+    match invites::invite(state, inviter, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
         Ok(issued) => Ok(issued.link),
         Err(Refusal::AlreadyMember { .. } | Refusal::AlreadyPending { .. }) => {
             bail!("that person is already a member of the new provider")

@@ -11,8 +11,8 @@ use crate::db::client_users::MemberRow;
 use crate::db::clients::{ClientRow, Visibility};
 use crate::db::invitations::{InvitationRow, InvitationStatus};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId,
-    OptionalName, Permission, PersonName, ProviderId, Token, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId, OptionalName,
+    Permission, PersonName, ProviderId, Token, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, Issued, NewInvite, Refusal, Target};
@@ -62,11 +62,7 @@ impl Manager<'_> {
     }
 
     fn inviter(&self) -> Inviter<'_> {
-        Inviter {
-            provider_id: self.provider_id(),
-            user_id: Some(self.user_id()),
-            name: self.name(),
-        }
+        Inviter { provider_id: self.provider_id(), user_id: Some(self.user_id()), name: self.name() }
     }
 }
 
@@ -80,11 +76,7 @@ pub fn staff_visibility(member: &StaffMember) -> Visibility {
 
 /// The client whose users the manager wants to manage: 404 when it is not theirs to see, 403
 /// when they may see it but not manage its users.
-pub async fn client_for(
-    state: &AppState,
-    manager: Manager<'_>,
-    client: ClientId,
-) -> AppResult<ClientRow> {
+pub async fn client_for(state: &AppState, manager: Manager<'_>, client: ClientId) -> AppResult<ClientRow> {
     let (visibility, allowed) = match manager {
         Manager::Staff(m) => (staff_visibility(m), m.can(Permission::ManageClients)),
         Manager::ClientAdmin(m) => {
@@ -142,9 +134,7 @@ pub async fn check_companies(
     }
     if let Some(within) = manager.within() {
         if !ids.iter().all(|id| within.contains(id)) {
-            return Ok(Err(
-                "You can only give access to companies you can see yourself",
-            ));
+            return Ok(Err("You can only give access to companies you can see yourself"));
         }
     }
     Ok(Ok(ids))
@@ -170,30 +160,17 @@ pub async fn invite(
     let (display_name, first, last) = match kind {
         ClientKind::Client => {
             let name = errors.take("name", OptionalName::parse(&fields.name));
-            (
-                name.map(OptionalName::into_string).unwrap_or_default(),
-                None,
-                None,
-            )
+            (name.map(OptionalName::into_string).unwrap_or_default(), None, None)
         }
         ClientKind::Representative => {
-            let first = errors.take(
-                "first_name",
-                PersonName::parse(&fields.first_name, "Enter a first name"),
-            );
-            let last = errors.take(
-                "last_name",
-                PersonName::parse(&fields.last_name, "Enter a last name"),
-            );
+            let first =
+                errors.take("first_name", PersonName::parse(&fields.first_name, "Enter a first name"));
+            let last = errors.take("last_name", PersonName::parse(&fields.last_name, "Enter a last name"));
             let full = match (&first, &last) {
                 (Some(f), Some(l)) => format!("{} {}", f.as_str(), l.as_str()),
                 _ => String::new(),
             };
-            (
-                full,
-                first.map(PersonName::into_string),
-                last.map(PersonName::into_string),
-            )
+            (full, first.map(PersonName::into_string), last.map(PersonName::into_string))
         }
     };
     let role = errors.take("role", ClientRole::parse(&fields.role));
@@ -204,9 +181,7 @@ pub async fn invite(
             None
         }
     };
-    let (Some(email), Some(role), Some(companies), true) =
-        (email, role, companies, errors.is_empty())
-    else {
+    let (Some(email), Some(role), Some(companies), true) = (email, role, companies, errors.is_empty()) else {
         return Ok(Err(InviteProblem::Fields(errors)));
     };
     let new = NewInvite {
@@ -214,12 +189,7 @@ pub async fn invite(
         display_name,
         first_name: first,
         last_name: last,
-        target: Target::Client {
-            client_id: client.id,
-            role,
-            kind,
-            companies,
-        },
+        target: Target::Client { client_id: client.id, role, kind, companies },
     };
     match invites::invite(state, manager.inviter(), new).await? {
         Ok(issued) => Ok(Ok(issued)),
@@ -351,31 +321,17 @@ pub async fn change_member_companies(
 
 /// Access to the organisation ends at once: the next request of any open session finds no
 /// membership. The person's other memberships are untouched.
-pub async fn remove_member(
-    state: &AppState,
-    manager: Manager<'_>,
-    member: &MemberRow,
-) -> AppResult<()> {
+pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
     db::client_users::remove_member(&mut *tx, member.id).await?;
-    audit(
-        &mut tx,
-        manager,
-        "client_user.removed",
-        &member.email,
-        json!({ "client": member.client_id }),
-    )
-    .await?;
+    audit(&mut tx, manager, "client_user.removed", &member.email, json!({ "client": member.client_id }))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Resend Invitation on an Active user: a password reset email.
-pub async fn resend_to_member(
-    state: &AppState,
-    manager: Manager<'_>,
-    member: &MemberRow,
-) -> AppResult<bool> {
+pub async fn resend_to_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<bool> {
     let Some(user) = db::users::find_by_id(&state.db, member.user_id).await? else {
         return Ok(false);
     };
@@ -448,10 +404,7 @@ pub async fn change_invitation_email(
     if row.status() != InvitationStatus::Invited && row.status() != InvitationStatus::Expired {
         return Ok(Err(ReaddressProblem::NotPending));
     }
-    if db::staff::member_of_provider(&state.db, manager.provider_id(), email.as_str())
-        .await?
-        .is_some()
-    {
+    if db::staff::member_of_provider(&state.db, manager.provider_id(), email.as_str()).await?.is_some() {
         return Ok(Err(ReaddressProblem::AlreadyMember));
     }
     let token = Token::generate();
@@ -472,9 +425,8 @@ pub async fn change_invitation_email(
         }
         Err(e) => return Err(e.into()),
     }
-    let fresh = db::invitations::find(&mut *tx, manager.provider_id(), row.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let fresh =
+        db::invitations::find(&mut *tx, manager.provider_id(), row.id).await?.ok_or(AppError::NotFound)?;
     let link = invites::invite_link(state, false, &token);
     invites::queue_invitation_email(&mut tx, &fresh, &link).await?;
     audit(
@@ -498,21 +450,15 @@ pub async fn company_choices(
     checked: &[String],
 ) -> AppResult<Vec<CompanyChoice>> {
     let all = db::clients::companies(&state.db, client).await?;
-    let grantable: Vec<_> = all
-        .into_iter()
-        .filter(|c| manager.within().is_none_or(|w| w.contains(&c.id)))
-        .collect();
+    let grantable: Vec<_> =
+        all.into_iter().filter(|c| manager.within().is_none_or(|w| w.contains(&c.id))).collect();
     let only_one = grantable.len() == 1;
     Ok(grantable
         .into_iter()
         .map(|c| {
             let id = c.id.to_string();
             let checked = only_one || checked.contains(&id);
-            CompanyChoice {
-                id,
-                name: c.name,
-                checked,
-            }
+            CompanyChoice { id, name: c.name, checked }
         })
         .collect())
 }

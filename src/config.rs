@@ -51,10 +51,7 @@ impl Config {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let smtp_url = var("SMTP_URL");
         let ttl = match var("INVITE_TTL_DAYS") {
-            Some(v) => v
-                .trim()
-                .parse::<i64>()
-                .context("INVITE_TTL_DAYS must be a whole number")?,
+            Some(v) => v.trim().parse::<i64>().context("INVITE_TTL_DAYS must be a whole number")?,
             None => 7,
         };
         if !(1..=90).contains(&ttl) {
@@ -113,10 +110,7 @@ impl PublicUrl {
         if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
             bail!("{raw:?} must be an origin such as https://app.example.com, with no path");
         }
-        Ok(Self {
-            https,
-            authority: normalise_authority(rest, https),
-        })
+        Ok(Self { https, authority: normalise_authority(rest, https) })
     }
 
     pub fn is_https(&self) -> bool {
@@ -124,11 +118,7 @@ impl PublicUrl {
     }
 
     pub fn origin(&self) -> String {
-        format!(
-            "{}://{}",
-            if self.https { "https" } else { "http" },
-            self.authority
-        )
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.authority)
     }
 
     /// Whether a request's `Host` header names this origin.
@@ -145,10 +135,7 @@ impl PublicUrl {
 fn normalise_authority(authority: &str, https: bool) -> String {
     let lower = authority.trim().to_ascii_lowercase();
     let default_port = if https { ":443" } else { ":80" };
-    lower
-        .strip_suffix(default_port)
-        .unwrap_or(&lower)
-        .to_string()
+    lower.strip_suffix(default_port).unwrap_or(&lower).to_string()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use crate::db;
 use crate::domain::{
-    Answer, ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password,
-    ProviderId, StaffRole, UserId,
+    Answer, ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password, ProviderId,
+    StaffRole, UserId,
 };
 use crate::invites::{self, Inviter, NewInvite, Target};
 use crate::state::AppState;
@@ -14,36 +14,26 @@ pub const DEMO_PASSWORD: &str = "portico-demo-1";
 
 /// A 1x1 PNG, so demo captures have a photo to show.
 const TINY_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0xF8, 0x0F,
-    0x00, 0x01, 0x04, 0x01, 0x00, 0x5F, 0xE5, 0xC3, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E,
-    0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
+    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
+    0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0xF8, 0x0F, 0x00, 0x01, 0x04,
+    0x01, 0x00, 0x5F, 0xE5, 0xC3, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60,
+    0x82,
 ];
 
 pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     if if_empty && db::providers::count(&state.db).await? > 0 {
         println!("The database already has data; skipping the demo seed.");
-        println!(
-            "Staff app: {}/login   (demo password: {DEMO_PASSWORD})",
-            state.config.staff_url.origin()
-        );
+        println!("Staff app: {}/login   (demo password: {DEMO_PASSWORD})", state.config.staff_url.origin());
         return Ok(());
     }
-    let hash = state
-        .hasher
-        .hash(&Password::parse(DEMO_PASSWORD).expect("demo password"))
-        .await?;
+    let hash = state.hasher.hash(&Password::parse(DEMO_PASSWORD).expect("demo password")).await?;
     let mut tx = state.db.begin().await?;
     let provider = db::providers::create(&mut *tx, "Northwind IT").await?;
     let mut staff_ids = Vec::new();
     let staff = [
         ("admin@northwind.example", "Ada Admin", StaffRole::Admin),
-        (
-            "manager@northwind.example",
-            "Max Manager",
-            StaffRole::Manager,
-        ),
+        ("manager@northwind.example", "Max Manager", StaffRole::Manager),
         ("user@northwind.example", "Uma User", StaffRole::User),
     ];
     for (email, name, role) in staff {
@@ -53,16 +43,9 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     }
     let (admin, uma) = (staff_ids[0], staff_ids[2]);
 
-    let globex = db::clients::create(
-        &mut tx,
-        provider.id,
-        "Globex",
-        Some("office@globex.example"),
-    )
-    .await?;
+    let globex = db::clients::create(&mut tx, provider.id, "Globex", Some("office@globex.example")).await?;
     let globex_hq = db::clients::companies(&mut *tx, globex).await?[0].id;
-    let warehouse =
-        db::clients::add_company(&mut *tx, provider.id, globex, "Globex Warehouse").await?;
+    let warehouse = db::clients::add_company(&mut *tx, provider.id, globex, "Globex Warehouse").await?;
     let initech = db::clients::create(&mut tx, provider.id, "Initech", None).await?;
     let initech_co = db::clients::companies(&mut *tx, initech).await?[0].id;
     let care = db::clients::create(&mut tx, provider.id, "Umbrella Care", None).await?;
@@ -77,53 +60,19 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     db::clients::assign(&mut *tx, provider.id, globex, uma).await?;
 
     let jobs = [
-        (
-            globex,
-            globex_hq,
-            "Firewall replacement",
-            JobStatus::Completed,
-            20,
-        ),
-        (
-            globex,
-            globex_hq,
-            "Quarterly patching",
-            JobStatus::Completed,
-            6,
-        ),
+        (globex, globex_hq, "Firewall replacement", JobStatus::Completed, 20),
+        (globex, globex_hq, "Quarterly patching", JobStatus::Completed, 6),
         (globex, globex_hq, "MFA roll-out", JobStatus::InProgress, 0),
         (globex, warehouse, "Wi-Fi survey", JobStatus::Completed, 3),
         (globex, warehouse, "Camera install", JobStatus::Scheduled, 0),
-        (
-            initech,
-            initech_co,
-            "Backup restore test",
-            JobStatus::Completed,
-            10,
-        ),
+        (initech, initech_co, "Backup restore test", JobStatus::Completed, 10),
     ];
     for (client, company, title, status, days_ago) in jobs {
-        job(
-            &mut tx,
-            provider.id,
-            client,
-            company,
-            title,
-            status,
-            days_ago,
-            admin,
-        )
-        .await?;
+        job(&mut tx, provider.id, client, company, title, status, days_ago, admin).await?;
     }
     let captures = [
         (globex, globex_hq, 51.5072, -0.1276, "Server room, rack 2"),
-        (
-            globex,
-            warehouse,
-            51.4543,
-            -0.9781,
-            "Loading bay access point",
-        ),
+        (globex, warehouse, 51.4543, -0.9781, "Loading bay access point"),
         (initech, initech_co, 53.4808, -2.2426, "Comms cabinet"),
     ];
     for (client, company, lat, lon, caption) in captures {
@@ -187,58 +136,17 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         display_name: String::new(),
         first_name: (kind == ClientKind::Representative).then(|| "Rita".to_string()),
         last_name: (kind == ClientKind::Representative).then(|| "Representative".to_string()),
-        target: Target::Client {
-            client_id: globex,
-            role,
-            kind,
-            companies: vec![globex_hq],
-        },
+        target: Target::Client { client_id: globex, role, kind, companies: vec![globex_hq] },
     };
-    let inviter = Inviter {
-        provider_id: provider.id,
-        user_id: Some(admin),
-        name: "Ada Admin",
-    };
-    let waiting = issue(
-        state,
-        inviter,
-        invite(
-            "invited@globex.example",
-            ClientRole::Client,
-            ClientKind::Client,
-        ),
-    )
-    .await?;
-    issue(
-        state,
-        inviter,
-        invite(
-            "rep@globex.example",
-            ClientRole::Client,
-            ClientKind::Representative,
-        ),
-    )
-    .await?;
-    issue(
-        state,
-        inviter,
-        invite(
-            "declined@globex.example",
-            ClientRole::Client,
-            ClientKind::Client,
-        ),
-    )
-    .await?;
-    issue(
-        state,
-        inviter,
-        invite(
-            "expired@globex.example",
-            ClientRole::ClientAdmin,
-            ClientKind::Client,
-        ),
-    )
-    .await?;
+    let inviter = Inviter { provider_id: provider.id, user_id: Some(admin), name: "Ada Admin" };
+    let waiting =
+        issue(state, inviter, invite("invited@globex.example", ClientRole::Client, ClientKind::Client))
+            .await?;
+    issue(state, inviter, invite("rep@globex.example", ClientRole::Client, ClientKind::Representative))
+        .await?;
+    issue(state, inviter, invite("declined@globex.example", ClientRole::Client, ClientKind::Client)).await?;
+    issue(state, inviter, invite("expired@globex.example", ClientRole::ClientAdmin, ClientKind::Client))
+        .await?;
     sqlx::query("UPDATE invitations SET status = 'DECLINED', decided_at = now() WHERE email = 'declined@globex.example'")
         .execute(&state.db)
         .await?;
@@ -246,8 +154,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         .execute(&state.db)
         .await?;
     let new_admin =
-        crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example")
-            .await?;
+        crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example").await?;
 
     let staff_url = state.config.staff_url.origin();
     let portal_url = state.config.portal_url.origin();
@@ -268,12 +175,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn person(
-    tx: &mut db::Tx<'_>,
-    email: &str,
-    name: &str,
-    hash: &str,
-) -> anyhow::Result<UserId> {
+async fn person(tx: &mut db::Tx<'_>, email: &str, name: &str, hash: &str) -> anyhow::Result<UserId> {
     let email = EmailAddress::parse(email).expect("demo email");
     let user = db::users::find_or_create(&mut **tx, &email, name, None, None).await?;
     db::users::set_password_and_name(&mut **tx, user.id, hash, Some(name)).await?;
@@ -303,22 +205,17 @@ async fn job(
     )
     .await?;
     if status == JobStatus::Completed {
-        sqlx::query(
-            "UPDATE jobs SET completed_at = now() - make_interval(days => $2) WHERE id = $1",
-        )
-        .bind(id)
-        .bind(days_ago)
-        .execute(&mut **tx)
-        .await?;
+        sqlx::query("UPDATE jobs SET completed_at = now() - make_interval(days => $2) WHERE id = $1")
+            .bind(id)
+            .bind(days_ago)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
 async fn issue(state: &AppState, inviter: Inviter<'_>, new: NewInvite) -> anyhow::Result<String> {
-    match invites::invite(state, inviter, new)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?
-    {
+    match invites::invite(state, inviter, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
         Ok(issued) => Ok(issued.link),
         Err(refusal) => anyhow::bail!("demo invitation refused: {refusal:?}"),
     }

@@ -107,12 +107,7 @@ impl IntoResponse for AppError {
         } else {
             None
         };
-        let page = ErrorPage {
-            title,
-            message,
-            next_step,
-            operation_id,
-        };
+        let page = ErrorPage { title, message, next_step, operation_id };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, title.to_string()).into_response(),

@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::db;
 use crate::db::invitations::{InvitationRow, NewInvitation};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId, StaffRole,
-    Token, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId, StaffRole, Token,
+    UserId,
 };
 use crate::error::AppResult;
 use crate::mail::messages;
@@ -18,15 +18,8 @@ use crate::views::when;
 /// Who the invitation makes the person, and where.
 #[derive(Clone, Debug)]
 pub enum Target {
-    Staff {
-        role: StaffRole,
-    },
-    Client {
-        client_id: ClientId,
-        role: ClientRole,
-        kind: ClientKind,
-        companies: Vec<CompanyId>,
-    },
+    Staff { role: StaffRole },
+    Client { client_id: ClientId, role: ClientRole, kind: ClientKind, companies: Vec<CompanyId> },
 }
 
 #[derive(Clone, Debug)]
@@ -69,9 +62,7 @@ fn site_of(target_is_staff: bool) -> Site {
 }
 
 pub fn invite_link(state: &AppState, is_staff: bool, token: &Token) -> String {
-    site_of(is_staff)
-        .url(&state.config)
-        .join(&format!("/invite/{}", token.expose()))
+    site_of(is_staff).url(&state.config).join(&format!("/invite/{}", token.expose()))
 }
 
 pub async fn invite(
@@ -89,12 +80,7 @@ pub async fn invite(
     let hash = token.hash();
     let (client_id, staff_role, client_role, kind) = match &new.target {
         Target::Staff { role } => (None, Some(*role), None, ClientKind::Client),
-        Target::Client {
-            client_id,
-            role,
-            kind,
-            ..
-        } => (Some(*client_id), None, Some(*role), *kind),
+        Target::Client { client_id, role, kind, .. } => (Some(*client_id), None, Some(*role), *kind),
     };
     let inserted = db::invitations::insert(
         &mut *tx,
@@ -118,26 +104,15 @@ pub async fn invite(
         Ok(id) => id,
         Err(e) if db::is_unique_violation(&e, db::invitations::UNIQUE_PENDING) => {
             drop(tx);
-            let pending = db::invitations::find_pending(
-                &state.db,
-                inviter.provider_id,
-                client_id,
-                new.email.as_str(),
-            )
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("pending invitation vanished"))?;
-            return Ok(Err(Refusal::AlreadyPending {
-                invitation_id: pending.id,
-            }));
+            let pending =
+                db::invitations::find_pending(&state.db, inviter.provider_id, client_id, new.email.as_str())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("pending invitation vanished"))?;
+            return Ok(Err(Refusal::AlreadyPending { invitation_id: pending.id }));
         }
         Err(e) => return Err(e.into()),
     };
-    if let Target::Client {
-        client_id,
-        companies,
-        ..
-    } = &new.target
-    {
+    if let Target::Client { client_id, companies, .. } = &new.target {
         db::invitations::add_companies(&mut *tx, invitation_id, *client_id, companies).await?;
     }
     let row = db::invitations::find(&mut *tx, inviter.provider_id, invitation_id)
@@ -156,17 +131,10 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
-    Ok(Ok(Issued {
-        invitation_id,
-        link,
-    }))
+    Ok(Ok(Issued { invitation_id, link }))
 }
 
-pub async fn queue_invitation_email(
-    tx: &mut db::Tx<'_>,
-    row: &InvitationRow,
-    link: &str,
-) -> AppResult<()> {
+pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, link: &str) -> AppResult<()> {
     let expires = when::expiry_phrase(row.expires_at);
     let greeting = row.name();
     let email = messages::Invitation {
@@ -253,10 +221,7 @@ pub async fn revoke(
 /// How the person accepting proved who they are.
 pub enum Acceptor {
     /// A new person (or one who never set a password): the hash of the password they chose.
-    NewPassword {
-        password_hash: String,
-        display_name: Option<String>,
-    },
+    NewPassword { password_hash: String, display_name: Option<String> },
     /// Someone with an account, whose password (or session) has been checked.
     Existing { user_id: UserId },
 }
@@ -289,10 +254,7 @@ pub async fn accept(
             let hash = user.password_hash.clone().unwrap_or_default();
             (user, hash)
         }
-        Acceptor::NewPassword {
-            password_hash,
-            display_name,
-        } => {
+        Acceptor::NewPassword { password_hash, display_name } => {
             let name = display_name.unwrap_or_else(|| row.name());
             let user = db::users::find_or_create(
                 &mut *tx,
@@ -306,15 +268,11 @@ pub async fn accept(
                 // The account gained a password since the page was shown: it must sign in.
                 return Ok(Err(NotAccepted::Gone));
             }
-            db::users::set_password_and_name(&mut *tx, user.id, &password_hash, Some(&name))
-                .await?;
+            db::users::set_password_and_name(&mut *tx, user.id, &password_hash, Some(&name)).await?;
             (user, password_hash)
         }
     };
-    if db::invitations::consume(&mut *tx, &hash, user.id)
-        .await?
-        .is_none()
-    {
+    if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
         return Ok(Err(NotAccepted::Gone));
     }
     match (row.staff_role, row.client_id, row.client_role) {
@@ -386,11 +344,7 @@ async fn notify_inviter(
     let Some(inviter) = db::users::find_by_id(&mut **tx, inviter).await? else {
         return Ok(());
     };
-    let invitee = if row.name().is_empty() {
-        row.email.clone()
-    } else {
-        row.name()
-    };
+    let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
     let link = state.config.staff_url.join("/settings/users");
     let email = messages::InvitationDecided {
         provider_name: &row.provider_name,

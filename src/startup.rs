@@ -70,12 +70,7 @@ impl Application {
         let mailer = Mailer::from_config(&config, db.clone())?;
         let store = PostgresStore::new(db.clone());
         let state = AppState::new(config, db, Arc::new(Notify::new()));
-        Ok(Self {
-            listener,
-            state,
-            mailer,
-            store,
-        })
+        Ok(Self { listener, state, mailer, store })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -88,12 +83,7 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, running the mail sender and housekeeping alongside.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self {
-            listener,
-            state,
-            mailer,
-            store,
-        } = self;
+        let Self { listener, state, mailer, store } = self;
         let mut tasks = tokio::task::JoinSet::new();
         tasks.spawn(sender::run(
             state.db.clone(),
@@ -103,10 +93,7 @@ impl Application {
         ));
         let sweeper = store.clone();
         tasks.spawn(async move {
-            if let Err(e) = sweeper
-                .continuously_delete_expired(tokio::time::Duration::from_secs(600))
-                .await
-            {
+            if let Err(e) = sweeper.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {
                 tracing::error!(error = ?e, "session sweeper stopped");
             }
         });
@@ -121,12 +108,9 @@ impl Application {
             }
         });
         let app = routes::app(state, store);
-        let result = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await;
         tasks.abort_all();
         result.context("server stopped")
     }
@@ -138,8 +122,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -22,12 +22,7 @@ pub struct App {
 
 impl AppState {
     pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>) -> Self {
-        Self(Arc::new(App {
-            config,
-            db,
-            hasher: Hasher::new(),
-            mail_wake,
-        }))
+        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake }))
     }
 }
 

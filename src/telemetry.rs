@@ -11,9 +11,9 @@ pub fn init(format: LogFormat) {
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Json => registry
-            .with(tracing_subscriber::fmt::layer().json().flatten_event(true))
-            .try_init(),
+        LogFormat::Json => {
+            registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true)).try_init()
+        }
         LogFormat::Pretty => registry.with(tracing_subscriber::fmt::layer()).try_init(),
     };
     // A second initialisation (tests) keeps the first subscriber.

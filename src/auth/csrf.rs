@@ -49,12 +49,8 @@ pub async fn protect(
         return AppError::Csrf.into_response();
     }
     let (parts, body) = request.into_parts();
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let content_type =
+        parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     let sent = if content_type.starts_with("application/x-www-form-urlencoded") {
         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
             return AppError::BadRequest("The form was too large.").into_response();
@@ -78,8 +74,7 @@ pub async fn protect(
     };
     match (sent, stored) {
         (Some(sent), Some(stored)) if constant_time_eq(sent.as_bytes(), stored.as_bytes()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         _ => AppError::Csrf.into_response(),
     }
@@ -100,18 +95,10 @@ fn same_origin(headers: &axum::http::HeaderMap, expected: &str) -> bool {
 }
 
 /// Finds a text field in a multipart body (the CSRF token comes first in our forms).
-async fn multipart_field(
-    content_type: &str,
-    body: axum::body::Bytes,
-    name: &str,
-) -> Option<String> {
-    let request = Request::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(body))
-        .ok()?;
-    let mut multipart = axum::extract::Multipart::from_request(request, &())
-        .await
-        .ok()?;
+async fn multipart_field(content_type: &str, body: axum::body::Bytes, name: &str) -> Option<String> {
+    let request =
+        Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(body)).ok()?;
+    let mut multipart = axum::extract::Multipart::from_request(request, &()).await.ok()?;
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some(name) {
             return field.text().await.ok();
@@ -121,10 +108,7 @@ async fn multipart_field(
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    form_urlencoded_pairs(body)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    form_urlencoded_pairs(body).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 fn form_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
@@ -151,26 +135,11 @@ mod tests {
     #[test]
     fn origin_rules() {
         let me = "http://app.localhost:8080";
-        assert!(same_origin(
-            &headers(&[("origin", "http://app.localhost:8080")]),
-            me
-        ));
-        assert!(!same_origin(
-            &headers(&[("origin", "http://evil.test")]),
-            me
-        ));
-        assert!(same_origin(
-            &headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
-            me
-        ));
-        assert!(!same_origin(
-            &headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
-            me
-        ));
-        assert!(!same_origin(
-            &headers(&[("sec-fetch-site", "same-site")]),
-            me
-        ));
+        assert!(same_origin(&headers(&[("origin", "http://app.localhost:8080")]), me));
+        assert!(!same_origin(&headers(&[("origin", "http://evil.test")]), me));
+        assert!(same_origin(&headers(&[("origin", "null"), ("sec-fetch-site", "same-origin")]), me));
+        assert!(!same_origin(&headers(&[("origin", "null"), ("sec-fetch-site", "cross-site")]), me));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")]), me));
         assert!(same_origin(&headers(&[]), me));
     }
 }

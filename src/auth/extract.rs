@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::session::{self, SessionAuth, ABSOLUTE_TIMEOUT, AUTH_KEY, IDLE_TIMEOUT, TOUCH_EVERY};
 use crate::db;
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission,
-    ProviderId, StaffRole, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission, ProviderId,
+    StaffRole, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -52,16 +52,10 @@ pub async fn optional_user(session: &Session, state: &AppState) -> AppResult<Opt
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let expired = now - auth.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds()
         || now - auth.last_seen > IDLE_TIMEOUT.whole_seconds();
-    let user = if expired {
-        None
-    } else {
-        db::users::find_by_id(&state.db, auth.user_id).await?
-    };
-    let Some(user) = user.filter(|u| {
-        u.password_hash
-            .as_deref()
-            .is_some_and(|h| session::auth_hash(h) == auth.auth_hash)
-    }) else {
+    let user = if expired { None } else { db::users::find_by_id(&state.db, auth.user_id).await? };
+    let Some(user) =
+        user.filter(|u| u.password_hash.as_deref().is_some_and(|h| session::auth_hash(h) == auth.auth_hash))
+    else {
         session::sign_out(session).await?;
         return Ok(None);
     };
@@ -89,9 +83,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let session = session_of(parts, &state).await?;
-        optional_user(&session, &state)
-            .await?
-            .ok_or(AppError::SignInRequired)
+        optional_user(&session, &state).await?.ok_or(AppError::SignInRequired)
     }
 }
 
@@ -148,12 +140,7 @@ where
             session::sign_out(&user.session).await?;
             return Err(AppError::SignInRequired);
         };
-        Ok(StaffMember {
-            user,
-            provider_id: m.provider_id,
-            provider_name: m.provider_name,
-            role: m.role,
-        })
+        Ok(StaffMember { user, provider_id: m.provider_id, provider_name: m.provider_name, role: m.role })
     }
 }
 

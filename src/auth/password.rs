@@ -30,12 +30,8 @@ impl Default for Hasher {
 
 impl Hasher {
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2);
-        Self {
-            permits: Arc::new(Semaphore::new(cores)),
-        }
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        Self { permits: Arc::new(Semaphore::new(cores)) }
     }
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
@@ -63,11 +59,8 @@ impl Hasher {
             None => (dummy_hash().to_string(), false),
         };
         spawn_blocking_with_tracing(move || {
-            let parsed =
-                PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("bad hash: {e}"))?;
-            let ok = argon2()
-                .verify_password(candidate.as_bytes(), &parsed)
-                .is_ok();
+            let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("bad hash: {e}"))?;
+            let ok = argon2().verify_password(candidate.as_bytes(), &parsed).is_ok();
             Ok(ok && real)
         })
         .await
@@ -79,9 +72,6 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(b"portico-dummy-password", &salt)
-            .expect("dummy hash")
-            .to_string()
+        argon2().hash_password(b"portico-dummy-password", &salt).expect("dummy hash").to_string()
     })
 }

@@ -12,31 +12,11 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
-pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
-    name: "sign-in-ip",
-    max: 30,
-    window_secs: 900,
-};
-pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
-    name: "sign-in-account",
-    max: 10,
-    window_secs: 900,
-};
-pub const FORGOT_PER_ADDRESS: Limit = Limit {
-    name: "forgot-ip",
-    max: 20,
-    window_secs: 3600,
-};
-pub const FORGOT_PER_ACCOUNT: Limit = Limit {
-    name: "forgot-account",
-    max: 5,
-    window_secs: 3600,
-};
-pub const ACCEPT_PER_ADDRESS: Limit = Limit {
-    name: "accept-ip",
-    max: 30,
-    window_secs: 900,
-};
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit { name: "sign-in-ip", max: 30, window_secs: 900 };
+pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { name: "sign-in-account", max: 10, window_secs: 900 };
+pub const FORGOT_PER_ADDRESS: Limit = Limit { name: "forgot-ip", max: 20, window_secs: 3600 };
+pub const FORGOT_PER_ACCOUNT: Limit = Limit { name: "forgot-account", max: 5, window_secs: 3600 };
+pub const ACCEPT_PER_ADDRESS: Limit = Limit { name: "accept-ip", max: 30, window_secs: 900 };
 
 /// Counts one hit and refuses with 429 once the window's allowance is spent.
 pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
@@ -60,8 +40,6 @@ pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
 
 /// Drops finished windows; called by the background housekeeping task.
 pub async fn purge_old(db: &PgPool) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'")
-        .execute(db)
-        .await?;
+    sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'").execute(db).await?;
     Ok(())
 }

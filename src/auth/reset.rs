@@ -36,16 +36,14 @@ pub async fn send_reset_email(
         return Ok(false);
     };
     let token = Token::generate();
-    let link = site
-        .url(&state.config)
-        .join(&format!("/reset-password/{}", token.expose()));
+    let link = site.url(&state.config).join(&format!("/reset-password/{}", token.expose()));
     let mut tx = state.db.begin().await?;
     db::resets::create(&mut *tx, user.id, &token.hash()).await?;
-    let email = messages::PasswordReset {
-        provider_name: &provider_name,
-        link: &link,
-    }
-    .email(&user.email, Some(provider_id), user.id)?;
+    let email = messages::PasswordReset { provider_name: &provider_name, link: &link }.email(
+        &user.email,
+        Some(provider_id),
+        user.id,
+    )?;
     db::outbox::enqueue(&mut *tx, email).await?;
     db::audit::record(
         &mut *tx,

@@ -1,8 +1,6 @@
 use sqlx::PgExecutor;
 
-use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, UserId,
-};
+use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, UserId};
 
 /// A client membership with its company scope, as the portal needs it on every request.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -30,23 +28,15 @@ pub async fn membership(
     user: UserId,
     client: ClientId,
 ) -> sqlx::Result<Option<ClientMembershipRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"
-    ))
-    .bind(user)
-    .bind(client)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{SELECT} WHERE m.user_id = $1 AND m.client_id = $2"))
+        .bind(user)
+        .bind(client)
+        .fetch_optional(db)
+        .await
 }
 
-pub async fn memberships_of(
-    db: impl PgExecutor<'_>,
-    user: UserId,
-) -> sqlx::Result<Vec<ClientMembershipRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE m.user_id = $1 ORDER BY c.name"))
-        .bind(user)
-        .fetch_all(db)
-        .await
+pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<ClientMembershipRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE m.user_id = $1 ORDER BY c.name")).bind(user).fetch_all(db).await
 }
 
 #[allow(clippy::too_many_arguments)]

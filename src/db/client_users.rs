@@ -6,8 +6,7 @@ use time::OffsetDateTime;
 
 use super::outbox::OutboxState;
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, ProviderId, TokenHash,
-    UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, ProviderId, TokenHash, UserId,
 };
 
 /// One row of the tab: a member (`Active`) or an invitation (`Invited`, `Expired`, `Declined`).
@@ -195,10 +194,7 @@ pub async fn set_member_scope(
 }
 
 pub async fn remove_member(db: impl PgExecutor<'_>, id: MembershipId) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM client_memberships WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    let done = sqlx::query("DELETE FROM client_memberships WHERE id = $1").bind(id).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 

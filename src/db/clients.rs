@@ -48,14 +48,12 @@ pub async fn find_visible(
     visibility: Visibility,
     id: ClientId,
 ) -> sqlx::Result<Option<ClientRow>> {
-    sqlx::query_as(&format!(
-        "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND c.id = $3"
-    ))
-    .bind(provider)
-    .bind(visibility.assigned())
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND c.id = $3"))
+        .bind(provider)
+        .bind(visibility.assigned())
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// One page of visible clients, searched by name; returns the rows and the total.
@@ -113,15 +111,13 @@ pub async fn create(
     contact_email: Option<&str>,
 ) -> sqlx::Result<ClientId> {
     let id = ClientId::new();
-    sqlx::query(
-        "INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(provider)
-    .bind(name)
-    .bind(contact_email)
-    .execute(&mut *db)
-    .await?;
+    sqlx::query("INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(provider)
+        .bind(name)
+        .bind(contact_email)
+        .execute(&mut *db)
+        .await?;
     add_company(&mut *db, provider, id, name).await?;
     Ok(id)
 }

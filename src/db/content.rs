@@ -47,19 +47,13 @@ pub async fn completed_jobs(
 }
 
 pub async fn count_completed(db: &PgPool, scope: &[CompanyId]) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM jobs WHERE company_id = ANY($1) AND status = 'COMPLETED'",
-    )
-    .bind(scope)
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE company_id = ANY($1) AND status = 'COMPLETED'")
+        .bind(scope)
+        .fetch_one(db)
+        .await
 }
 
-pub async fn completed_job(
-    db: &PgPool,
-    scope: &[CompanyId],
-    id: JobId,
-) -> sqlx::Result<Option<PortalJob>> {
+pub async fn completed_job(db: &PgPool, scope: &[CompanyId], id: JobId) -> sqlx::Result<Option<PortalJob>> {
     sqlx::query_as(
         "SELECT j.id, j.company_id, co.name AS company_name, j.title, j.summary, j.completed_at
          FROM jobs j JOIN companies co ON co.id = j.company_id
@@ -229,12 +223,14 @@ pub async fn client_captures(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<CaptureRow>, i64)> {
-    let rows = sqlx::query_as(&format!("{CAPTURE} WHERE c.client_id = $1 ORDER BY c.captured_at DESC, c.id DESC LIMIT $2 OFFSET $3"))
-        .bind(client)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query_as(&format!(
+        "{CAPTURE} WHERE c.client_id = $1 ORDER BY c.captured_at DESC, c.id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(client)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await?;
     let total = sqlx::query_scalar("SELECT count(*) FROM captures WHERE client_id = $1")
         .bind(client)
         .fetch_one(db)
@@ -305,13 +301,11 @@ pub async fn capture_in_scope(
     scope: &[CompanyId],
     id: CaptureId,
 ) -> sqlx::Result<Option<CaptureRow>> {
-    sqlx::query_as(&format!(
-        "{CAPTURE} WHERE c.id = $2 AND c.company_id = ANY($1)"
-    ))
-    .bind(scope)
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{CAPTURE} WHERE c.id = $2 AND c.company_id = ANY($1)"))
+        .bind(scope)
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

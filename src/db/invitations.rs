@@ -5,8 +5,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, ProviderId, StaffRole, TokenHash,
-    UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, ProviderId, StaffRole, TokenHash, UserId,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
@@ -176,24 +175,15 @@ pub async fn add_companies(
     Ok(())
 }
 
-pub async fn companies_of(
-    db: impl PgExecutor<'_>,
-    invitation: InvitationId,
-) -> sqlx::Result<Vec<CompanyId>> {
+pub async fn companies_of(db: impl PgExecutor<'_>, invitation: InvitationId) -> sqlx::Result<Vec<CompanyId>> {
     sqlx::query_scalar("SELECT company_id FROM invitation_companies WHERE invitation_id = $1")
         .bind(invitation)
         .fetch_all(db)
         .await
 }
 
-pub async fn find_by_token(
-    db: impl PgExecutor<'_>,
-    hash: &TokenHash,
-) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.token_hash = $1"))
-        .bind(hash)
-        .fetch_optional(db)
-        .await
+pub async fn find_by_token(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!("{SELECT} WHERE i.token_hash = $1")).bind(hash).fetch_optional(db).await
 }
 
 pub async fn find(
@@ -243,10 +233,7 @@ pub async fn consume(
     .await
 }
 
-pub async fn decline(
-    db: impl PgExecutor<'_>,
-    hash: &TokenHash,
-) -> sqlx::Result<Option<InvitationId>> {
+pub async fn decline(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationId>> {
     sqlx::query_scalar(
         "UPDATE invitations SET status = 'DECLINED', decided_at = now()
          WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
@@ -281,11 +268,7 @@ pub async fn reissue(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn revoke(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    id: InvitationId,
-) -> sqlx::Result<bool> {
+pub async fn revoke(db: impl PgExecutor<'_>, provider: ProviderId, id: InvitationId) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now()
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",

@@ -28,9 +28,6 @@ pub fn like_pattern(search: &str) -> String {
     if search.is_empty() {
         return String::new();
     }
-    let escaped = search
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
+    let escaped = search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
 }

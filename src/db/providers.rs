@@ -30,9 +30,7 @@ pub async fn create(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Provide
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM providers")
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar("SELECT count(*) FROM providers").fetch_one(db).await
 }
 
 pub async fn find(db: impl PgExecutor<'_>, id: ProviderId) -> sqlx::Result<Option<ProviderRow>> {

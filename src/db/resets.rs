@@ -43,11 +43,9 @@ pub async fn consume(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<
 
 /// After a successful reset every other outstanding link of the person dies too.
 pub async fn retire_all(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
-    )
-    .bind(user)
-    .execute(db)
-    .await?;
+    sqlx::query("UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user)
+        .execute(db)
+        .await?;
     Ok(())
 }

@@ -26,10 +26,7 @@ pub async fn membership(
     .await
 }
 
-pub async fn memberships_of(
-    db: impl PgExecutor<'_>,
-    user: UserId,
-) -> sqlx::Result<Vec<StaffMembershipRow>> {
+pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<StaffMembershipRow>> {
     sqlx::query_as(
         "SELECT m.provider_id, p.name AS provider_name, m.role
          FROM staff_memberships m JOIN providers p ON p.id = m.provider_id
@@ -69,10 +66,7 @@ pub struct StaffListRow {
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
-pub async fn list(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-) -> sqlx::Result<Vec<StaffListRow>> {
+pub async fn list(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<Vec<StaffListRow>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.email, u.display_name, m.role, u.last_seen_at
          FROM staff_memberships m JOIN users u ON u.id = m.user_id
@@ -104,11 +98,7 @@ pub async fn change_role(
     .await
 }
 
-pub async fn remove(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    user: UserId,
-) -> sqlx::Result<bool> {
+pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderId, user: UserId) -> sqlx::Result<bool> {
     let done = sqlx::query("DELETE FROM staff_memberships WHERE provider_id = $1 AND user_id = $2")
         .bind(provider)
         .bind(user)
@@ -118,12 +108,10 @@ pub async fn remove(
 }
 
 pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM staff_memberships WHERE provider_id = $1 AND role = 'ADMIN'",
-    )
-    .bind(provider)
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar("SELECT count(*) FROM staff_memberships WHERE provider_id = $1 AND role = 'ADMIN'")
+        .bind(provider)
+        .fetch_one(db)
+        .await
 }
 
 /// Whether the email belongs to someone with any membership (staff or client) in the provider.

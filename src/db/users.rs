@@ -19,16 +19,10 @@ const COLUMNS: &str =
     "id, email, display_name, first_name, last_name, password_hash, created_at, last_seen_at";
 
 pub async fn find_by_id(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<UserRow>> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(db).await
 }
 
-pub async fn find_by_email(
-    db: impl PgExecutor<'_>,
-    email: &EmailAddress,
-) -> sqlx::Result<Option<UserRow>> {
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &EmailAddress) -> sqlx::Result<Option<UserRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
         .bind(email.as_str())
         .fetch_optional(db)
@@ -79,9 +73,6 @@ pub async fn set_password_and_name(
 }
 
 pub async fn touch_last_seen(db: &PgPool, id: UserId) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET last_seen_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query("UPDATE users SET last_seen_at = now() WHERE id = $1").bind(id).execute(db).await?;
     Ok(())
 }

@@ -13,11 +13,7 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [JobStatus; 3] = [
-        JobStatus::Scheduled,
-        JobStatus::InProgress,
-        JobStatus::Completed,
-    ];
+    pub const ALL: [JobStatus; 3] = [JobStatus::Scheduled, JobStatus::InProgress, JobStatus::Completed];
 
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw.trim() {
@@ -54,24 +50,17 @@ pub struct Coordinates {
 
 impl Coordinates {
     pub fn parse(lat: &str, lon: &str) -> Result<Self, Invalid> {
-        let latitude: f64 = lat
-            .trim()
-            .parse()
-            .map_err(|_| Invalid("Latitude must be a number of degrees, like 51.5074"))?;
-        let longitude: f64 = lon
-            .trim()
-            .parse()
-            .map_err(|_| Invalid("Longitude must be a number of degrees, like -0.1278"))?;
+        let latitude: f64 =
+            lat.trim().parse().map_err(|_| Invalid("Latitude must be a number of degrees, like 51.5074"))?;
+        let longitude: f64 =
+            lon.trim().parse().map_err(|_| Invalid("Longitude must be a number of degrees, like -0.1278"))?;
         if !latitude.is_finite() || !(-90.0..=90.0).contains(&latitude) {
             return Err(Invalid("Latitude must be between -90 and 90"));
         }
         if !longitude.is_finite() || !(-180.0..=180.0).contains(&longitude) {
             return Err(Invalid("Longitude must be between -180 and 180"));
         }
-        Ok(Self {
-            latitude,
-            longitude,
-        })
+        Ok(Self { latitude, longitude })
     }
 }
 
@@ -95,10 +84,7 @@ impl Photo {
         } else {
             return Err(Invalid("The photo must be a PNG or JPEG image"));
         };
-        Ok(Self {
-            bytes,
-            content_type,
-        })
+        Ok(Self { bytes, content_type })
     }
 }
 
@@ -162,18 +148,8 @@ mod tests {
 
     #[test]
     fn photos_are_typed_by_their_bytes() {
-        assert_eq!(
-            Photo::parse(b"\x89PNG\r\n\x1a\nrest".to_vec())
-                .unwrap()
-                .content_type,
-            "image/png"
-        );
-        assert_eq!(
-            Photo::parse(vec![0xFF, 0xD8, 0xFF, 0xE0])
-                .unwrap()
-                .content_type,
-            "image/jpeg"
-        );
+        assert_eq!(Photo::parse(b"\x89PNG\r\n\x1a\nrest".to_vec()).unwrap().content_type, "image/png");
+        assert_eq!(Photo::parse(vec![0xFF, 0xD8, 0xFF, 0xE0]).unwrap().content_type, "image/jpeg");
         assert!(Photo::parse(b"<svg></svg>".to_vec()).is_err());
         assert!(Photo::parse(vec![0xFF; Photo::MAX_BYTES + 1]).is_err());
     }
@@ -197,10 +173,7 @@ mod assessment {
 
     macro_rules! q {
         ($key:literal, $text:literal) => {
-            Question {
-                key: $key,
-                text: $text,
-            }
+            Question { key: $key, text: $text }
         };
     }
 
@@ -210,61 +183,34 @@ mod assessment {
             key: "mfa",
             name: "Multi-Factor Authentication",
             questions: &[
-                q!(
-                    "mfa.email",
-                    "Is multi-factor authentication required for email?"
-                ),
-                q!(
-                    "mfa.remote",
-                    "Is it required for remote access (VPN, remote desktop)?"
-                ),
-                q!(
-                    "mfa.admin",
-                    "Is it required for every administrator account?"
-                ),
+                q!("mfa.email", "Is multi-factor authentication required for email?"),
+                q!("mfa.remote", "Is it required for remote access (VPN, remote desktop)?"),
+                q!("mfa.admin", "Is it required for every administrator account?"),
             ],
         },
         Category {
             key: "pam",
             name: "Privileged Access Management",
             questions: &[
-                q!(
-                    "pam.separate",
-                    "Do administrators use separate accounts for administrative work?"
-                ),
-                q!(
-                    "pam.review",
-                    "Are privileged accounts reviewed at least every quarter?"
-                ),
-                q!(
-                    "pam.vault",
-                    "Are shared admin passwords kept in a password vault?"
-                ),
+                q!("pam.separate", "Do administrators use separate accounts for administrative work?"),
+                q!("pam.review", "Are privileged accounts reviewed at least every quarter?"),
+                q!("pam.vault", "Are shared admin passwords kept in a password vault?"),
             ],
         },
         Category {
             key: "edr",
             name: "Endpoint Detection & Response",
             questions: &[
-                q!(
-                    "edr.deployed",
-                    "Is an EDR tool installed on every workstation and server?"
-                ),
+                q!("edr.deployed", "Is an EDR tool installed on every workstation and server?"),
                 q!("edr.monitored", "Are its alerts watched around the clock?"),
-                q!(
-                    "edr.isolate",
-                    "Can an infected device be isolated remotely?"
-                ),
+                q!("edr.isolate", "Can an infected device be isolated remotely?"),
             ],
         },
         Category {
             key: "logging",
             name: "Security Logging",
             questions: &[
-                q!(
-                    "logging.central",
-                    "Are security logs collected in one central place?"
-                ),
+                q!("logging.central", "Are security logs collected in one central place?"),
                 q!("logging.retention", "Are they kept for at least 90 days?"),
                 q!("logging.review", "Are they reviewed regularly?"),
             ],
@@ -277,14 +223,8 @@ mod assessment {
                     "third_party.inventory",
                     "Is there a list of suppliers with access to your systems or data?"
                 ),
-                q!(
-                    "third_party.assessed",
-                    "Are critical suppliers' security practices assessed?"
-                ),
-                q!(
-                    "third_party.contracts",
-                    "Do contracts include security requirements?"
-                ),
+                q!("third_party.assessed", "Are critical suppliers' security practices assessed?"),
+                q!("third_party.contracts", "Do contracts include security requirements?"),
             ],
         },
         Category {
@@ -293,67 +233,36 @@ mod assessment {
             questions: &[
                 q!("irp.plan", "Is there a written incident response plan?"),
                 q!("irp.tested", "Has it been tested in the last year?"),
-                q!(
-                    "irp.contacts",
-                    "Are the contacts for an incident (insurer, counsel, provider) known?"
-                ),
+                q!("irp.contacts", "Are the contacts for an incident (insurer, counsel, provider) known?"),
             ],
         },
         Category {
             key: "procedures",
             name: "Cyber Procedures",
             questions: &[
-                q!(
-                    "procedures.training",
-                    "Do staff get security awareness training every year?"
-                ),
-                q!(
-                    "procedures.onboarding",
-                    "Are accounts removed promptly when people leave?"
-                ),
-                q!(
-                    "procedures.patching",
-                    "Are security updates applied within 30 days?"
-                ),
+                q!("procedures.training", "Do staff get security awareness training every year?"),
+                q!("procedures.onboarding", "Are accounts removed promptly when people leave?"),
+                q!("procedures.patching", "Are security updates applied within 30 days?"),
             ],
         },
         Category {
             key: "backups",
             name: "Backups",
             questions: &[
-                q!(
-                    "backups.offsite",
-                    "Is there an offline or immutable copy of backups?"
-                ),
-                q!(
-                    "backups.tested",
-                    "Have restores been tested in the last six months?"
-                ),
-                q!(
-                    "backups.coverage",
-                    "Do backups cover every critical system?"
-                ),
+                q!("backups.offsite", "Is there an offline or immutable copy of backups?"),
+                q!("backups.tested", "Have restores been tested in the last six months?"),
+                q!("backups.coverage", "Do backups cover every critical system?"),
             ],
         },
     ];
 
     pub fn question(key: &str) -> Option<&'static Question> {
-        CATEGORIES
-            .iter()
-            .flat_map(|c| c.questions.iter())
-            .find(|q| q.key == key)
+        CATEGORIES.iter().flat_map(|c| c.questions.iter()).find(|q| q.key == key)
     }
 
     /// A category's score (0 to 100) once every question is answered; `None` shows as N/A.
-    pub fn category_score(
-        category: &Category,
-        answer_of: impl Fn(&str) -> Option<Answer>,
-    ) -> Option<u32> {
-        let answers: Option<Vec<Answer>> = category
-            .questions
-            .iter()
-            .map(|q| answer_of(q.key))
-            .collect();
+    pub fn category_score(category: &Category, answer_of: impl Fn(&str) -> Option<Answer>) -> Option<u32> {
+        let answers: Option<Vec<Answer>> = category.questions.iter().map(|q| answer_of(q.key)).collect();
         let answers = answers?;
         let total: u32 = answers.iter().map(|a| a.points()).sum();
         Some((total as f64 / answers.len() as f64).round() as u32)
@@ -375,10 +284,7 @@ mod assessment {
         #[test]
         fn a_category_is_na_until_every_question_is_answered() {
             let mfa = &CATEGORIES[0];
-            assert_eq!(
-                category_score(mfa, |k| (k == "mfa.email").then_some(Answer::Yes)),
-                None
-            );
+            assert_eq!(category_score(mfa, |k| (k == "mfa.email").then_some(Answer::Yes)), None);
             let all = |k: &str| {
                 Some(if k == "mfa.admin" {
                     Answer::No

@@ -40,13 +40,4 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(
-    ProviderId,
-    UserId,
-    ClientId,
-    CompanyId,
-    MembershipId,
-    InvitationId,
-    JobId,
-    CaptureId
-);
+id_type!(ProviderId, UserId, ClientId, CompanyId, MembershipId, InvitationId, JobId, CaptureId);

@@ -10,13 +10,10 @@ mod role;
 mod token;
 
 pub use content::{
-    category_score, overall_score, question, Answer, Category, Coordinates, JobStatus, Photo,
-    CATEGORIES,
+    category_score, overall_score, question, Answer, Category, Coordinates, JobStatus, Photo, CATEGORIES,
 };
 pub use email::EmailAddress;
-pub use ids::{
-    CaptureId, ClientId, CompanyId, InvitationId, JobId, MembershipId, ProviderId, UserId,
-};
+pub use ids::{CaptureId, ClientId, CompanyId, InvitationId, JobId, MembershipId, ProviderId, UserId};
 pub use name::{OptionalName, PersonName};
 pub use password::Password;
 pub use role::{ClientKind, ClientRole, Permission, StaffRole};

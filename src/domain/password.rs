@@ -43,9 +43,6 @@ mod tests {
         assert!(Password::parse("1234567890").is_ok());
         assert!(Password::parse(&"x".repeat(128)).is_ok());
         assert!(Password::parse(&"x".repeat(129)).is_err());
-        assert_eq!(
-            format!("{:?}", Password::parse("secret-secret").unwrap()),
-            "Password([redacted])"
-        );
+        assert_eq!(format!("{:?}", Password::parse("secret-secret").unwrap()), "Password([redacted])");
     }
 }

@@ -119,9 +119,6 @@ mod tests {
         assert_eq!(StaffRole::parse("MANAGER"), Ok(StaffRole::Manager));
         assert!(StaffRole::parse("OWNER").is_err());
         assert_eq!(ClientRole::parse(""), Ok(ClientRole::Client));
-        assert_eq!(
-            ClientRole::parse("CLIENT_ADMIN"),
-            Ok(ClientRole::ClientAdmin)
-        );
+        assert_eq!(ClientRole::parse("CLIENT_ADMIN"), Ok(ClientRole::ClientAdmin));
     }
 }

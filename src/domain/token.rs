@@ -17,10 +17,7 @@ impl Token {
 
     /// A token read from a URL; anything that cannot be one of ours is refused.
     pub fn parse(raw: &str) -> Option<Self> {
-        let ok = raw.len() == 43
-            && raw
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let ok = raw.len() == 43 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(raw.to_string()))
     }
 

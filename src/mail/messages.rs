@@ -37,15 +37,9 @@ impl Invitation<'_> {
         invitation: InvitationId,
     ) -> askama::Result<NewEmail> {
         let subject = if self.is_staff {
-            format!(
-                "{} invited you to join {} on Portico",
-                self.inviter, self.provider_name
-            )
+            format!("{} invited you to join {} on Portico", self.inviter, self.provider_name)
         } else {
-            format!(
-                "{} invited you to the {} client portal",
-                self.provider_name, self.organisation
-            )
+            format!("{} invited you to the {} client portal", self.provider_name, self.organisation)
         };
         Ok(NewEmail {
             provider_id: Some(provider),
@@ -78,12 +72,7 @@ struct PasswordResetHtml<'a> {
 }
 
 impl PasswordReset<'_> {
-    pub fn email(
-        &self,
-        to: &str,
-        provider: Option<ProviderId>,
-        user: UserId,
-    ) -> askama::Result<NewEmail> {
+    pub fn email(&self, to: &str, provider: Option<ProviderId>, user: UserId) -> askama::Result<NewEmail> {
         Ok(NewEmail {
             provider_id: provider,
             invitation_id: None,
@@ -125,20 +114,12 @@ impl InvitationDecided<'_> {
         provider: ProviderId,
         invitation: InvitationId,
     ) -> askama::Result<NewEmail> {
-        let verb = if self.accepted {
-            "accepted"
-        } else {
-            "declined"
-        };
+        let verb = if self.accepted { "accepted" } else { "declined" };
         Ok(NewEmail {
             provider_id: Some(provider),
             invitation_id: Some(invitation),
             user_id: None,
-            kind: if self.accepted {
-                "invitation_accepted"
-            } else {
-                "invitation_declined"
-            },
+            kind: if self.accepted { "invitation_accepted" } else { "invitation_declined" },
             to: to.to_string(),
             subject: format!(
                 "{}: {} {} your invitation to {}",

@@ -20,7 +20,9 @@ pub enum Mailer {
         from: Mailbox,
     },
     /// No SMTP server configured: messages land in the development mailbox at `/dev/mail`.
-    DevMailbox { db: PgPool },
+    DevMailbox {
+        db: PgPool,
+    },
 }
 
 impl Mailer {
@@ -31,10 +33,7 @@ impl Mailer {
                     .map_err(|e| anyhow::anyhow!("SMTP_URL is not usable: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(20)))
                     .build();
-                Ok(Self::Smtp {
-                    transport,
-                    from: config.mail_from.clone(),
-                })
+                Ok(Self::Smtp { transport, from: config.mail_from.clone() })
             }
             None => Ok(Self::DevMailbox { db }),
         }
@@ -48,10 +47,8 @@ impl Mailer {
     pub async fn deliver(&self, email: &ClaimedEmail) -> Result<(), String> {
         match self {
             Self::Smtp { transport, from } => {
-                let to: Mailbox = email
-                    .to_address
-                    .parse()
-                    .map_err(|e| format!("invalid recipient address: {e}"))?;
+                let to: Mailbox =
+                    email.to_address.parse().map_err(|e| format!("invalid recipient address: {e}"))?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
@@ -61,21 +58,13 @@ impl Mailer {
                         email.html_body.clone(),
                     ))
                     .map_err(|e| format!("could not build the message: {e}"))?;
-                transport
-                    .send(message)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("mail server: {e}"))
+                transport.send(message).await.map(|_| ()).map_err(|e| format!("mail server: {e}"))
             }
-            Self::DevMailbox { db } => db::dev_mail::store(
-                db,
-                &email.to_address,
-                &email.subject,
-                &email.text_body,
-                &email.html_body,
-            )
-            .await
-            .map_err(|e| format!("development mailbox: {e}")),
+            Self::DevMailbox { db } => {
+                db::dev_mail::store(db, &email.to_address, &email.subject, &email.text_body, &email.html_body)
+                    .await
+                    .map_err(|e| format!("development mailbox: {e}"))
+            }
         }
     }
 }

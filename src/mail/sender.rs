@@ -18,8 +18,7 @@ const BATCH: i64 = 20;
 
 pub fn backoff(base: Duration, attempts: i32) -> Duration {
     let exp = attempts.clamp(1, 20) as u32 - 1;
-    base.saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_BACKOFF)
+    base.saturating_mul(2u32.saturating_pow(exp)).min(MAX_BACKOFF)
 }
 
 pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Duration) {

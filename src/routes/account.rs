@@ -30,10 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/forgot-password", get(forgot_page).post(forgot))
-        .route(
-            "/reset-password/{token}",
-            get(reset_page).post(reset_password),
-        )
+        .route("/reset-password/{token}", get(reset_page).post(reset_password))
         .route("/choose-organisation", get(choose_page).post(choose))
 }
 
@@ -113,31 +110,19 @@ async fn login(
         Some(email) => db::users::find_by_email(&state.db, email).await?,
         None => None,
     };
-    let password = form
-        .password
-        .chars()
-        .take(Password::MAX)
-        .collect::<String>();
+    let password = form.password.chars().take(Password::MAX).collect::<String>();
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.hasher.verify(&password, stored.as_deref()).await?;
     let (Some(user), true) = (user, verified) else {
         let chrome = Chrome::anonymous(&session, site).await?;
-        return Ok(refuse(
-            "Email or password is incorrect.",
-            StatusCode::UNAUTHORIZED,
-            chrome,
-        ));
+        return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
     };
     let providers = memberships_on(&state, site, user.id).await?;
     if providers.is_empty() {
         let chrome = Chrome::anonymous(&session, site).await?;
         let message = match site {
-            Site::Staff => {
-                "This account is not a staff account. Client users sign in to the client portal."
-            }
-            Site::Portal => {
-                "This account has no client portal access. Staff sign in to the staff app."
-            }
+            Site::Staff => "This account is not a staff account. Client users sign in to the client portal.",
+            Site::Portal => "This account has no client portal access. Staff sign in to the staff app.",
         };
         return Ok(refuse(message, StatusCode::FORBIDDEN, chrome));
     }
@@ -161,11 +146,7 @@ async fn login(
 }
 
 /// The organisations a person can work in on a site: (org id, its provider).
-async fn memberships_on(
-    state: &AppState,
-    site: Site,
-    user: UserId,
-) -> AppResult<Vec<(Uuid, ProviderId)>> {
+async fn memberships_on(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Uuid, ProviderId)>> {
     Ok(match site {
         Site::Staff => db::staff::memberships_of(&state.db, user)
             .await?
@@ -210,15 +191,8 @@ pub struct ForgotForm {
     email: String,
 }
 
-async fn forgot_page(
-    Extension(site): Extension<Site>,
-    session: Session,
-) -> AppResult<impl IntoResponse> {
-    Ok(ForgotPage {
-        chrome: Chrome::anonymous(&session, site).await?,
-        email: String::new(),
-        error: None,
-    })
+async fn forgot_page(Extension(site): Extension<Site>, session: Session) -> AppResult<impl IntoResponse> {
+    Ok(ForgotPage { chrome: Chrome::anonymous(&session, site).await?, email: String::new(), error: None })
 }
 
 async fn forgot(
@@ -303,12 +277,8 @@ async fn reset_page(
     if !db::resets::is_usable(&state.db, &token.hash()).await? {
         return reset_link_dead(&session, site).await;
     }
-    Ok(ResetPage {
-        chrome: Chrome::anonymous(&session, site).await?,
-        token: raw,
-        error: None,
-    }
-    .into_response())
+    Ok(ResetPage { chrome: Chrome::anonymous(&session, site).await?, token: raw, error: None }
+        .into_response())
 }
 
 async fn reset_password(
@@ -323,9 +293,7 @@ async fn reset_password(
     };
     let password = match Password::parse(&form.password) {
         Ok(p) if form.password == form.confirm => p,
-        Ok(_) => {
-            return reset_form_error(&session, site, raw, "The two passwords do not match").await
-        }
+        Ok(_) => return reset_form_error(&session, site, raw, "The two passwords do not match").await,
         Err(e) => return reset_form_error(&session, site, raw, e.0).await,
     };
     let hash = state.hasher.hash(&password).await?;
@@ -335,9 +303,7 @@ async fn reset_password(
     };
     db::users::set_password_and_name(&mut *tx, user_id, &hash, None).await?;
     db::resets::retire_all(&mut *tx, user_id).await?;
-    let user = db::users::find_by_id(&mut *tx, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let user = db::users::find_by_id(&mut *tx, user_id).await?.ok_or(AppError::NotFound)?;
     let providers = memberships_on(&state, site, user_id).await?;
     for (_, provider) in providers.iter().take(20) {
         db::audit::record(
@@ -353,11 +319,7 @@ async fn reset_password(
     tx.commit().await?;
     // Every session of the person ends: the others by their stale auth hash, this one here.
     session::sign_out(&session).await?;
-    session::flash(
-        &session,
-        "Your password has been changed. Sign in with your new password.",
-    )
-    .await?;
+    session::flash(&session, "Your password has been changed. Sign in with your new password.").await?;
     Ok(Redirect::to("/login").into_response())
 }
 
@@ -399,12 +361,7 @@ async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(U
             .await?
             .into_iter()
             .filter(|m| !m.scope.is_empty())
-            .map(|m| {
-                (
-                    m.client_id.0,
-                    format!("{} ({})", m.client_name, m.provider_name),
-                )
-            })
+            .map(|m| (m.client_id.0, format!("{} ({})", m.client_name, m.provider_name)))
             .collect(),
     })
 }
@@ -416,10 +373,7 @@ async fn choose_page(
 ) -> AppResult<impl IntoResponse> {
     let mut chrome = Chrome::anonymous(&user.session, site).await?;
     chrome.who = Some(user.name_or_email().to_string());
-    Ok(ChoosePage {
-        chrome,
-        choices: choices(&state, site, user.id).await?,
-    })
+    Ok(ChoosePage { chrome, choices: choices(&state, site, user.id).await? })
 }
 
 async fn choose(
@@ -429,11 +383,7 @@ async fn choose(
     Form(form): Form<ChooseForm>,
 ) -> AppResult<Response> {
     let org: Uuid = form.org.parse().map_err(|_| AppError::NotFound)?;
-    if !choices(&state, site, user.id)
-        .await?
-        .iter()
-        .any(|(id, _)| *id == org)
-    {
+    if !choices(&state, site, user.id).await?.iter().any(|(id, _)| *id == org) {
         return Err(AppError::NotFound);
     }
     session::set_org(&user.session, org).await?;

@@ -80,9 +80,7 @@ pub async fn list(
     let mut choices_by_client: HashMap<ClientId, Vec<(String, String)>> = HashMap::new();
     let mut views = Vec::with_capacity(rows.len());
     for row in rows {
-        if let std::collections::hash_map::Entry::Vacant(slot) =
-            choices_by_client.entry(row.client_id)
-        {
+        if let std::collections::hash_map::Entry::Vacant(slot) = choices_by_client.entry(row.client_id) {
             let all = client_access::company_choices(state, manager, row.client_id, &[]).await?;
             slot.insert(all.into_iter().map(|c| (c.id, c.name)).collect());
         }
@@ -107,34 +105,14 @@ fn view(
     };
     let (delivery, delivery_failed) = match (&row.delivery_state, &row.delivery_error) {
         (None, _) => (String::new(), false),
-        (Some(state), Some(error)) if *state != db::outbox::OutboxState::Sent => (
-            format!(
-                "{}: {error}",
-                if state.label() == "queued" {
-                    "retrying"
-                } else {
-                    "failed"
-                }
-            ),
-            true,
-        ),
+        (Some(state), Some(error)) if *state != db::outbox::OutboxState::Sent => {
+            (format!("{}: {error}", if state.label() == "queued" { "retrying" } else { "failed" }), true)
+        }
         (Some(state), _) => (state.label().to_string(), false),
     };
-    let kind = if row.is_invitation {
-        "invitations"
-    } else {
-        "members"
-    };
+    let kind = if row.is_invitation { "invitations" } else { "members" };
     ClientUserView {
-        anchor: format!(
-            "{}-{}",
-            if row.is_invitation {
-                "invitation"
-            } else {
-                "member"
-            },
-            row.row_id
-        ),
+        anchor: format!("{}-{}", if row.is_invitation { "invitation" } else { "member" }, row.row_id),
         action_base: format!("{base}/{kind}/{}", row.row_id),
         client_name: row.client_name.clone(),
         client_href: format!("/clients/{}", row.client_id),
@@ -202,10 +180,7 @@ pub async fn member_action(
         }
         "remove" => {
             client_access::remove_member(state, manager, &member).await?;
-            format!(
-                "{} no longer has access to this organisation.",
-                member.email
-            )
+            format!("{} no longer has access to this organisation.", member.email)
         }
         _ => return Err(AppError::NotFound),
     };
@@ -228,39 +203,22 @@ pub async fn invitation_action(
     let row = client_access::invitation_for(state, manager, client, id).await?;
     let flash = match action {
         "resend" => {
-            let Some(link) =
-                invites::resend(state, manager.provider_id(), manager.user_id(), row.id).await?
+            let Some(link) = invites::resend(state, manager.provider_id(), manager.user_id(), row.id).await?
             else {
-                return Err(AppError::BadRequest(
-                    "This invitation has already been accepted or removed.",
-                ));
+                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             };
-            return Ok(sent_page(
-                chrome,
-                "Invitation sent again",
-                row.email.clone(),
-                link,
-                back,
-            ));
+            return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
         "email" => {
-            return match client_access::change_invitation_email(state, manager, &row, &form.email)
-                .await?
-            {
+            return match client_access::change_invitation_email(state, manager, &row, &form.email).await? {
                 Ok(link) => {
                     let email = form.email.trim().to_lowercase();
-                    Ok(sent_page(
-                        chrome,
-                        "Invitation sent to the new address",
-                        email,
-                        link,
-                        back,
-                    ))
+                    Ok(sent_page(chrome, "Invitation sent to the new address", email, link, back))
                 }
                 Err(ReaddressProblem::Invalid(m)) => Err(AppError::BadRequest(m)),
-                Err(ReaddressProblem::NotPending) => Err(AppError::BadRequest(
-                    "Only a pending invitation's email can be changed.",
-                )),
+                Err(ReaddressProblem::NotPending) => {
+                    Err(AppError::BadRequest("Only a pending invitation's email can be changed."))
+                }
                 Err(ReaddressProblem::AlreadyMember) => {
                     Err(AppError::BadRequest(client_access::ALREADY_BELONGS))
                 }
@@ -272,9 +230,7 @@ pub async fn invitation_action(
         "role" => {
             let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             if !client_access::change_invitation_role(state, manager, &row, role).await? {
-                return Err(AppError::BadRequest(
-                    "This invitation has already been accepted or removed.",
-                ));
+                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }
             format!("Role changed to {} for {}.", role.label(), row.email)
         }
@@ -287,14 +243,9 @@ pub async fn invitation_action(
         }
         "remove" => {
             if !invites::revoke(state, manager.provider_id(), manager.user_id(), row.id).await? {
-                return Err(AppError::BadRequest(
-                    "This invitation has already been accepted or removed.",
-                ));
+                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }
-            format!(
-                "The invitation for {} was removed; its link no longer works.",
-                row.email
-            )
+            format!("The invitation for {} was removed; its link no longer works.", row.email)
         }
         _ => return Err(AppError::NotFound),
     };
@@ -309,13 +260,7 @@ fn session_of(manager: Manager<'_>) -> tower_sessions::Session {
     }
 }
 
-pub fn sent_page(
-    chrome: Chrome,
-    heading: &str,
-    email: String,
-    link: String,
-    back: &str,
-) -> Response {
+pub fn sent_page(chrome: Chrome, heading: &str, email: String, link: String, back: &str) -> Response {
     (
         StatusCode::OK,
         InviteSentPage {

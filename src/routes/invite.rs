@@ -109,43 +109,21 @@ async fn gone(session: &Session, site: Site, row: Option<&InvitationRow>) -> App
             "The link may be incomplete, or it was replaced by a newer invitation. Check that you copied the whole link, or ask the sender for a new invitation.".to_string(),
         ),
     };
-    Ok((
-        status,
-        GonePage {
-            chrome,
-            title,
-            message,
-        },
-    )
-        .into_response())
+    Ok((status, GonePage { chrome, title, message }).into_response())
 }
 
 /// The invitation behind the link, when it belongs to this host.
-async fn lookup(
-    state: &AppState,
-    site: Site,
-    raw: &str,
-) -> AppResult<Option<(Token, InvitationRow)>> {
+async fn lookup(state: &AppState, site: Site, raw: &str) -> AppResult<Option<(Token, InvitationRow)>> {
     let Some(token) = Token::parse(raw) else {
         return Ok(None);
     };
     let row = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-    Ok(row
-        .filter(|r| r.is_staff() == site.is_staff())
-        .map(|r| (token, r)))
+    Ok(row.filter(|r| r.is_staff() == site.is_staff()).map(|r| (token, r)))
 }
 
-async fn mode_for(
-    state: &AppState,
-    viewer: Option<&CurrentUser>,
-    row: &InvitationRow,
-) -> AppResult<Mode> {
+async fn mode_for(state: &AppState, viewer: Option<&CurrentUser>, row: &InvitationRow) -> AppResult<Mode> {
     if let Some(viewer) = viewer {
-        return Ok(if viewer.email.as_str() == row.email {
-            Mode::SignedIn
-        } else {
-            Mode::WrongPerson
-        });
+        return Ok(if viewer.email.as_str() == row.email { Mode::SignedIn } else { Mode::WrongPerson });
     }
     let existing =
         db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone())).await?;
@@ -197,17 +175,7 @@ async fn show(
     if row.status() != InvitationStatus::Invited {
         return gone(&session, site, Some(&row)).await;
     }
-    Ok(page(
-        &state,
-        &session,
-        site,
-        raw,
-        &row,
-        FieldErrors::default(),
-        String::new(),
-    )
-    .await?
-    .into_response())
+    Ok(page(&state, &session, site, raw, &row, FieldErrors::default(), String::new()).await?.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -241,21 +209,14 @@ async fn accept(
             let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
-        Mode::SignedIn => Acceptor::Existing {
-            user_id: viewer.expect("signed in").id,
-        },
+        Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
         Mode::SignIn => {
             rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, &row.email).await?;
-            let user =
-                db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-            let candidate: String = form.password.chars().take(Password::MAX).collect();
-            if !state
-                .hasher
-                .verify(&candidate, user.password_hash.as_deref())
+            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
                 .await?
-            {
+                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+            let candidate: String = form.password.chars().take(Password::MAX).collect();
+            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
                 let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
@@ -280,10 +241,7 @@ async fn accept(
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
             let password_hash = state.hasher.hash(&password.expect("checked")).await?;
-            Acceptor::NewPassword {
-                password_hash,
-                display_name: name,
-            }
+            Acceptor::NewPassword { password_hash, display_name: name }
         }
     };
     match invites::accept(&state, &token, acceptor).await? {

@@ -87,19 +87,11 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
 }
 
 fn security_headers_layer() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    )
+    SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP))
 }
 
 /// One site: its routes plus the routes both sites share, its own session cookie, and CSRF.
-fn site_router(
-    routes: Router<AppState>,
-    site: Site,
-    state: &AppState,
-    store: PostgresStore,
-) -> Router {
+fn site_router(routes: Router<AppState>, site: Site, state: &AppState, store: PostgresStore) -> Router {
     let url = site.url(&state.config);
     let sessions = SessionManagerLayer::new(store)
         .with_name(match site {
@@ -136,10 +128,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.db)
-        .await
-    {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await {
         Ok(_) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = ?e, "database not reachable");
@@ -166,9 +155,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// A `next` path that is safe to redirect to after sign-in: local, not protocol-relative.
 pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && next.len() < 512;
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512;
     ok.then_some(next)
 }

@@ -29,9 +29,7 @@ pub struct CategoryView {
 
 impl CategoryView {
     pub fn score_text(&self) -> String {
-        self.score
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "N/A".into())
+        self.score.map(|s| s.to_string()).unwrap_or_else(|| "N/A".into())
     }
 }
 
@@ -42,10 +40,8 @@ pub struct AssessmentView {
 
 impl AssessmentView {
     pub fn build(answers: Vec<AnswerRow>) -> Self {
-        let by_key: HashMap<String, AnswerRow> = answers
-            .into_iter()
-            .map(|a| (a.question.clone(), a))
-            .collect();
+        let by_key: HashMap<String, AnswerRow> =
+            answers.into_iter().map(|a| (a.question.clone(), a)).collect();
         let categories: Vec<CategoryView> = CATEGORIES
             .iter()
             .map(|c| CategoryView {
@@ -68,16 +64,11 @@ impl AssessmentView {
             })
             .collect();
         let overall = overall_score(&categories.iter().map(|c| c.score).collect::<Vec<_>>());
-        Self {
-            categories,
-            overall,
-        }
+        Self { categories, overall }
     }
 
     pub fn overall_text(&self) -> String {
-        self.overall
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "N/A".into())
+        self.overall.map(|s| s.to_string()).unwrap_or_else(|| "N/A".into())
     }
 }
 
@@ -133,9 +124,7 @@ impl From<CaptureRow> for CaptureView {
             id: c.id.to_string(),
             company: c.company_name,
             job: c.job_title.unwrap_or_default(),
-            map_href: format!(
-                "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
-            ),
+            map_href: format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"),
             latitude: lat,
             longitude: lon,
             caption: c.caption,
@@ -161,15 +150,7 @@ pub fn export_csv(
     for c in &assessment.categories {
         row(["score", organisation, "", c.name, &c.score_text(), "", ""]);
     }
-    row([
-        "score",
-        organisation,
-        "",
-        "Overall",
-        &assessment.overall_text(),
-        "",
-        "",
-    ]);
+    row(["score", organisation, "", "Overall", &assessment.overall_text(), "", ""]);
     for j in jobs {
         row([
             "completed job",
@@ -183,15 +164,7 @@ pub fn export_csv(
     }
     for c in captures {
         let place = format!("{}, {}", c.latitude, c.longitude);
-        row([
-            "map capture",
-            organisation,
-            &c.company,
-            &c.caption,
-            &place,
-            &c.captured.exact,
-            &c.job,
-        ]);
+        row(["map capture", organisation, &c.company, &c.caption, &place, &c.captured.exact, &c.job]);
     }
     out
 }

@@ -44,24 +44,12 @@ impl Chrome {
     pub async fn staff(member: &StaffMember) -> AppResult<Self> {
         let session = &member.user.session;
         let mut nav = vec![
-            NavLink {
-                href: "/",
-                label: "Home",
-            },
-            NavLink {
-                href: "/clients",
-                label: "Clients",
-            },
-            NavLink {
-                href: "/settings/users",
-                label: "Settings",
-            },
+            NavLink { href: "/", label: "Home" },
+            NavLink { href: "/clients", label: "Clients" },
+            NavLink { href: "/settings/users", label: "Settings" },
         ];
         if member.can(Permission::ReadAuditLog) {
-            nav.push(NavLink {
-                href: "/audit",
-                label: "Audit log",
-            });
+            nav.push(NavLink { href: "/audit", label: "Audit log" });
         }
         Ok(Self {
             csrf: csrf::token(session).await?,
@@ -75,15 +63,15 @@ impl Chrome {
 
     pub async fn portal(member: &ClientMember) -> AppResult<Self> {
         let session = &member.user.session;
-        let mut nav = vec![NavLink {
-            href: "/",
-            label: "Home",
-        }];
+        let mut nav = vec![
+            NavLink { href: "/", label: "Home" },
+            NavLink { href: "/jobs", label: "Completed jobs" },
+            NavLink { href: "/captures", label: "Map captures" },
+            NavLink { href: "/assessment", label: "Assessment" },
+            NavLink { href: "/export", label: "Export Summary" },
+        ];
         if member.role == ClientRole::ClientAdmin {
-            nav.push(NavLink {
-                href: "/users",
-                label: "Users",
-            });
+            nav.push(NavLink { href: "/users", label: "Users" });
         }
         Ok(Self {
             csrf: csrf::token(session).await?,
@@ -131,9 +119,7 @@ impl Pager {
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()

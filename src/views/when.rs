@@ -16,19 +16,10 @@ pub fn moment(at: OffsetDateTime) -> Moment {
 }
 
 pub fn moment_at(at: OffsetDateTime, now: OffsetDateTime) -> Moment {
-    let exact = at
-        .format(format_description!(
-            "[year]-[month]-[day] [hour]:[minute] UTC"
-        ))
-        .unwrap_or_default();
-    let iso = at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    Moment {
-        words: relative(at, now),
-        exact,
-        iso,
-    }
+    let exact =
+        at.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC")).unwrap_or_default();
+    let iso = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    Moment { words: relative(at, now), exact, iso }
 }
 
 pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
@@ -67,10 +58,7 @@ mod tests {
     #[test]
     fn words_for_past_and_future() {
         let now = OffsetDateTime::now_utc();
-        assert_eq!(
-            relative(now + Duration::days(6) + Duration::minutes(1), now),
-            "in 6 days"
-        );
+        assert_eq!(relative(now + Duration::days(6) + Duration::minutes(1), now), "in 6 days");
         assert_eq!(relative(now - Duration::hours(2), now), "2 hours ago");
         assert_eq!(relative(now - Duration::minutes(1), now), "1 minute ago");
         assert_eq!(relative(now, now), "just now");

@@ -9,9 +9,8 @@ use sqlx::PgPool;
 
 use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Agent, Host, TestApp, PASSWORD};
 
-const ACTORS: [&str; 11] = [
-    "anon", "admin", "manager", "u_in", "u_out", "other", "cl", "cla", "org2", "k1only", "gone",
-];
+const ACTORS: [&str; 11] =
+    ["anon", "admin", "manager", "u_in", "u_out", "other", "cl", "cla", "org2", "k1only", "gone"];
 
 /// Titles of everything a client might see, and which client actors may see each.
 const SECRET_NOTES: &str = "STAFF-ONLY-NOTE";
@@ -38,11 +37,7 @@ async fn staff_join(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Ag
         .submit_form(
             &page,
             &link_path(&link, "/accept"),
-            &[
-                ("name", email),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            &[("name", email), ("password", PASSWORD), ("confirm", PASSWORD)],
             Host::Staff,
         )
         .await;
@@ -106,9 +101,7 @@ async fn build(db: PgPool) -> World {
     let manager = staff_join(&app, &admin, "manager@acme.test", "MANAGER").await;
     let u_in = staff_join(&app, &admin, "uin@acme.test", "USER").await;
     let u_out = staff_join(&app, &admin, "uout@acme.test", "USER").await;
-    let (other, provider_b) = app
-        .provider_with_admin("Beta Services", "admin@beta.test")
-        .await;
+    let (other, provider_b) = app.provider_with_admin("Beta Services", "admin@beta.test").await;
 
     let c1 = app.new_client(&admin, "Client One").await;
     let k1 = app.company_id(c1, "Client One").await;
@@ -117,43 +110,18 @@ async fn build(db: PgPool) -> World {
     let c2_co = app.company_id(c2, "Client Two").await;
     let c3 = app.new_client(&other, "Client Three").await;
     let c3_co = app.company_id(c3, "Client Three").await;
-    let u_in_id = app
-        .id_of("SELECT id FROM users WHERE email = 'uin@acme.test'")
-        .await;
+    let u_in_id = app.id_of("SELECT id FROM users WHERE email = 'uin@acme.test'").await;
     let path = format!("/clients/{c1}");
-    admin
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/assignments"),
-            &[("user", &u_in_id.to_string())],
-        )
-        .await;
+    admin.post(Host::Staff, &path, &format!("{path}/assignments"), &[("user", &u_in_id.to_string())]).await;
 
-    let cl = app
-        .client_user(&admin, c1, "cl@one.test", "CLIENT", &[k1, k2])
-        .await;
-    let cla = app
-        .client_user(&admin, c1, "cla@one.test", "CLIENT_ADMIN", &[k1, k2])
-        .await;
-    let org2 = app
-        .client_user(&admin, c2, "org2@two.test", "CLIENT", &[c2_co])
-        .await;
-    let k1only = app
-        .client_user(&admin, c1, "k1@one.test", "CLIENT", &[k1])
-        .await;
-    let gone = app
-        .client_user(&admin, c1, "gone@one.test", "CLIENT", &[k1, k2])
-        .await;
+    let cl = app.client_user(&admin, c1, "cl@one.test", "CLIENT", &[k1, k2]).await;
+    let cla = app.client_user(&admin, c1, "cla@one.test", "CLIENT_ADMIN", &[k1, k2]).await;
+    let org2 = app.client_user(&admin, c2, "org2@two.test", "CLIENT", &[c2_co]).await;
+    let k1only = app.client_user(&admin, c1, "k1@one.test", "CLIENT", &[k1]).await;
+    let gone = app.client_user(&admin, c1, "gone@one.test", "CLIENT", &[k1, k2]).await;
     let gone_member = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'gone@one.test'").await;
-    let removed = admin
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/users/members/{gone_member}/remove"),
-            &[],
-        )
-        .await;
+    let removed =
+        admin.post(Host::Staff, &path, &format!("{path}/users/members/{gone_member}/remove"), &[]).await;
     assert_is_redirect_to(&removed, &path);
 
     let mut ids = HashMap::new();
@@ -162,42 +130,15 @@ async fn build(db: PgPool) -> World {
     ids.insert("C3", c3.to_string());
     ids.insert("K1", k1.to_string());
     ids.insert("K2", k2.to_string());
-    ids.insert(
-        "job_k1",
-        job(&app, provider_a, c1, k1, "Job in K1", true).await,
-    );
-    ids.insert(
-        "job_k2",
-        job(&app, provider_a, c1, k2, "Job in K2", true).await,
-    );
-    ids.insert(
-        "job_open",
-        job(&app, provider_a, c1, k1, "Job still open", false).await,
-    );
-    ids.insert(
-        "job_c2",
-        job(&app, provider_a, c2, c2_co, "Job of C2", true).await,
-    );
-    ids.insert(
-        "job_b",
-        job(&app, provider_b, c3, c3_co, "Job of provider B", true).await,
-    );
-    ids.insert(
-        "cap_k1",
-        capture(&app, provider_a, c1, k1, "Capture in K1").await,
-    );
-    ids.insert(
-        "cap_k2",
-        capture(&app, provider_a, c1, k2, "Capture in K2").await,
-    );
-    ids.insert(
-        "cap_c2",
-        capture(&app, provider_a, c2, c2_co, "Capture of C2").await,
-    );
-    ids.insert(
-        "cap_b",
-        capture(&app, provider_b, c3, c3_co, "Capture of provider B").await,
-    );
+    ids.insert("job_k1", job(&app, provider_a, c1, k1, "Job in K1", true).await);
+    ids.insert("job_k2", job(&app, provider_a, c1, k2, "Job in K2", true).await);
+    ids.insert("job_open", job(&app, provider_a, c1, k1, "Job still open", false).await);
+    ids.insert("job_c2", job(&app, provider_a, c2, c2_co, "Job of C2", true).await);
+    ids.insert("job_b", job(&app, provider_b, c3, c3_co, "Job of provider B", true).await);
+    ids.insert("cap_k1", capture(&app, provider_a, c1, k1, "Capture in K1").await);
+    ids.insert("cap_k2", capture(&app, provider_a, c1, k2, "Capture in K2").await);
+    ids.insert("cap_c2", capture(&app, provider_a, c2, c2_co, "Capture of C2").await);
+    ids.insert("cap_b", capture(&app, provider_b, c3, c3_co, "Capture of provider B").await);
 
     let agents: HashMap<&'static str, Agent> = [
         ("anon", app.agent()),
@@ -232,13 +173,7 @@ fn invisible_to(actor: &str) -> Vec<&'static str> {
         "Client One South",
     ];
     let visible: &[&str] = match actor {
-        "cl" | "cla" => &[
-            "Job in K1",
-            "Job in K2",
-            "Capture in K1",
-            "Capture in K2",
-            "Client One South",
-        ],
+        "cl" | "cla" => &["Job in K1", "Job in K2", "Capture in K1", "Capture in K2", "Client One South"],
         "org2" => &["Job of C2", "Capture of C2"],
         "k1only" => &["Job in K1", "Capture in K1"],
         _ => &[],
@@ -259,21 +194,13 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
         }
         let cols: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(cols.len(), 3 + ACTORS.len(), "line {}: {line}", line_no + 1);
-        let host = if cols[0] == "S" {
-            Host::Staff
-        } else {
-            Host::Portal
-        };
+        let host = if cols[0] == "S" { Host::Staff } else { Host::Portal };
         let method = cols[1];
         let mut path = cols[2].to_string();
         for (key, value) in &world.ids {
             path = path.replace(&format!("{{{key}}}"), value);
         }
-        assert!(
-            !path.contains('{'),
-            "line {}: unknown placeholder in {path}",
-            line_no + 1
-        );
+        assert!(!path.contains('{'), "line {}: unknown placeholder in {path}", line_no + 1);
         for (i, actor) in ACTORS.iter().enumerate() {
             let expected = cols[3 + i];
             let agent = &world.agents[actor];
@@ -297,10 +224,7 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
                 continue;
             }
             if host == Host::Portal && page.status == StatusCode::OK {
-                assert!(
-                    !page.body.contains(SECRET_NOTES),
-                    "{actor} read staff notes at {path}"
-                );
+                assert!(!page.body.contains(SECRET_NOTES), "{actor} read staff notes at {path}");
                 for secret in invisible_to(actor) {
                     if page.body.contains(secret) {
                         failures.push(format!(
@@ -314,12 +238,7 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
         }
     }
     assert!(cells > 500, "the matrix ran only {cells} cells");
-    assert!(
-        failures.is_empty(),
-        "{} of {cells} cells differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {cells} cells differ:\n{}", failures.len(), failures.join("\n"));
     // Nothing the denied requests tried was written.
     assert_eq!(world.app.count("SELECT count(*) FROM jobs").await, 5);
 }

@@ -10,14 +10,10 @@ async fn wrong_password_and_unknown_email_get_the_same_refusal(db: PgPool) {
     let app = spawn_app(db).await;
     let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let agent = app.agent();
-    let wrong = agent
-        .sign_in(Host::Staff, "ada@acme.test", "not the password")
-        .await;
+    let wrong = agent.sign_in(Host::Staff, "ada@acme.test", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.contains("Email or password is incorrect."));
-    let unknown = agent
-        .sign_in(Host::Staff, "nobody@acme.test", "not the password")
-        .await;
+    let unknown = agent.sign_in(Host::Staff, "nobody@acme.test", "not the password").await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert!(unknown.contains("Email or password is incorrect."));
     assert_is_redirect_to(&agent.get(Host::Staff, "/").await, "/login");
@@ -27,17 +23,8 @@ async fn wrong_password_and_unknown_email_get_the_same_refusal(db: PgPool) {
 async fn email_case_and_spaces_name_the_same_person(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "  Ada@ACME.test ").await;
-    assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'")
-            .await,
-        1
-    );
-    assert_is_redirect_to(
-        &app.agent()
-            .sign_in(Host::Staff, " ADA@acme.TEST ", PASSWORD)
-            .await,
-        "/",
-    );
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'").await, 1);
+    assert_is_redirect_to(&app.agent().sign_in(Host::Staff, " ADA@acme.TEST ", PASSWORD).await, "/");
 
     let again = admin
         .post(
@@ -69,11 +56,7 @@ async fn email_case_and_spaces_name_the_same_person(db: PgPool) {
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert!(duplicate.contains("Resend Invitation"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM invitations WHERE email = 'bob@acme.test'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE email = 'bob@acme.test'").await, 1);
 }
 
 #[sqlx::test]
@@ -94,11 +77,7 @@ async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db
         .post_raw(
             Host::Staff,
             "/settings/users/invite-staff",
-            &[
-                ("csrf", "forged"),
-                ("email", "bob@acme.test"),
-                ("role", "USER"),
-            ],
+            &[("csrf", "forged"), ("email", "bob@acme.test"), ("role", "USER")],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
@@ -108,11 +87,7 @@ async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db
         .client
         .post(format!("{}/settings/users/invite-staff", app.staff_url))
         .header("Origin", "http://evil.test")
-        .form(&[
-            ("csrf", page.csrf().as_str()),
-            ("email", "bob@acme.test"),
-            ("role", "USER"),
-        ])
+        .form(&[("csrf", page.csrf().as_str()), ("email", "bob@acme.test"), ("role", "USER")])
         .send()
         .await
         .unwrap();
@@ -126,16 +101,9 @@ async fn logout_deletes_the_session_on_the_server(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     assert_eq!(admin.get(Host::Staff, "/").await.status, StatusCode::OK);
-    let before = app
-        .count("SELECT count(*) FROM tower_sessions.session")
-        .await;
-    assert_is_redirect_to(
-        &admin.post(Host::Staff, "/", "/logout", &[]).await,
-        "/login",
-    );
-    let after = app
-        .count("SELECT count(*) FROM tower_sessions.session")
-        .await;
+    let before = app.count("SELECT count(*) FROM tower_sessions.session").await;
+    assert_is_redirect_to(&admin.post(Host::Staff, "/", "/logout", &[]).await, "/login");
+    let after = app.count("SELECT count(*) FROM tower_sessions.session").await;
     assert_eq!(after, before - 1);
     assert_is_redirect_to(&admin.get(Host::Staff, "/").await, "/login");
 }
@@ -145,29 +113,14 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let other_session = app.agent();
-    assert_is_redirect_to(
-        &other_session
-            .sign_in(Host::Staff, "ada@acme.test", PASSWORD)
-            .await,
-        "/",
-    );
+    assert_is_redirect_to(&other_session.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 
     let visitor = app.agent();
     let known = visitor
-        .post(
-            Host::Staff,
-            "/forgot-password",
-            "/forgot-password",
-            &[("email", "ADA@acme.test")],
-        )
+        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "ADA@acme.test")])
         .await;
     let unknown = visitor
-        .post(
-            Host::Staff,
-            "/forgot-password",
-            "/forgot-password",
-            &[("email", "nobody@acme.test")],
-        )
+        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "nobody@acme.test")])
         .await;
     assert_eq!(known.status, StatusCode::OK);
     assert_eq!(unknown.status, StatusCode::OK);
@@ -177,41 +130,23 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     let reset = app.smtp.nth_to("ada@acme.test", 2).await;
     assert!(reset.subject.contains("Acme IT"));
     let link = reset.link_containing("/reset-password/");
-    assert!(
-        link.starts_with(&app.staff_url),
-        "link built from the configured URL: {link}"
-    );
+    assert!(link.starts_with(&app.staff_url), "link built from the configured URL: {link}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(app.smtp.count_to("nobody@acme.test"), 0);
-    assert_eq!(
-        app.count("SELECT count(*) FROM email_outbox WHERE to_address = 'nobody@acme.test'")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) FROM email_outbox WHERE to_address = 'nobody@acme.test'").await, 0);
 
     // Too short a password is refused with a message and nothing changes.
     let form = visitor.get_url(&link).await;
     assert_eq!(form.status, StatusCode::OK);
     let path = &link[link.find("/reset-password/").unwrap()..];
-    let short = visitor
-        .submit_form(
-            &form,
-            path,
-            &[("password", "short"), ("confirm", "short")],
-            Host::Staff,
-        )
-        .await;
+    let short =
+        visitor.submit_form(&form, path, &[("password", "short"), ("confirm", "short")], Host::Staff).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.contains("at least 10 characters"));
 
     let new_password = "a brand new password";
     let done = visitor
-        .submit_form(
-            &form,
-            path,
-            &[("password", new_password), ("confirm", new_password)],
-            Host::Staff,
-        )
+        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Staff)
         .await;
     assert_is_redirect_to(&done, "/login");
     // The link is single use; sessions opened before the reset are over.
@@ -219,25 +154,14 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     assert_is_redirect_to(&other_session.get(Host::Staff, "/").await, "/login");
     assert_is_redirect_to(&admin.get(Host::Staff, "/").await, "/login");
     assert_eq!(
-        app.agent()
-            .sign_in(Host::Staff, "ada@acme.test", PASSWORD)
-            .await
-            .status,
+        app.agent().sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
         StatusCode::UNAUTHORIZED
     );
-    assert_is_redirect_to(
-        &app.agent()
-            .sign_in(Host::Staff, "ada@acme.test", new_password)
-            .await,
-        "/",
-    );
+    assert_is_redirect_to(&app.agent().sign_in(Host::Staff, "ada@acme.test", new_password).await, "/");
 }
 
 fn strip_csrf(body: &str) -> String {
-    body.lines()
-        .filter(|l| !l.contains("name=\"csrf\""))
-        .collect::<Vec<_>>()
-        .join("\n")
+    body.lines().filter(|l| !l.contains("name=\"csrf\"")).collect::<Vec<_>>().join("\n")
 }
 
 #[sqlx::test]
@@ -247,24 +171,13 @@ async fn sign_in_is_rate_limited_per_account(db: PgPool) {
     let agent = app.agent();
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        statuses.push(
-            agent
-                .sign_in(Host::Staff, "ada@acme.test", "wrong password!")
-                .await
-                .status,
-        );
+        statuses.push(agent.sign_in(Host::Staff, "ada@acme.test", "wrong password!").await.status);
     }
-    assert!(
-        statuses[..9].iter().all(|s| *s == StatusCode::UNAUTHORIZED),
-        "{statuses:?}"
-    );
+    assert!(statuses[..9].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
     // Even the right password waits for the window to pass.
     assert_eq!(
-        agent
-            .sign_in(Host::Staff, "ada@acme.test", PASSWORD)
-            .await
-            .status,
+        agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
 }
@@ -276,12 +189,7 @@ async fn forgot_password_is_rate_limited_per_account(db: PgPool) {
     let mut last = StatusCode::OK;
     for _ in 0..6 {
         last = agent
-            .post(
-                Host::Staff,
-                "/forgot-password",
-                "/forgot-password",
-                &[("email", "someone@acme.test")],
-            )
+            .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "someone@acme.test")])
             .await
             .status;
     }
@@ -305,14 +213,8 @@ async fn each_host_has_its_own_session_cookie(db: PgPool) {
     let agent = app.agent();
     let staff = agent.get(Host::Staff, "/login").await;
     let portal = agent.get(Host::Portal, "/login").await;
-    let cookie = |p: &crate::helpers::Page| {
-        p.headers
-            .get("set-cookie")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string()
-    };
+    let cookie =
+        |p: &crate::helpers::Page| p.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
     assert!(cookie(&staff).starts_with("portico_staff="));
     assert!(cookie(&portal).starts_with("portico_portal="));
     for c in [cookie(&staff), cookie(&portal)] {

@@ -13,11 +13,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
 
     // The invitation arrives over SMTP, naming the provider, with the same link that was printed.
     let email = app.smtp.first_to("ada@acme.test").await;
-    assert!(
-        email.subject.contains("Acme IT"),
-        "subject: {}",
-        email.subject
-    );
+    assert!(email.subject.contains("Acme IT"), "subject: {}", email.subject);
     assert!(!email.html.is_empty() && !email.text.is_empty());
     let link = email.link_containing("/invite/");
     assert_eq!(link, printed_link);
@@ -27,18 +23,8 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     let ada = app.agent();
     let page = ada.get_url(&link).await;
     assert_eq!(page.status, StatusCode::OK);
-    for text in [
-        "Acme IT",
-        "Portico",
-        "ADMIN",
-        "Accept invitation",
-        "Decline",
-    ] {
-        assert!(
-            page.contains(text),
-            "invite page lacks {text:?}:\n{}",
-            page.body
-        );
+    for text in ["Acme IT", "Portico", "ADMIN", "Accept invitation", "Decline"] {
+        assert!(page.contains(text), "invite page lacks {text:?}:\n{}", page.body);
     }
     let again = app.agent().get_url(&link).await;
     assert_eq!(again.status, StatusCode::OK);
@@ -48,11 +34,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
         .submit_form(
             &page,
             &link_path(&link, "/accept"),
-            &[
-                ("name", "Ada Lovelace"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            &[("name", "Ada Lovelace"), ("password", PASSWORD), ("confirm", PASSWORD)],
             Host::Staff,
         )
         .await;
@@ -70,10 +52,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     let out = ada.post(Host::Staff, "/", "/logout", &[]).await;
     assert_is_redirect_to(&out, "/login");
     assert_is_redirect_to(&ada.get(Host::Staff, "/").await, "/login");
-    assert_is_redirect_to(
-        &ada.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await,
-        "/",
-    );
+    assert_is_redirect_to(&ada.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 
     // Ada invites a colleague from Settings -> User Roles.
     let users = ada.get(Host::Staff, "/settings/users").await;
@@ -83,11 +62,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
             Host::Staff,
             "/settings/users/invite-staff",
             "/settings/users/invite-staff",
-            &[
-                ("email", "bob@acme.test"),
-                ("name", "Bob Builder"),
-                ("role", "MANAGER"),
-            ],
+            &[("email", "bob@acme.test"), ("name", "Bob Builder"), ("role", "MANAGER")],
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
@@ -130,11 +105,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     for action in ["invitation.sent", "invitation.accepted", "sign_in"] {
         assert!(audit.contains(action), "audit lacks {action}");
     }
-    assert_eq!(
-        app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'")
-            .await,
-        2
-    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'").await, 2);
 
     // Sent messages keep no raw token at rest.
     assert_eq!(app.count("SELECT count(*) FROM email_outbox WHERE state = 'SENT' AND (text_body IS NOT NULL OR html_body IS NOT NULL)").await, 0);

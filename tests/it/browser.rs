@@ -21,21 +21,15 @@ pub struct Browser {
 impl Browser {
     pub async fn start() -> Browser {
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        let chromedriver =
-            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let chromedriver = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); run scripts/test, which installs chromium and chromium-driver"));
-        let profile =
-            std::env::temp_dir().join(format!("portico-chromium-{}", uuid::Uuid::new_v4()));
+        let profile = std::env::temp_dir().join(format!("portico-chromium-{}", uuid::Uuid::new_v4()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
@@ -52,18 +46,8 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
         for _ in 0..100 {
-            match ClientBuilder::new(HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(client) => {
-                    return Browser {
-                        client,
-                        driver,
-                        profile,
-                    }
-                }
+            match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => return Browser { client, driver, profile },
                 Err(e) => {
                     last_error = Some(e);
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -78,12 +62,7 @@ impl Browser {
     }
 
     pub async fn fill(&self, id: &str, value: &str) {
-        let field = self
-            .client
-            .wait()
-            .for_element(Locator::Id(id))
-            .await
-            .unwrap();
+        let field = self.client.wait().for_element(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
@@ -100,14 +79,12 @@ impl Browser {
         element.click().await.unwrap();
     }
 
+    /// The visible text of the page; empty while a navigation is still under way.
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
     }
 
     /// Waits until the page shows `text`; panics with what it shows instead.
@@ -118,10 +95,7 @@ impl Browser {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!(
-            "the page never showed {text:?}; it shows:\n{}",
-            self.text().await
-        );
+        panic!("the page never showed {text:?}; it shows:\n{}", self.text().await);
     }
 
     pub async fn path(&self) -> String {
@@ -139,11 +113,7 @@ impl Browser {
     }
 
     pub async fn close(self) {
-        let Browser {
-            client,
-            mut driver,
-            profile,
-        } = self;
+        let Browser { client, mut driver, profile } = self;
         let _ = client.close().await;
         let _ = driver.kill();
         let _ = driver.wait();
@@ -155,11 +125,7 @@ impl Browser {
 async fn the_first_admin_accepts_and_invites_a_colleague_in_a_browser(db: PgPool) {
     let app = spawn_app(db).await;
     app.create_provider("Acme IT", "ada@acme.test").await;
-    let link = app
-        .smtp
-        .first_to("ada@acme.test")
-        .await
-        .link_containing("/invite/");
+    let link = app.smtp.first_to("ada@acme.test").await.link_containing("/invite/");
 
     let browser = Browser::start().await;
     browser.goto(&link).await;
@@ -182,11 +148,7 @@ async fn the_first_admin_accepts_and_invites_a_colleague_in_a_browser(db: PgPool
     browser.expect_text("Invitation sent").await;
     let shown = browser.value_of("invite-link").await;
     browser.click("Copy link").await;
-    let emailed = app
-        .smtp
-        .first_to("bob@acme.test")
-        .await
-        .link_containing("/invite/");
+    let emailed = app.smtp.first_to("bob@acme.test").await.link_containing("/invite/");
     assert_eq!(shown, emailed);
 
     browser.click("Back to User Roles").await;
@@ -249,11 +211,7 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     let shown = browser.value_of("invite-link").await;
 
     // The email arrives over SMTP; the client opens its link at the portal.
-    let link = app
-        .smtp
-        .first_to("carol@globex.test")
-        .await
-        .link_containing("/invite/");
+    let link = app.smtp.first_to("carol@globex.test").await.link_containing("/invite/");
     assert_eq!(link, shown);
     browser.goto(&link).await;
     browser.expect_text("You're invited to Globex").await;
@@ -262,28 +220,16 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     browser.fill("confirm", "carols secret pass").await;
     browser.click("Accept invitation").await;
     browser.expect_text("Welcome to Globex.").await;
-    assert!(browser
-        .client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .starts_with(&app.portal_url));
+    assert!(browser.client.current_url().await.unwrap().as_str().starts_with(&app.portal_url));
 
     // Staff removes her from the three-dot menu on her row.
-    browser
-        .goto(&format!("{}/clients/{client}", app.staff_url))
-        .await;
+    browser.goto(&format!("{}/clients/{client}", app.staff_url)).await;
     browser.expect_text("Active").await;
     browser.click("Actions for carol@globex.test").await;
     browser
-        .click_xpath(
-            "//tr[td[normalize-space()='carol@globex.test']]//button[normalize-space()='Remove']",
-        )
+        .click_xpath("//tr[td[normalize-space()='carol@globex.test']]//button[normalize-space()='Remove']")
         .await;
-    browser
-        .expect_text("carol@globex.test no longer has access to this organisation.")
-        .await;
+    browser.expect_text("carol@globex.test no longer has access to this organisation.").await;
 
     // Her next click in the portal is refused: she is sent to sign in.
     browser.goto(&format!("{}/", app.portal_url)).await;

@@ -15,17 +15,9 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
 
     let page = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(page.contains("Share to Client") && page.contains("Invite client representative"));
-    let form = staff
-        .get(Host::Staff, &format!("/clients/{client}/users/invite"))
-        .await;
-    assert!(
-        form.contains(&format!("value=\"{company}\" checked")),
-        "the only company is preselected"
-    );
-    assert!(
-        form.contains("<option value=\"CLIENT\" selected>Client</option>"),
-        "Client is the default role"
-    );
+    let form = staff.get(Host::Staff, &format!("/clients/{client}/users/invite")).await;
+    assert!(form.contains(&format!("value=\"{company}\" checked")), "the only company is preselected");
+    assert!(form.contains("<option value=\"CLIENT\" selected>Client</option>"), "Client is the default role");
     assert!(form.contains("Send Invitation"));
 
     let sent = app
@@ -49,31 +41,17 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
     assert_eq!(email.link_containing("/invite/"), link);
     assert!(email.subject.contains("Acme IT") && email.subject.contains("Globex"));
     for text in ["Ada Admin", "Globex", "Client", "expires"] {
-        assert!(
-            email.text.contains(text),
-            "email lacks {text:?}: {}",
-            email.text
-        );
+        assert!(email.text.contains(text), "email lacks {text:?}: {}", email.text);
     }
     let listed = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(listed.contains("carol@globex.test") && listed.contains("Invited"));
 
     let carol = app.agent();
     let invite = carol.get_url(&link).await;
-    for text in [
-        "Acme IT",
-        "Globex",
-        "Ada Admin",
-        "Client",
-        "Accept invitation",
-        "Decline",
-    ] {
+    for text in ["Acme IT", "Globex", "Ada Admin", "Client", "Accept invitation", "Decline"] {
         assert!(invite.contains(text), "invite page lacks {text:?}");
     }
-    assert!(
-        !invite.contains("id=\"name\""),
-        "the name was given, so it is not asked again"
-    );
+    assert!(!invite.contains("id=\"name\""), "the name was given, so it is not asked again");
     let done = carol
         .submit_form(
             &invite,
@@ -88,22 +66,14 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
     assert!(home.contains("Globex"));
     // A client user is no employee: the staff app refuses them.
     assert_eq!(
-        app.agent()
-            .sign_in(Host::Staff, "carol@globex.test", PASSWORD)
-            .await
-            .status,
+        app.agent().sign_in(Host::Staff, "carol@globex.test", PASSWORD).await.status,
         StatusCode::FORBIDDEN
     );
 
     let listed = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     let row = &listed.body[listed.body.find("carol@globex.test").unwrap()..];
     assert!(row[..2000].contains("Active"));
-    assert!(app
-        .smtp
-        .nth_to("ada@acme.test", 2)
-        .await
-        .subject
-        .contains("accepted"));
+    assert!(app.smtp.nth_to("ada@acme.test", 2).await.subject.contains("accepted"));
     assert_eq!(app.count("SELECT count(*) FROM client_memberships m JOIN client_membership_companies s ON s.membership_id = m.id").await, 1);
 }
 
@@ -118,43 +88,18 @@ async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db:
     let before = app.count("SELECT count(*) FROM invitations").await;
 
     let none = app
-        .share(
-            &staff,
-            client,
-            &[
-                ("email", "dan@globex.test"),
-                ("name", "Dan"),
-                ("role", "CLIENT_ADMIN"),
-            ],
-        )
+        .share(&staff, client, &[("email", "dan@globex.test"), ("name", "Dan"), ("role", "CLIENT_ADMIN")])
         .await;
     assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(none.contains("Select at least one company"));
     assert!(none.contains("value=\"dan@globex.test\"") && none.contains("value=\"Dan\""));
-    assert!(
-        none.contains("<option value=\"CLIENT_ADMIN\" selected>"),
-        "the role is kept"
-    );
+    assert!(none.contains("<option value=\"CLIENT_ADMIN\" selected>"), "the role is kept");
 
-    let wrong = app
-        .share(
-            &staff,
-            client,
-            &[
-                ("email", "dan@globex.test"),
-                ("companies", &foreign.to_string()),
-            ],
-        )
-        .await;
+    let wrong =
+        app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", &foreign.to_string())]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.contains("Choose companies of this client"));
-    let junk = app
-        .share(
-            &staff,
-            client,
-            &[("email", "dan@globex.test"), ("companies", "not-an-id")],
-        )
-        .await;
+    let junk = app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", "not-an-id")]).await;
     assert_eq!(junk.status, StatusCode::UNPROCESSABLE_ENTITY);
 
     let long = "n".repeat(300);
@@ -162,11 +107,7 @@ async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db:
         .share(
             &staff,
             client,
-            &[
-                ("email", "dan at globex"),
-                ("name", &long),
-                ("companies", &second.to_string()),
-            ],
+            &[("email", "dan at globex"), ("name", &long), ("companies", &second.to_string())],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -175,45 +116,19 @@ async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db:
     assert_eq!(app.count("SELECT count(*) FROM invitations").await, before);
 
     // A pending invitation is not duplicated; Resend Invitation is offered instead.
-    let ok = app
-        .share(
-            &staff,
-            client,
-            &[
-                ("email", "dan@globex.test"),
-                ("companies", &second.to_string()),
-            ],
-        )
-        .await;
+    let ok =
+        app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", &second.to_string())]).await;
     assert_eq!(ok.status, StatusCode::OK);
     let dup = app
-        .share(
-            &staff,
-            client,
-            &[
-                ("email", " DAN@globex.test "),
-                ("companies", &second.to_string()),
-            ],
-        )
+        .share(&staff, client, &[("email", " DAN@globex.test "), ("companies", &second.to_string())])
         .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     assert!(dup.contains("Resend Invitation"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM invitations WHERE email = 'dan@globex.test'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE email = 'dan@globex.test'").await, 1);
 
     // Someone who already belongs to the provider: the words, and a link to their row.
     let member = app
-        .share(
-            &staff,
-            other_client,
-            &[
-                ("email", "ada@acme.test"),
-                ("companies", &foreign.to_string()),
-            ],
-        )
+        .share(&staff, other_client, &[("email", "ada@acme.test"), ("companies", &foreign.to_string())])
         .await;
     assert_eq!(member.status, StatusCode::CONFLICT);
     assert!(member.contains("User already belongs to this account"));
@@ -241,64 +156,35 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
     uma.submit_form(
         &page,
         &link_path(&link, "/accept"),
-        &[
-            ("name", "Uma"),
-            ("password", PASSWORD),
-            ("confirm", PASSWORD),
-        ],
+        &[("name", "Uma"), ("password", PASSWORD), ("confirm", PASSWORD)],
         Host::Staff,
     )
     .await;
-    let uma_id = app
-        .id_of("SELECT id FROM users WHERE email = 'uma@acme.test'")
-        .await;
+    let uma_id = app.id_of("SELECT id FROM users WHERE email = 'uma@acme.test'").await;
     let path = format!("/clients/{client}");
     let assigned = admin
-        .post(
-            Host::Staff,
-            &path,
-            &format!("/clients/{client}/assignments"),
-            &[("user", &uma_id.to_string())],
-        )
+        .post(Host::Staff, &path, &format!("/clients/{client}/assignments"), &[("user", &uma_id.to_string())])
         .await;
     assert_is_redirect_to(&assigned, &path);
 
     let list = uma.get(Host::Staff, "/clients").await;
-    assert!(
-        list.contains("Globex") && !list.contains("Initech"),
-        "a USER sees only assigned clients"
-    );
-    assert_eq!(
-        uma.get(Host::Staff, &format!("/clients/{hidden}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert!(list.contains("Globex") && !list.contains("Initech"), "a USER sees only assigned clients");
+    assert_eq!(uma.get(Host::Staff, &format!("/clients/{hidden}")).await.status, StatusCode::NOT_FOUND);
     let page = uma.get(Host::Staff, &path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.contains("Share to Client") && !page.contains("Invite client representative"));
     assert_eq!(
-        uma.get(Host::Staff, &format!("/clients/{client}/users/invite"))
-            .await
-            .status,
+        uma.get(Host::Staff, &format!("/clients/{client}/users/invite")).await.status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        uma.get(Host::Staff, "/settings/users/invite-client")
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(uma.get(Host::Staff, "/settings/users/invite-client").await.status, StatusCode::FORBIDDEN);
     let before = app.count("SELECT count(*) FROM invitations").await;
     let refused = uma
         .post(
             Host::Staff,
             &path,
             &format!("/clients/{client}/users/invite"),
-            &[
-                ("email", "x@globex.test"),
-                ("companies", &company.to_string()),
-            ],
+            &[("email", "x@globex.test"), ("companies", &company.to_string())],
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
@@ -312,37 +198,16 @@ async fn settings_invite_client_user_reaches_the_same_form(db: PgPool) {
     let client = app.new_client(&staff, "Globex").await;
     let users = staff.get(Host::Staff, "/settings/users").await;
     assert!(users.contains("Invite client user"));
-    let choose = staff
-        .get(Host::Staff, "/settings/users/invite-client")
-        .await;
+    let choose = staff.get(Host::Staff, "/settings/users/invite-client").await;
     assert!(choose.contains("Globex"));
-    let go = staff
-        .get(
-            Host::Staff,
-            &format!("/settings/users/invite-client?client={client}"),
-        )
-        .await;
-    assert_is_redirect_to(
-        &go,
-        &format!("/clients/{client}/users/invite?from=settings"),
-    );
-    let form = staff
-        .get(
-            Host::Staff,
-            &format!("/clients/{client}/users/invite?from=settings"),
-        )
-        .await;
+    let go = staff.get(Host::Staff, &format!("/settings/users/invite-client?client={client}")).await;
+    assert_is_redirect_to(&go, &format!("/clients/{client}/users/invite?from=settings"));
+    let form = staff.get(Host::Staff, &format!("/clients/{client}/users/invite?from=settings")).await;
     assert!(form.contains(">Invite client user</button>"));
     let company = app.company_id(client, "Globex").await.to_string();
     let path = format!("/clients/{client}/users/invite?from=settings");
-    let sent = staff
-        .post(
-            Host::Staff,
-            &path,
-            &path,
-            &[("email", "eve@globex.test"), ("companies", &company)],
-        )
-        .await;
+    let sent =
+        staff.post(Host::Staff, &path, &path, &[("email", "eve@globex.test"), ("companies", &company)]).await;
     assert_eq!(sent.status, StatusCode::OK);
     let listed = staff.get(Host::Staff, "/settings/users").await;
     assert!(listed.contains("eve@globex.test") && listed.contains("Globex"));
@@ -357,14 +222,8 @@ async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgP
     let path = format!("/clients/{client}/users/invite?kind=representative");
     let form = staff.get(Host::Staff, &path).await;
     assert!(form.contains("E-Mail") && form.contains("First name") && form.contains("Last name"));
-    let missing = staff
-        .post(
-            Host::Staff,
-            &path,
-            &path,
-            &[("email", "rita@law.test"), ("companies", &company)],
-        )
-        .await;
+    let missing =
+        staff.post(Host::Staff, &path, &path, &[("email", "rita@law.test"), ("companies", &company)]).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(missing.contains("Enter a first name") && missing.contains("Enter a last name"));
     let sent = staff
@@ -381,19 +240,10 @@ async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgP
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    assert!(app
-        .smtp
-        .first_to("rita@law.test")
-        .await
-        .text
-        .contains("Hello Rita Repp"));
+    assert!(app.smtp.first_to("rita@law.test").await.text.contains("Hello Rita Repp"));
     let listed = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(listed.contains("Rita Repp") && listed.contains("Representative"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM invitations WHERE kind = 'REPRESENTATIVE'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE kind = 'REPRESENTATIVE'").await, 1);
 }
 
 #[sqlx::test]
@@ -402,45 +252,29 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
     let (acme, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let globex = app.new_client(&acme, "Globex").await;
     let globex_co = app.company_id(globex, "Globex").await;
-    let carol = app
-        .client_user(&acme, globex, "carol@globex.test", "CLIENT", &[globex_co])
-        .await;
+    let carol = app.client_user(&acme, globex, "carol@globex.test", "CLIENT", &[globex_co]).await;
 
     // Staff of another provider invites Carol (and Ada) to their client.
-    let (other, _) = app
-        .provider_with_admin("Beta Services", "bea@beta.test")
-        .await;
+    let (other, _) = app.provider_with_admin("Beta Services", "bea@beta.test").await;
     let initech = app.new_client(&other, "Initech").await;
     let initech_co = app.company_id(initech, "Initech").await.to_string();
     let to_carol = app
-        .share(
-            &other,
-            initech,
-            &[("email", "carol@globex.test"), ("companies", &initech_co)],
-        )
+        .share(&other, initech, &[("email", "carol@globex.test"), ("companies", &initech_co)])
         .await
         .invite_link();
     let to_ada = app
-        .share(
-            &other,
-            initech,
-            &[("email", "ada@acme.test"), ("companies", &initech_co)],
-        )
+        .share(&other, initech, &[("email", "ada@acme.test"), ("companies", &initech_co)])
         .await
         .invite_link();
 
     // Carol is signed in to the portal as herself, but the link is for Ada: nothing happens.
     let wrong = carol.get_url(&to_ada).await;
     assert!(wrong.contains("You are signed in as carol@globex.test"));
-    let refused = carol
-        .submit_form(&wrong, &link_path(&to_ada, "/accept"), &[], Host::Portal)
-        .await;
+    let refused = carol.submit_form(&wrong, &link_path(&to_ada, "/accept"), &[], Host::Portal).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
-        app.count(
-            "SELECT count(*) FROM invitations WHERE email = 'ada@acme.test' AND status = 'PENDING'"
-        )
-        .await,
+        app.count("SELECT count(*) FROM invitations WHERE email = 'ada@acme.test' AND status = 'PENDING'")
+            .await,
         1
     );
 
@@ -449,43 +283,24 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
     let page = ada.get_url(&to_ada).await;
     assert!(page.contains("You already have an account"));
     let bad = ada
-        .submit_form(
-            &page,
-            &link_path(&to_ada, "/accept"),
-            &[("password", "not my password")],
-            Host::Portal,
-        )
+        .submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", "not my password")], Host::Portal)
         .await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    let ok = ada
-        .submit_form(
-            &page,
-            &link_path(&to_ada, "/accept"),
-            &[("password", PASSWORD)],
-            Host::Portal,
-        )
-        .await;
+    let ok =
+        ada.submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", PASSWORD)], Host::Portal).await;
     assert_is_redirect_to(&ok, "/");
     assert!(ada.get(Host::Portal, "/").await.contains("Initech"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'").await, 1);
 
     // Carol, signed in, accepts her own with one click and then chooses between organisations.
     let mine = carol.get_url(&to_carol).await;
     assert!(mine.contains("Accepting adds Initech to your account"));
     assert_is_redirect_to(
-        &carol
-            .submit_form(&mine, &link_path(&to_carol, "/accept"), &[], Host::Portal)
-            .await,
+        &carol.submit_form(&mine, &link_path(&to_carol, "/accept"), &[], Host::Portal).await,
         "/",
     );
     let fresh = app.agent();
-    fresh
-        .sign_in(Host::Portal, "carol@globex.test", PASSWORD)
-        .await;
+    fresh.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await;
     assert_is_redirect_to(&fresh.get(Host::Portal, "/").await, "/choose-organisation");
     let choose = fresh.get(Host::Portal, "/choose-organisation").await;
     assert!(choose.contains("Globex") && choose.contains("Initech"));
@@ -498,33 +313,20 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
     let client = app.new_client(&staff, "Globex").await;
     let company = app.company_id(client, "Globex").await.to_string();
     let link = app
-        .share(
-            &staff,
-            client,
-            &[("email", "dan@globex.test"), ("companies", &company)],
-        )
+        .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
         .await
         .invite_link();
     let dan = app.agent();
     let page = dan.get_url(&link).await;
-    let declined = dan
-        .submit_form(&page, &link_path(&link, "/decline"), &[], Host::Portal)
-        .await;
+    let declined = dan.submit_form(&page, &link_path(&link, "/decline"), &[], Host::Portal).await;
     assert!(declined.contains("Invitation declined"));
     let path = format!("/clients/{client}");
     let list = staff.get(Host::Staff, &path).await;
     assert!(list.contains("Declined") && list.contains("Reinvite"));
 
-    let id = app
-        .id_of("SELECT id FROM invitations WHERE email = 'dan@globex.test'")
-        .await;
+    let id = app.id_of("SELECT id FROM invitations WHERE email = 'dan@globex.test'").await;
     let again = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("/clients/{client}/users/invitations/{id}/resend"),
-            &[],
-        )
+        .post(Host::Staff, &path, &format!("/clients/{client}/users/invitations/{id}/resend"), &[])
         .await;
     assert_eq!(again.status, StatusCode::OK);
     let new_link = again.invite_link();
@@ -539,21 +341,10 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
     assert!(list.contains("Expired"));
     assert_eq!(dan.get_url(&new_link).await.status, StatusCode::GONE);
     let fresh = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("/clients/{client}/users/invitations/{id}/resend"),
-            &[],
-        )
+        .post(Host::Staff, &path, &format!("/clients/{client}/users/invitations/{id}/resend"), &[])
         .await;
     let newest = fresh.invite_link();
-    assert_eq!(
-        app.smtp
-            .nth_to("dan@globex.test", 3)
-            .await
-            .link_containing("/invite/"),
-        newest
-    );
+    assert_eq!(app.smtp.nth_to("dan@globex.test", 3).await.link_containing("/invite/"), newest);
     assert_eq!(dan.get_url(&newest).await.status, StatusCode::OK);
 }
 
@@ -564,11 +355,7 @@ async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgP
     let client = app.new_client(&staff, "Globex").await;
     let company = app.company_id(client, "Globex").await.to_string();
     let link = app
-        .share(
-            &staff,
-            client,
-            &[("email", "dan@globex.test"), ("companies", &company)],
-        )
+        .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
         .await
         .invite_link();
     let mut tasks = Vec::new();
@@ -581,11 +368,7 @@ async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgP
                 .submit_form(
                     &page,
                     &path,
-                    &[
-                        ("name", "Dan"),
-                        ("password", PASSWORD),
-                        ("confirm", PASSWORD),
-                    ],
+                    &[("name", "Dan"), ("password", PASSWORD), ("confirm", PASSWORD)],
                     Host::Portal,
                 )
                 .await
@@ -596,18 +379,8 @@ async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgP
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(
-        statuses
-            .iter()
-            .filter(|s| **s == StatusCode::SEE_OTHER)
-            .count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        app.count("SELECT count(*) FROM client_memberships").await,
-        1
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "{statuses:?}");
+    assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 1);
 }
 
 #[sqlx::test]
@@ -617,12 +390,7 @@ async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitat
     let client = app.new_client(&staff, "Globex").await;
     let path = format!("/clients/{client}");
     let done = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/declined"),
-            &[("note", "Prefers paper reports")],
-        )
+        .post(Host::Staff, &path, &format!("{path}/declined"), &[("note", "Prefers paper reports")])
         .await;
     assert_is_redirect_to(&done, &path);
     let page = staff.get(Host::Staff, &path).await;
@@ -631,55 +399,29 @@ async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitat
             && page.contains("Ada Admin")
             && page.contains("Prefers paper reports")
     );
-    assert!(staff
-        .get(Host::Staff, "/clients")
-        .await
-        .contains("Client declined portal access"));
+    assert!(staff.get(Host::Staff, "/clients").await.contains("Client declined portal access"));
     let company = app.company_id(client, "Globex").await.to_string();
     assert_eq!(
-        app.share(
-            &staff,
-            client,
-            &[("email", "dan@globex.test"), ("companies", &company)]
-        )
-        .await
-        .status,
+        app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)]).await.status,
         StatusCode::OK
     );
     assert_eq!(
-        app.count(
-            "SELECT count(*) FROM audit_events WHERE action = 'client.declined_portal_access'"
-        )
-        .await,
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'client.declined_portal_access'").await,
         1
     );
 
     // The email on file is shown, changed with Change, and offered on the invite form.
     let changed = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/contact-email"),
-            &[("email", "Office@Globex.test")],
-        )
+        .post(Host::Staff, &path, &format!("{path}/contact-email"), &[("email", "Office@Globex.test")])
         .await;
     assert_is_redirect_to(&changed, &path);
-    assert!(staff
-        .get(Host::Staff, &path)
-        .await
-        .contains("value=\"office@globex.test\""));
+    assert!(staff.get(Host::Staff, &path).await.contains("value=\"office@globex.test\""));
     assert!(staff
         .get(Host::Staff, &format!("{path}/users/invite"))
         .await
         .contains("value=\"office@globex.test\""));
-    let bad = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/contact-email"),
-            &[("email", "not an email")],
-        )
-        .await;
+    let bad =
+        staff.post(Host::Staff, &path, &format!("{path}/contact-email"), &[("email", "not an email")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
 
@@ -707,25 +449,13 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert_eq!(first.body.matches("<tr id=\"invitation-").count(), 25);
     assert!(first.contains("Page 1 of 3 (60 in all)"));
-    let third = staff
-        .get(Host::Staff, &format!("/clients/{client}?page=3"))
-        .await;
+    let third = staff.get(Host::Staff, &format!("/clients/{client}?page=3")).await;
     assert_eq!(third.body.matches("<tr id=\"invitation-").count(), 10);
-    let found = staff
-        .get(Host::Staff, &format!("/clients/{client}?q=person42%40"))
-        .await;
+    let found = staff.get(Host::Staff, &format!("/clients/{client}?q=person42%40")).await;
     assert_eq!(found.body.matches("<tr id=\"invitation-").count(), 1);
     assert!(found.contains("person42@globex.test"));
-    let by_name = staff
-        .get(Host::Staff, &format!("/clients/{client}?q=Person%2060"))
-        .await;
+    let by_name = staff.get(Host::Staff, &format!("/clients/{client}?q=Person%2060")).await;
     assert_eq!(by_name.body.matches("<tr id=\"invitation-").count(), 1);
-    let nothing = staff
-        .get(Host::Staff, &format!("/clients/{client}?q=%25"))
-        .await;
-    assert_eq!(
-        nothing.body.matches("<tr id=\"invitation-").count(),
-        0,
-        "wildcards are searched literally"
-    );
+    let nothing = staff.get(Host::Staff, &format!("/clients/{client}?q=%25")).await;
+    assert_eq!(nothing.body.matches("<tr id=\"invitation-").count(), 0, "wildcards are searched literally");
 }

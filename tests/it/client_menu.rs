@@ -19,13 +19,7 @@ async fn setup(db: PgPool) -> Setup {
     let client = app.new_client(&staff, "Globex").await;
     let north = app.company_id(client, "Globex").await;
     let south = app.add_company(&staff, client, "Globex South").await;
-    Setup {
-        app,
-        staff,
-        client,
-        north,
-        south,
-    }
+    Setup { app, staff, client, north, south }
 }
 
 impl Setup {
@@ -41,44 +35,20 @@ impl Setup {
         fields: &[(&str, &str)],
     ) -> crate::helpers::Page {
         let action = format!("/clients/{}/users/{kind}/{id}/{action}", self.client);
-        self.staff
-            .post(Host::Staff, &self.page(), &action, fields)
-            .await
+        self.staff.post(Host::Staff, &self.page(), &action, fields).await
     }
 }
 
 #[sqlx::test]
 async fn menu_actions_on_an_active_user(db: PgPool) {
     let s = setup(db).await;
-    let carol = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "carol@globex.test",
-            "CLIENT",
-            &[s.north],
-        )
-        .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.north]).await;
     let member = s.app.id_of("SELECT id FROM client_memberships").await;
 
-    let role = s
-        .act("members", member, "role", &[("role", "CLIENT_ADMIN")])
-        .await;
+    let role = s.act("members", member, "role", &[("role", "CLIENT_ADMIN")]).await;
     assert_is_redirect_to(&role, &s.page());
-    assert_eq!(
-        s.app
-            .count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'")
-            .await,
-        1
-    );
-    assert!(
-        carol
-            .get(Host::Portal, "/")
-            .await
-            .contains("href=\"/users\""),
-        "the new role applies at once"
-    );
+    assert_eq!(s.app.count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'").await, 1);
+    assert!(carol.get(Host::Portal, "/").await.contains("href=\"/users\""), "the new role applies at once");
 
     let none = s.act("members", member, "companies", &[]).await;
     assert_eq!(none.status, StatusCode::BAD_REQUEST);
@@ -88,127 +58,62 @@ async fn menu_actions_on_an_active_user(db: PgPool) {
             "members",
             member,
             "companies",
-            &[
-                ("companies", &s.north.to_string()),
-                ("companies", &s.south.to_string()),
-            ],
+            &[("companies", &s.north.to_string()), ("companies", &s.south.to_string())],
         )
         .await;
     assert_is_redirect_to(&both, &s.page());
-    assert_eq!(
-        s.app
-            .count("SELECT count(*) FROM client_membership_companies")
-            .await,
-        2
-    );
-    assert!(s
-        .staff
-        .get(Host::Staff, &s.page())
-        .await
-        .contains("Globex, Globex South"));
+    assert_eq!(s.app.count("SELECT count(*) FROM client_membership_companies").await, 2);
+    assert!(s.staff.get(Host::Staff, &s.page()).await.contains("Globex, Globex South"));
 
     // Resend Invitation on an Active user sends a password reset to the portal.
     let resend = s.act("members", member, "resend", &[]).await;
     assert_is_redirect_to(&resend, &s.page());
     let reset = s.app.smtp.nth_to("carol@globex.test", 2).await;
-    assert!(reset
-        .link_containing("/reset-password/")
-        .starts_with(&s.app.portal_url));
+    assert!(reset.link_containing("/reset-password/").starts_with(&s.app.portal_url));
     let page = s.staff.get(Host::Staff, &s.page()).await;
     assert!(page.contains("A password reset email is on its way to carol@globex.test."));
 
-    let actions: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM audit_events WHERE action LIKE 'client_user.%' ORDER BY id",
-    )
-    .fetch_all(&s.app.db)
-    .await
-    .unwrap();
-    assert_eq!(
-        actions,
-        ["client_user.role_changed", "client_user.companies_changed"]
-    );
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM audit_events WHERE action LIKE 'client_user.%' ORDER BY id")
+            .fetch_all(&s.app.db)
+            .await
+            .unwrap();
+    assert_eq!(actions, ["client_user.role_changed", "client_user.companies_changed"]);
 }
 
 #[sqlx::test]
 async fn removing_an_active_user_ends_their_open_session_and_keeps_other_memberships(db: PgPool) {
     let s = setup(db).await;
-    let carol = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "carol@globex.test",
-            "CLIENT",
-            &[s.north],
-        )
-        .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.north]).await;
     // Carol is also a client user of another provider's client.
-    let (beta, _) = s
-        .app
-        .provider_with_admin("Beta Services", "bea@beta.test")
-        .await;
+    let (beta, _) = s.app.provider_with_admin("Beta Services", "bea@beta.test").await;
     let other = s.app.new_client(&beta, "Initech").await;
     let other_co = s.app.company_id(other, "Initech").await;
     let link = s
         .app
-        .share(
-            &beta,
-            other,
-            &[
-                ("email", "carol@globex.test"),
-                ("companies", &other_co.to_string()),
-            ],
-        )
+        .share(&beta, other, &[("email", "carol@globex.test"), ("companies", &other_co.to_string())])
         .await
         .invite_link();
     let page = carol.get_url(&link).await;
     assert_is_redirect_to(
-        &carol
-            .submit_form(&page, &link_path(&link, "/accept"), &[], Host::Portal)
-            .await,
+        &carol.submit_form(&page, &link_path(&link, "/accept"), &[], Host::Portal).await,
         "/",
     );
     // Work in Globex again.
     let choose = carol.get(Host::Portal, "/choose-organisation").await;
-    carol
-        .submit_form(
-            &choose,
-            "/choose-organisation",
-            &[("org", &s.client.to_string())],
-            Host::Portal,
-        )
-        .await;
-    assert!(carol
-        .get(Host::Portal, "/")
-        .await
-        .contains("<h1>Globex</h1>"));
+    carol.submit_form(&choose, "/choose-organisation", &[("org", &s.client.to_string())], Host::Portal).await;
+    assert!(carol.get(Host::Portal, "/").await.contains("<h1>Globex</h1>"));
 
-    let member = s
-        .app
-        .id_of(&format!(
-            "SELECT id FROM client_memberships WHERE client_id = '{}'",
-            s.client
-        ))
-        .await;
+    let member =
+        s.app.id_of(&format!("SELECT id FROM client_memberships WHERE client_id = '{}'", s.client)).await;
     assert_is_redirect_to(&s.act("members", member, "remove", &[]).await, &s.page());
     assert_is_redirect_to(&carol.get(Host::Portal, "/").await, "/login");
-    assert_eq!(
-        s.app.count("SELECT count(*) FROM client_memberships").await,
-        1,
-        "Initech stays"
-    );
+    assert_eq!(s.app.count("SELECT count(*) FROM client_memberships").await, 1, "Initech stays");
     let again = s.app.agent();
-    assert_is_redirect_to(
-        &again
-            .sign_in(Host::Portal, "carol@globex.test", PASSWORD)
-            .await,
-        "/",
-    );
+    assert_is_redirect_to(&again.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await, "/");
     assert!(again.get(Host::Portal, "/").await.contains("Initech"));
     assert_eq!(
-        s.app
-            .count("SELECT count(*) FROM audit_events WHERE action = 'client_user.removed'")
-            .await,
+        s.app.count("SELECT count(*) FROM audit_events WHERE action = 'client_user.removed'").await,
         1
     );
 }
@@ -218,100 +123,47 @@ async fn menu_actions_on_a_pending_invitation(db: PgPool) {
     let s = setup(db).await;
     let sent = s
         .app
-        .share(
-            &s.staff,
-            s.client,
-            &[
-                ("email", "dna@globex.test"),
-                ("companies", &s.north.to_string()),
-            ],
-        )
+        .share(&s.staff, s.client, &[("email", "dna@globex.test"), ("companies", &s.north.to_string())])
         .await;
     let first_link = sent.invite_link();
-    let id = s
-        .app
-        .id_of("SELECT id FROM invitations WHERE client_id IS NOT NULL")
-        .await;
+    let id = s.app.id_of("SELECT id FROM invitations WHERE client_id IS NOT NULL").await;
 
+    assert_is_redirect_to(&s.act("invitations", id, "role", &[("role", "CLIENT_ADMIN")]).await, &s.page());
     assert_is_redirect_to(
-        &s.act("invitations", id, "role", &[("role", "CLIENT_ADMIN")])
-            .await,
+        &s.act("invitations", id, "companies", &[("companies", &s.south.to_string())]).await,
         &s.page(),
     );
-    assert_is_redirect_to(
-        &s.act(
-            "invitations",
-            id,
-            "companies",
-            &[("companies", &s.south.to_string())],
-        )
-        .await,
-        &s.page(),
-    );
-    let foreign = s
-        .act(
-            "invitations",
-            id,
-            "companies",
-            &[("companies", &uuid::Uuid::new_v4().to_string())],
-        )
-        .await;
+    let foreign =
+        s.act("invitations", id, "companies", &[("companies", &uuid::Uuid::new_v4().to_string())]).await;
     assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
 
     // Change Email: re-issued to the corrected address; the old link is dead.
-    let bad = s
-        .act("invitations", id, "email", &[("email", "nope")])
-        .await;
+    let bad = s.act("invitations", id, "email", &[("email", "nope")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let changed = s
-        .act("invitations", id, "email", &[("email", "Dana@Globex.test")])
-        .await;
+    let changed = s.act("invitations", id, "email", &[("email", "Dana@Globex.test")]).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     let new_link = changed.invite_link();
-    assert_eq!(
-        s.app
-            .smtp
-            .first_to("dana@globex.test")
-            .await
-            .link_containing("/invite/"),
-        new_link
-    );
-    assert_eq!(
-        s.app.agent().get_url(&first_link).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(s.app.smtp.first_to("dana@globex.test").await.link_containing("/invite/"), new_link);
+    assert_eq!(s.app.agent().get_url(&first_link).await.status, StatusCode::NOT_FOUND);
     let invite = s.app.agent().get_url(&new_link).await;
     assert!(invite.contains("Client Admin") && invite.contains("dana@globex.test"));
 
     assert_is_redirect_to(&s.act("invitations", id, "remove", &[]).await, &s.page());
-    assert_eq!(
-        s.app.agent().get_url(&new_link).await.status,
-        StatusCode::GONE
-    );
+    assert_eq!(s.app.agent().get_url(&new_link).await.status, StatusCode::GONE);
     let events: i64 = s.app.count("SELECT count(*) FROM audit_events WHERE action IN ('invitation.role_changed', 'invitation.companies_changed', 'invitation.email_changed', 'invitation.revoked')").await;
     assert_eq!(events, 4);
     // An id of another client answers 404.
     let other = s.app.new_client(&s.staff, "Initech").await;
     let wrong = s
         .staff
-        .post(
-            Host::Staff,
-            &s.page(),
-            &format!("/clients/{other}/users/invitations/{id}/resend"),
-            &[],
-        )
+        .post(Host::Staff, &s.page(), &format!("/clients/{other}/users/invitations/{id}/resend"), &[])
         .await;
     assert_eq!(wrong.status, StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test]
 async fn a_failed_delivery_shows_on_the_row(db: PgPool) {
-    let port = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
     let app = crate::helpers::spawn_app_with(
         db,
         Some(format!("smtp://127.0.0.1:{port}")),
@@ -325,28 +177,15 @@ async fn a_failed_delivery_shows_on_the_row(db: PgPool) {
         .submit_form(
             &page,
             &link_path(&link, "/accept"),
-            &[
-                ("name", "Ada"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
             Host::Staff,
         )
         .await;
     let client = app.new_client(&staff, "Globex").await;
     let company = app.company_id(client, "Globex").await.to_string();
-    app.share(
-        &staff,
-        client,
-        &[("email", "dan@globex.test"), ("companies", &company)],
-    )
-    .await;
+    app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)]).await;
     for _ in 0..100 {
-        if staff
-            .get(Host::Staff, &format!("/clients/{client}"))
-            .await
-            .contains("retrying: mail server")
-        {
+        if staff.get(Host::Staff, &format!("/clients/{client}")).await.contains("retrying: mail server") {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -357,41 +196,12 @@ async fn a_failed_delivery_shows_on_the_row(db: PgPool) {
 #[sqlx::test]
 async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
     let s = setup(db).await;
-    let boss = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "boss@globex.test",
-            "CLIENT_ADMIN",
-            &[s.north],
-        )
-        .await;
-    let plain = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "plain@globex.test",
-            "CLIENT",
-            &[s.north],
-        )
-        .await;
-    s.app
-        .client_user(
-            &s.staff,
-            s.client,
-            "south@globex.test",
-            "CLIENT",
-            &[s.south],
-        )
-        .await;
+    let boss = s.app.client_user(&s.staff, s.client, "boss@globex.test", "CLIENT_ADMIN", &[s.north]).await;
+    let plain = s.app.client_user(&s.staff, s.client, "plain@globex.test", "CLIENT", &[s.north]).await;
+    s.app.client_user(&s.staff, s.client, "south@globex.test", "CLIENT", &[s.south]).await;
 
     // A Client gets 403 on the Users page; a Client Admin sees only people inside their scope.
-    assert_eq!(
-        plain.get(Host::Portal, "/users").await.status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(plain.get(Host::Portal, "/users").await.status, StatusCode::FORBIDDEN);
     let users = boss.get(Host::Portal, "/users").await;
     assert_eq!(users.status, StatusCode::OK);
     assert!(
@@ -409,27 +219,18 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
             Host::Portal,
             "/users/invite",
             "/users/invite",
-            &[
-                ("email", "new@globex.test"),
-                ("companies", &s.south.to_string()),
-            ],
+            &[("email", "new@globex.test"), ("companies", &s.south.to_string())],
         )
         .await;
     assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(outside.contains("You can only give access to companies you can see yourself"));
-    assert_eq!(
-        s.app.count("SELECT count(*) FROM invitations").await,
-        before
-    );
+    assert_eq!(s.app.count("SELECT count(*) FROM invitations").await, before);
     let inside = boss
         .post(
             Host::Portal,
             "/users/invite",
             "/users/invite",
-            &[
-                ("email", "new@globex.test"),
-                ("companies", &s.north.to_string()),
-            ],
+            &[("email", "new@globex.test"), ("companies", &s.north.to_string())],
         )
         .await;
     assert_eq!(inside.status, StatusCode::OK, "{}", inside.body);
@@ -440,30 +241,13 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
     let south_id = s.app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'south@globex.test'").await;
     let boss_id = s.app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'boss@globex.test'").await;
     let ok = boss
-        .post(
-            Host::Portal,
-            "/users",
-            &format!("/users/members/{plain_id}/role"),
-            &[("role", "CLIENT_ADMIN")],
-        )
+        .post(Host::Portal, "/users", &format!("/users/members/{plain_id}/role"), &[("role", "CLIENT_ADMIN")])
         .await;
     assert_is_redirect_to(&ok, "/users");
-    let hidden = boss
-        .post(
-            Host::Portal,
-            "/users",
-            &format!("/users/members/{south_id}/remove"),
-            &[],
-        )
-        .await;
+    let hidden = boss.post(Host::Portal, "/users", &format!("/users/members/{south_id}/remove"), &[]).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     let own = boss
-        .post(
-            Host::Portal,
-            "/users",
-            &format!("/users/members/{boss_id}/role"),
-            &[("role", "CLIENT")],
-        )
+        .post(Host::Portal, "/users", &format!("/users/members/{boss_id}/role"), &[("role", "CLIENT")])
         .await;
     assert_eq!(own.status, StatusCode::FORBIDDEN);
     let widen = boss
@@ -475,11 +259,6 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
         )
         .await;
     assert_eq!(widen.status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        s.app
-            .count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'")
-            .await,
-        2
-    );
+    assert_eq!(s.app.count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'").await, 2);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'south@globex.test'").await, 1);
 }

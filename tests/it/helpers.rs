@@ -55,9 +55,7 @@ pub async fn spawn_app_with(db: PgPool, smtp_url: Option<String>, smtp: SmtpServ
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let config = test_config(addr.port(), smtp_url);
-    let app = Application::build_with_listener(config, db.clone(), listener)
-        .await
-        .expect("app builds");
+    let app = Application::build_with_listener(config, db.clone(), listener).await.expect("app builds");
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -80,18 +78,12 @@ impl TestApp {
             .resolve("client.localhost", self.addr)
             .build()
             .unwrap();
-        Agent {
-            client,
-            staff_url: self.staff_url.clone(),
-            portal_url: self.portal_url.clone(),
-        }
+        Agent { client, staff_url: self.staff_url.clone(), portal_url: self.portal_url.clone() }
     }
 
     /// Creates a provider from the command line's code path; returns the admin's invite link.
     pub async fn create_provider(&self, name: &str, admin_email: &str) -> String {
-        portico::cli::create_provider(&self.state, name, admin_email)
-            .await
-            .unwrap()
+        portico::cli::create_provider(&self.state, name, admin_email).await.unwrap()
     }
 
     /// A provider with a signed-in ADMIN: (agent, provider id).
@@ -104,11 +96,7 @@ impl TestApp {
             .submit_form(
                 &page,
                 &link_path(&link, "/accept"),
-                &[
-                    ("password", PASSWORD),
-                    ("confirm", PASSWORD),
-                    ("name", "Ada Admin"),
-                ],
+                &[("password", PASSWORD), ("confirm", PASSWORD), ("name", "Ada Admin")],
                 Host::Staff,
             )
             .await;
@@ -130,10 +118,8 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// `/invite/<token>` + suffix, as a path, from a full link.
 pub fn link_path(link: &str, suffix: &str) -> String {
-    let path = &link[link
-        .find("/invite/")
-        .or_else(|| link.find("/reset-password/"))
-        .expect("a token link")..];
+    let path =
+        &link[link.find("/invite/").or_else(|| link.find("/reset-password/")).expect("a token link")..];
     format!("{path}{suffix}")
 }
 
@@ -156,10 +142,7 @@ impl Page {
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
-        let start = self
-            .body
-            .find(marker)
-            .unwrap_or_else(|| panic!("no form on page:\n{}", self.body))
+        let start = self.body.find(marker).unwrap_or_else(|| panic!("no form on page:\n{}", self.body))
             + marker.len();
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_string()
@@ -168,11 +151,9 @@ impl Page {
     /// The value of the readonly invite link field on a success screen.
     pub fn invite_link(&self) -> String {
         let marker = "id=\"invite-link\" type=\"text\" readonly value=\"";
-        let start = self
-            .body
-            .find(marker)
-            .unwrap_or_else(|| panic!("no invite link on page:\n{}", self.body))
-            + marker.len();
+        let start =
+            self.body.find(marker).unwrap_or_else(|| panic!("no invite link on page:\n{}", self.body))
+                + marker.len();
         let end = self.body[start..].find('"').unwrap() + start;
         self.body[start..end].to_string()
     }
@@ -183,12 +164,7 @@ impl Page {
 }
 
 pub fn assert_is_redirect_to(page: &Page, location: &str) {
-    assert_eq!(
-        page.status,
-        StatusCode::SEE_OTHER,
-        "expected a redirect to {location}, got:\n{}",
-        page.body
-    );
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "expected a redirect to {location}, got:\n{}", page.body);
     assert_eq!(page.location.as_deref(), Some(location));
 }
 
@@ -203,16 +179,9 @@ impl Agent {
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status();
         let headers = response.headers().clone();
-        let location = headers
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string());
+        let location = headers.get("location").map(|v| v.to_str().unwrap().to_string());
         let body = response.text().await.unwrap();
-        Page {
-            status,
-            location,
-            headers,
-            body,
-        }
+        Page { status, location, headers, body }
     }
 
     pub async fn get(&self, host: Host, path: &str) -> Page {
@@ -225,24 +194,13 @@ impl Agent {
 
     /// Posts a form as-is (the caller decides whether a CSRF token is included).
     pub async fn post_raw(&self, host: Host, path: &str, fields: &[(&str, &str)]) -> Page {
-        let response = self
-            .client
-            .post(format!("{}{}", self.base(host), path))
-            .form(fields)
-            .send()
-            .await
-            .unwrap();
+        let response =
+            self.client.post(format!("{}{}", self.base(host), path)).form(fields).send().await.unwrap();
         Self::page(response).await
     }
 
     /// Submits a form that was shown on `page`, with its CSRF token.
-    pub async fn submit_form(
-        &self,
-        page: &Page,
-        action: &str,
-        fields: &[(&str, &str)],
-        host: Host,
-    ) -> Page {
+    pub async fn submit_form(&self, page: &Page, action: &str, fields: &[(&str, &str)], host: Host) -> Page {
         let csrf = page.csrf();
         let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
         all.extend_from_slice(fields);
@@ -250,52 +208,28 @@ impl Agent {
     }
 
     /// Opens `form_path`, then submits `action` with the token from that page, as a person would.
-    pub async fn post(
-        &self,
-        host: Host,
-        form_path: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-    ) -> Page {
+    pub async fn post(&self, host: Host, form_path: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(host, form_path).await;
         self.submit_form(&page, action, fields, host).await
     }
 
     pub async fn sign_in(&self, host: Host, email: &str, password: &str) -> Page {
-        self.post(
-            host,
-            "/forgot-password",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.post(host, "/forgot-password", "/login", &[("email", email), ("password", password)]).await
     }
 }
 
 impl TestApp {
     /// Creates a client as `staff` (who must be allowed to); returns its id.
     pub async fn new_client(&self, staff: &Agent, name: &str) -> uuid::Uuid {
-        let page = staff
-            .post(
-                Host::Staff,
-                "/clients",
-                "/clients",
-                &[("name", name), ("contact_email", "")],
-            )
-            .await;
+        let page =
+            staff.post(Host::Staff, "/clients", "/clients", &[("name", name), ("contact_email", "")]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
-        page.location
-            .unwrap()
-            .trim_start_matches("/clients/")
-            .parse()
-            .unwrap()
+        page.location.unwrap().trim_start_matches("/clients/").parse().unwrap()
     }
 
     pub async fn add_company(&self, staff: &Agent, client: uuid::Uuid, name: &str) -> uuid::Uuid {
         let path = format!("/clients/{client}/companies");
-        let page = staff
-            .post(Host::Staff, &path, &path, &[("name", name)])
-            .await;
+        let page = staff.post(Host::Staff, &path, &path, &[("name", name)]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
         self.company_id(client, name).await
     }
@@ -342,11 +276,7 @@ impl TestApp {
             .submit_form(
                 &page,
                 &link_path(&link, "/accept"),
-                &[
-                    ("name", "Client Person"),
-                    ("password", PASSWORD),
-                    ("confirm", PASSWORD),
-                ],
+                &[("name", "Client Person"), ("password", PASSWORD), ("confirm", PASSWORD)],
                 Host::Portal,
             )
             .await;

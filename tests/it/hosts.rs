@@ -22,12 +22,8 @@ async fn health_checks_answer_on_every_host_and_unknown_hosts_get_404(db: PgPool
             assert_eq!(r.text().await.unwrap(), body);
         }
     }
-    let other = raw
-        .get(format!("http://{}/login", app.addr))
-        .header("Host", "unknown.example")
-        .send()
-        .await
-        .unwrap();
+    let other =
+        raw.get(format!("http://{}/login", app.addr)).header("Host", "unknown.example").send().await.unwrap();
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
 }
 
@@ -36,11 +32,7 @@ async fn staff_pages_do_not_exist_on_the_portal_host(db: PgPool) {
     let app = spawn_app(db).await;
     let agent = app.agent();
     for path in ["/settings/users", "/audit", "/dev/mail", "/clients"] {
-        assert_eq!(
-            agent.get(Host::Portal, path).await.status,
-            StatusCode::NOT_FOUND,
-            "{path}"
-        );
+        assert_eq!(agent.get(Host::Portal, path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
 
@@ -48,18 +40,10 @@ async fn staff_pages_do_not_exist_on_the_portal_host(db: PgPool) {
 async fn every_response_carries_the_security_headers(db: PgPool) {
     let app = spawn_app(db).await;
     let agent = app.agent();
-    for (host, path) in [
-        (Host::Staff, "/login"),
-        (Host::Portal, "/login"),
-        (Host::Staff, "/nowhere"),
-    ] {
+    for (host, path) in [(Host::Staff, "/login"), (Host::Portal, "/login"), (Host::Staff, "/nowhere")] {
         let page = agent.get(host, path).await;
-        let h = |name: &str| {
-            page.headers
-                .get(name)
-                .map(|v| v.to_str().unwrap().to_string())
-                .unwrap_or_default()
-        };
+        let h =
+            |name: &str| page.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
         assert!(h("content-security-policy").contains("script-src 'self'"));
         assert!(!h("content-security-policy").contains("unsafe-inline"));
         assert_eq!(h("referrer-policy"), "no-referrer");

@@ -11,48 +11,26 @@ use crate::smtp::SmtpServer;
 #[sqlx::test]
 async fn an_invitation_queued_while_smtp_is_down_is_delivered_when_it_returns(db: PgPool) {
     // Reserve a port, then close it: the mail server is "down".
-    let port = TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let app = spawn_app_with(
-        db,
-        Some(format!("smtp://127.0.0.1:{port}")),
-        SmtpServer::default(),
-    )
-    .await;
+    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let app = spawn_app_with(db, Some(format!("smtp://127.0.0.1:{port}")), SmtpServer::default()).await;
     let link = app.create_provider("Acme IT", "ada@acme.test").await;
     assert!(link.contains("/invite/"));
 
     // The failure is recorded for staff to see, and the message stays queued for a retry.
     let mut tries = 0;
-    while app
-        .count("SELECT count(*) FROM email_outbox WHERE last_error IS NOT NULL")
-        .await
-        == 0
-    {
+    while app.count("SELECT count(*) FROM email_outbox WHERE last_error IS NOT NULL").await == 0 {
         tries += 1;
         assert!(tries < 100, "the failed attempt was never recorded");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(
-        app.count("SELECT count(*) FROM email_outbox WHERE state = 'QUEUED'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM email_outbox WHERE state = 'QUEUED'").await, 1);
 
     // The server comes back on the same port and the retry delivers.
     let smtp = SmtpServer::start_on(TcpListener::bind(("127.0.0.1", port)).await.unwrap()).await;
     let email = smtp.first_to("ada@acme.test").await;
     assert_eq!(email.link_containing("/invite/"), link);
     let mut tries = 0;
-    while app
-        .count("SELECT count(*) FROM email_outbox WHERE state = 'SENT'")
-        .await
-        == 0
-    {
+    while app.count("SELECT count(*) FROM email_outbox WHERE state = 'SENT'").await == 0 {
         tries += 1;
         assert!(tries < 100);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -71,28 +49,18 @@ async fn without_smtp_the_development_mailbox_holds_the_mail(db: PgPool) {
             break page;
         }
         tries += 1;
-        assert!(
-            tries < 100,
-            "the mail never reached the development mailbox"
-        );
+        assert!(tries < 100, "the mail never reached the development mailbox");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     };
     assert_eq!(list.status, StatusCode::OK);
     let start = list.body.find("/dev/mail/").unwrap();
     let end = start + list.body[start..].find('"').unwrap();
     let message = agent.get(Host::Staff, &list.body[start..end]).await;
-    assert!(
-        message.contains(&format!("href=\"{link}\"")),
-        "{}",
-        message.body
-    );
+    assert!(message.contains(&format!("href=\"{link}\"")), "{}", message.body);
 }
 
 #[sqlx::test]
 async fn the_development_mailbox_does_not_exist_when_smtp_is_set(db: PgPool) {
     let app = crate::helpers::spawn_app(db).await;
-    assert_eq!(
-        app.agent().get(Host::Staff, "/dev/mail").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.agent().get(Host::Staff, "/dev/mail").await.status, StatusCode::NOT_FOUND);
 }

@@ -22,13 +22,7 @@ async fn setup(db: PgPool) -> Setup {
     let client = app.new_client(&staff, "Globex").await;
     let k1 = app.company_id(client, "Globex").await;
     let k2 = app.add_company(&staff, client, "Globex South").await;
-    Setup {
-        app,
-        staff,
-        client,
-        k1,
-        k2,
-    }
+    Setup { app, staff, client, k1, k2 }
 }
 
 impl Setup {
@@ -44,12 +38,7 @@ impl Setup {
         let path = format!("/clients/{}/jobs", self.client);
         let created = self
             .staff
-            .post(
-                Host::Staff,
-                &path,
-                &path,
-                &[("company", &company.to_string()), ("title", title)],
-            )
+            .post(Host::Staff, &path, &path, &[("company", &company.to_string()), ("title", title)])
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
         let job_path = created.location.unwrap();
@@ -59,11 +48,7 @@ impl Setup {
                 Host::Staff,
                 &job_path,
                 &job_path,
-                &[
-                    ("status", status),
-                    ("summary", summary),
-                    ("staff_notes", notes),
-                ],
+                &[("status", status), ("summary", summary), ("staff_notes", notes)],
             )
             .await;
         assert_is_redirect_to(&saved, &job_path);
@@ -80,10 +65,7 @@ impl Setup {
         if let Some(bytes) = photo {
             form = form.part(
                 "photo",
-                Part::bytes(bytes.to_vec())
-                    .file_name("photo.png")
-                    .mime_str("image/png")
-                    .unwrap(),
+                Part::bytes(bytes.to_vec()).file_name("photo.png").mime_str("image/png").unwrap(),
             );
         }
         let response = self
@@ -95,86 +77,39 @@ impl Setup {
             .await
             .unwrap();
         let status = response.status();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|v| v.to_str().unwrap().to_string());
+        let location = response.headers().get("location").map(|v| v.to_str().unwrap().to_string());
         let headers = response.headers().clone();
-        crate::helpers::Page {
-            status,
-            location,
-            headers,
-            body: response.text().await.unwrap(),
-        }
+        crate::helpers::Page { status, location, headers, body: response.text().await.unwrap() }
     }
 }
 
 #[sqlx::test]
 async fn clients_see_completed_jobs_in_scope_with_their_summary_and_never_staff_notes(db: PgPool) {
     let s = setup(db).await;
-    let done = s
-        .job(
-            s.k1,
-            "Firewall replacement",
-            "COMPLETED",
-            "New firewall in place.",
-            "Secret margin 40%",
-        )
-        .await;
-    s.job(s.k1, "MFA roll-out", "IN_PROGRESS", "Half done", "")
-        .await;
-    s.job(s.k2, "Camera install", "COMPLETED", "Cameras on.", "")
-        .await;
-    let carol = s
-        .app
-        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
-        .await;
+    let done =
+        s.job(s.k1, "Firewall replacement", "COMPLETED", "New firewall in place.", "Secret margin 40%").await;
+    s.job(s.k1, "MFA roll-out", "IN_PROGRESS", "Half done", "").await;
+    s.job(s.k2, "Camera install", "COMPLETED", "Cameras on.", "").await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
 
     let jobs = carol.get(Host::Portal, "/jobs").await;
     assert!(jobs.contains("Firewall replacement") && jobs.contains("New firewall in place."));
-    assert!(
-        !jobs.contains("MFA roll-out"),
-        "unfinished work is never shown"
-    );
-    assert!(
-        !jobs.contains("Camera install"),
-        "another company's work is never shown"
-    );
+    assert!(!jobs.contains("MFA roll-out"), "unfinished work is never shown");
+    assert!(!jobs.contains("Camera install"), "another company's work is never shown");
     assert!(!jobs.contains("Secret margin"));
     let detail = carol.get(Host::Portal, &format!("/jobs/{done}")).await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(!detail.contains("Secret margin"));
 
     // Staff see the notes, and reopening a job hides it again.
-    let staff_view = s
-        .staff
-        .get(Host::Staff, &format!("/clients/{}/jobs/{done}", s.client))
-        .await;
+    let staff_view = s.staff.get(Host::Staff, &format!("/clients/{}/jobs/{done}", s.client)).await;
     assert!(staff_view.contains("Secret margin 40%"));
     let path = format!("/clients/{}/jobs/{done}", s.client);
     s.staff
-        .post(
-            Host::Staff,
-            &path,
-            &path,
-            &[
-                ("status", "IN_PROGRESS"),
-                ("summary", "x"),
-                ("staff_notes", ""),
-            ],
-        )
+        .post(Host::Staff, &path, &path, &[("status", "IN_PROGRESS"), ("summary", "x"), ("staff_notes", "")])
         .await;
-    assert_eq!(
-        carol
-            .get(Host::Portal, &format!("/jobs/{done}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    let bad = s
-        .staff
-        .post(Host::Staff, &path, &path, &[("status", "DONE")])
-        .await;
+    assert_eq!(carol.get(Host::Portal, &format!("/jobs/{done}")).await.status, StatusCode::NOT_FOUND);
+    let bad = s.staff.post(Host::Staff, &path, &path, &[("status", "DONE")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -195,16 +130,7 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
     .execute(&s.app.db)
     .await
     .unwrap();
-    let carol = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "carol@globex.test",
-            "CLIENT",
-            &[s.k1, s.k2],
-        )
-        .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1, s.k2]).await;
     let first = carol.get(Host::Portal, "/jobs").await;
     assert_eq!(first.body.matches("Job number").count(), 20);
     assert!(first.body.find("Job number 01").unwrap() < first.body.find("Job number 02").unwrap());
@@ -213,9 +139,7 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
     assert_eq!(third.body.matches("Job number").count(), 5);
     assert!(third.contains("Job number 45"));
     // The company filter narrows the list; the filter only offers companies in scope.
-    let south = carol
-        .get(Host::Portal, &format!("/jobs?company={}", s.k2))
-        .await;
+    let south = carol.get(Host::Portal, &format!("/jobs?company={}", s.k2)).await;
     assert!(south.contains("Page 1 of 2 (23 in all)"));
     assert!(
         south.contains(&format!("href=\"/jobs?company={}&#38;page=2\"", s.k2)),
@@ -228,21 +152,12 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
 async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: PgPool) {
     let s = setup(db).await;
     let k1 = s.k1.to_string();
-    let bad = s
-        .upload(
-            &[("company", &k1), ("latitude", "91"), ("longitude", "0")],
-            None,
-        )
-        .await;
+    let bad = s.upload(&[("company", &k1), ("latitude", "91"), ("longitude", "0")], None).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("Latitude must be between -90 and 90"));
     let svg = s
         .upload(
-            &[
-                ("company", &k1),
-                ("latitude", "51.5"),
-                ("longitude", "-0.12"),
-            ],
+            &[("company", &k1), ("latitude", "51.5"), ("longitude", "-0.12")],
             Some(b"<svg onload=alert(1)>"),
         )
         .await;
@@ -250,11 +165,7 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
     assert!(svg.contains("The photo must be a PNG or JPEG image"));
     let other = s
         .upload(
-            &[
-                ("company", &uuid::Uuid::new_v4().to_string()),
-                ("latitude", "1"),
-                ("longitude", "1"),
-            ],
+            &[("company", &uuid::Uuid::new_v4().to_string()), ("latitude", "1"), ("longitude", "1")],
             None,
         )
         .await;
@@ -287,45 +198,24 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
         .await;
     assert_eq!(south.status, StatusCode::SEE_OTHER);
 
-    let carol = s
-        .app
-        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
-        .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
     let list = carol.get(Host::Portal, "/captures").await;
     assert!(list.contains("Server room") && list.contains("51.507200, -0.127600"));
     assert!(list.contains("https://www.openstreetmap.org/?mlat=51.507200&#38;mlon=-0.127600"));
     assert!(!list.contains("South gate"));
-    let id = s
-        .app
-        .id_of("SELECT id FROM captures WHERE caption = 'Server room'")
-        .await;
-    let south_id = s
-        .app
-        .id_of("SELECT id FROM captures WHERE caption = 'South gate'")
-        .await;
-    let photo = carol
-        .client
-        .get(format!("{}/captures/{id}/photo", s.app.portal_url))
-        .send()
-        .await
-        .unwrap();
+    let id = s.app.id_of("SELECT id FROM captures WHERE caption = 'Server room'").await;
+    let south_id = s.app.id_of("SELECT id FROM captures WHERE caption = 'South gate'").await;
+    let photo = carol.client.get(format!("{}/captures/{id}/photo", s.app.portal_url)).send().await.unwrap();
     assert_eq!(photo.status(), StatusCode::OK);
     assert_eq!(photo.headers()["content-type"], "image/png");
     assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
     assert_eq!(photo.bytes().await.unwrap().as_ref(), PNG);
     assert_eq!(
-        carol
-            .get(Host::Portal, &format!("/captures/{south_id}/photo"))
-            .await
-            .status,
+        carol.get(Host::Portal, &format!("/captures/{south_id}/photo")).await.status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        s.app
-            .agent()
-            .get(Host::Portal, &format!("/captures/{id}/photo"))
-            .await
-            .status,
+        s.app.agent().get(Host::Portal, &format!("/captures/{id}/photo")).await.status,
         StatusCode::SEE_OTHER
     );
 }
@@ -333,16 +223,9 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
 #[sqlx::test]
 async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
     let s = setup(db).await;
-    let carol = s
-        .app
-        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
-        .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
     let home = carol.get(Host::Portal, "/").await;
-    assert_eq!(
-        home.body.matches(">N/A<").count(),
-        9,
-        "eight categories and the overall score"
-    );
+    assert_eq!(home.body.matches(">N/A<").count(), 9, "eight categories and the overall score");
     for category in [
         "Multi-Factor Authentication",
         "Privileged Access Management",
@@ -366,29 +249,14 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         .await;
     assert_is_redirect_to(&partial, "/assessment");
     assert_eq!(
-        carol
-            .get(Host::Portal, "/")
-            .await
-            .body
-            .matches(">N/A<")
-            .count(),
+        carol.get(Host::Portal, "/").await.body.matches(">N/A<").count(),
         9,
         "one unanswered question keeps N/A"
     );
-    carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.admin", "PARTIAL")],
-        )
-        .await;
+    carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.admin", "PARTIAL")]).await;
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.body.matches(">N/A<").count(), 7);
-    assert!(
-        home.contains("<td class=\"score\">83</td>"),
-        "(100 + 100 + 50) / 3"
-    );
+    assert!(home.contains("<td class=\"score\">83</td>"), "(100 + 100 + 50) / 3");
 
     // Staff answer too, and see who answered what.
     let path = format!("/clients/{}/assessment", s.client);
@@ -407,10 +275,7 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         .await;
     assert_is_redirect_to(&staff_answer, &path);
     let staff_view = s.staff.get(Host::Staff, &path).await;
-    assert!(
-        staff_view.contains("Answered by Client Person")
-            && staff_view.contains("Answered by Ada Admin")
-    );
+    assert!(staff_view.contains("Answered by Client Person") && staff_view.contains("Answered by Ada Admin"));
     let home = carol.get(Host::Portal, "/").await;
     assert!(
         home.contains("<td class=\"score\">0</td>") && home.contains("<td class=\"score\">42</td>"),
@@ -419,28 +284,11 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
 
     // Nonsense is refused and nothing is written.
     let before = s.app.count("SELECT count(*) FROM assessment_answers").await;
-    let bad = carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.email", "MAYBE")],
-        )
-        .await;
+    let bad = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.email", "MAYBE")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.made.up", "YES")],
-        )
-        .await;
+    let unknown = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.made.up", "YES")]).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        s.app.count("SELECT count(*) FROM assessment_answers").await,
-        before
-    );
+    assert_eq!(s.app.count("SELECT count(*) FROM assessment_answers").await, before);
     let who: String = sqlx::query_scalar("SELECT u.email FROM assessment_answers a JOIN users u ON u.id = a.answered_by WHERE a.question = 'mfa.email'").fetch_one(&s.app.db).await.unwrap();
     assert_eq!(who, "carol@globex.test");
 }
@@ -448,30 +296,15 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
 #[sqlx::test]
 async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
     let s = setup(db).await;
-    s.job(
-        s.k1,
-        "Firewall replacement",
-        "COMPLETED",
-        "New firewall.",
-        "internal",
-    )
-    .await;
-    s.job(s.k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "")
-        .await;
-    let carol = s
-        .app
-        .client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1])
-        .await;
+    s.job(s.k1, "Firewall replacement", "COMPLETED", "New firewall.", "internal").await;
+    s.job(s.k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "").await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
     carol
         .post(
             Host::Portal,
             "/assessment",
             "/assessment",
-            &[
-                ("answer.mfa.email", "YES"),
-                ("answer.mfa.remote", "YES"),
-                ("answer.mfa.admin", "YES"),
-            ],
+            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES"), ("answer.mfa.admin", "YES")],
         )
         .await;
 
@@ -483,34 +316,21 @@ async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
             && page.contains("Download CSV")
     );
     assert!(!page.contains("Camera install"));
-    let csv = carol
-        .client
-        .get(format!("{}/export.csv", s.app.portal_url))
-        .send()
-        .await
-        .unwrap();
+    let csv = carol.client.get(format!("{}/export.csv", s.app.portal_url)).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(csv.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .starts_with("attachment"));
+    assert!(csv.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let csv = csv.text().await.unwrap();
     assert!(csv.contains("\"score\",\"Globex\",\"\",\"Multi-Factor Authentication\",\"100\""));
     assert!(csv.contains("\"score\",\"Globex\",\"\",\"Backups\",\"N/A\""));
     assert!(
-        csv.contains("Firewall replacement")
-            && !csv.contains("Camera install")
-            && !csv.contains("internal")
+        csv.contains("Firewall replacement") && !csv.contains("Camera install") && !csv.contains("internal")
     );
 
     // Staff export the whole client, with formulas defused.
     let staff_csv = s
         .staff
         .client
-        .get(format!(
-            "{}/clients/{}/export.csv",
-            s.app.staff_url, s.client
-        ))
+        .get(format!("{}/clients/{}/export.csv", s.app.staff_url, s.client))
         .send()
         .await
         .unwrap()
@@ -524,40 +344,20 @@ async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
 #[sqlx::test]
 async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPool) {
     let s = setup(db).await;
-    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "")
-        .await;
-    s.job(s.k2, "Camera install", "COMPLETED", "Done.", "")
-        .await;
-    let both = s
-        .app
-        .client_user(
-            &s.staff,
-            s.client,
-            "both@globex.test",
-            "CLIENT",
-            &[s.k1, s.k2],
-        )
-        .await;
-    let one = s
-        .app
-        .client_user(&s.staff, s.client, "one@globex.test", "CLIENT", &[s.k1])
-        .await;
+    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "").await;
+    s.job(s.k2, "Camera install", "COMPLETED", "Done.", "").await;
+    let both = s.app.client_user(&s.staff, s.client, "both@globex.test", "CLIENT", &[s.k1, s.k2]).await;
+    let one = s.app.client_user(&s.staff, s.client, "one@globex.test", "CLIENT", &[s.k1]).await;
     let home = both.get(Host::Portal, "/").await;
     assert!(
         home.contains("<h1>Globex</h1>")
             && home.contains("Firewall replacement")
             && home.contains("Camera install")
     );
-    assert!(
-        home.contains("All my companies"),
-        "a company filter when the scope holds several"
-    );
+    assert!(home.contains("All my companies"), "a company filter when the scope holds several");
     let filtered = both.get(Host::Portal, &format!("/?company={}", s.k2)).await;
     assert!(filtered.contains("Camera install") && !filtered.contains("Firewall replacement"));
     let single = one.get(Host::Portal, "/").await;
     assert!(!single.contains("All my companies") && !single.contains("Globex South"));
-    assert_eq!(
-        one.get(Host::Portal, "/?company=junk").await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(one.get(Host::Portal, "/?company=junk").await.status, StatusCode::NOT_FOUND);
 }

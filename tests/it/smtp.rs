@@ -42,10 +42,7 @@ impl SmtpServer {
     }
 
     pub async fn start_on(listener: TcpListener) -> Self {
-        let server = SmtpServer {
-            port: listener.local_addr().unwrap().port(),
-            ..Default::default()
-        };
+        let server = SmtpServer { port: listener.local_addr().unwrap().port(), ..Default::default() };
         let handle = server.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -71,9 +68,7 @@ impl SmtpServer {
             }
             let command = line.trim_end().to_ascii_uppercase();
             if command.starts_with("EHLO") {
-                write
-                    .write_all(b"250-portico-test\r\n250 8BITMIME\r\n")
-                    .await?;
+                write.write_all(b"250-portico-test\r\n250 8BITMIME\r\n").await?;
             } else if command.starts_with("HELO")
                 || command.starts_with("MAIL FROM")
                 || command.starts_with("RSET")
@@ -84,17 +79,12 @@ impl SmtpServer {
                 }
                 write.write_all(b"250 OK\r\n").await?;
             } else if command.starts_with("RCPT TO") {
-                let addr = line.trim_end()[8..]
-                    .trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_lowercase();
+                let addr =
+                    line.trim_end()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_lowercase();
                 recipients.push(addr);
                 write.write_all(b"250 OK\r\n").await?;
             } else if command == "DATA" {
-                write
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
-                    .await?;
+                write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 let mut raw = Vec::new();
                 loop {
                     let mut data = String::new();
@@ -119,20 +109,12 @@ impl SmtpServer {
     }
 
     fn store(&self, to: Vec<String>, raw: &[u8]) {
-        let parsed = MessageParser::default()
-            .parse(raw)
-            .expect("a parsable email");
+        let parsed = MessageParser::default().parse(raw).expect("a parsable email");
         let email = ReceivedEmail {
             to,
             subject: parsed.subject().unwrap_or_default().to_string(),
-            text: parsed
-                .body_text(0)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
-            html: parsed
-                .body_html(0)
-                .map(|t| t.to_string())
-                .unwrap_or_default(),
+            text: parsed.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+            html: parsed.body_html(0).map(|t| t.to_string()).unwrap_or_default(),
         };
         self.inbox.lock().unwrap().push(email);
         self.arrived.notify_waiters();
@@ -148,11 +130,7 @@ impl SmtpServer {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let notified = self.arrived.notified();
-            let found: Vec<_> = self
-                .all()
-                .into_iter()
-                .filter(|m| m.to.contains(&to))
-                .collect();
+            let found: Vec<_> = self.all().into_iter().filter(|m| m.to.contains(&to)).collect();
             if found.len() >= n {
                 return found[n - 1].clone();
             }

@@ -39,16 +39,10 @@ async fn managers_and_users_cannot_invite_staff(db: PgPool) {
         let agent = join_as(&app, &admin, email, role).await;
         let users = agent.get(Host::Staff, "/settings/users").await;
         assert_eq!(users.status, StatusCode::OK);
-        assert!(
-            !users.contains("Invite staff user"),
-            "{role} sees the button"
-        );
+        assert!(!users.contains("Invite staff user"), "{role} sees the button");
         assert!(!users.contains("Change Role"));
         assert_eq!(
-            agent
-                .get(Host::Staff, "/settings/users/invite-staff")
-                .await
-                .status,
+            agent.get(Host::Staff, "/settings/users/invite-staff").await.status,
             StatusCode::FORBIDDEN
         );
         let before = app.count("SELECT count(*) FROM invitations").await;
@@ -62,17 +56,11 @@ async fn managers_and_users_cannot_invite_staff(db: PgPool) {
             .await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert_eq!(app.count("SELECT count(*) FROM invitations").await, before);
-        assert_eq!(
-            agent.get(Host::Staff, "/audit").await.status,
-            StatusCode::FORBIDDEN
-        );
+        assert_eq!(agent.get(Host::Staff, "/audit").await.status, StatusCode::FORBIDDEN);
     }
     let user = app.agent();
     user.sign_in(Host::Staff, "uma@acme.test", PASSWORD).await;
-    assert!(!user
-        .get(Host::Staff, "/settings/users")
-        .await
-        .contains("Invite client user"));
+    assert!(!user.get(Host::Staff, "/settings/users").await.contains("Invite client user"));
     assert_eq!(app.smtp.count_to("new@acme.test"), 0);
 }
 
@@ -81,35 +69,19 @@ async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPo
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let bob = join_as(&app, &admin, "bob@acme.test", "MANAGER").await;
-    assert_eq!(
-        bob.get(Host::Staff, "/settings/users").await.status,
-        StatusCode::OK
-    );
-    let bob_id: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    assert_eq!(bob.get(Host::Staff, "/settings/users").await.status, StatusCode::OK);
+    let bob_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let removed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{bob_id}/remove"),
-            &[],
-        )
+        .post(Host::Staff, "/settings/users", &format!("/settings/users/staff/{bob_id}/remove"), &[])
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
     assert_is_redirect_to(&bob.get(Host::Staff, "/settings/users").await, "/login");
-    let again = app
-        .agent()
-        .sign_in(Host::Staff, "bob@acme.test", PASSWORD)
-        .await;
+    let again = app.agent().sign_in(Host::Staff, "bob@acme.test", PASSWORD).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN);
-    assert_eq!(
-        app.count("SELECT count(*) FROM audit_events WHERE action = 'staff.removed'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'staff.removed'").await, 1);
 }
 
 #[sqlx::test]
@@ -117,15 +89,11 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let bob = join_as(&app, &admin, "bob@acme.test", "ADMIN").await;
-    assert!(bob
-        .get(Host::Staff, "/settings/users")
+    assert!(bob.get(Host::Staff, "/settings/users").await.contains("Invite staff user"));
+    let bob_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
+        .fetch_one(&app.db)
         .await
-        .contains("Invite staff user"));
-    let bob_id: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+        .unwrap();
     let changed = admin
         .post(
             Host::Staff,
@@ -139,12 +107,7 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
         .get(Host::Staff, "/settings/users")
         .await
         .contains("Role changed to USER for bob@acme.test."));
-    assert_eq!(
-        bob.get(Host::Staff, "/settings/users/invite-staff")
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(bob.get(Host::Staff, "/settings/users/invite-staff").await.status, StatusCode::FORBIDDEN);
     let audit: serde_json::Value =
         sqlx::query_scalar("SELECT details FROM audit_events WHERE action = 'staff.role_changed'")
             .fetch_one(&app.db)
@@ -154,11 +117,10 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
     assert_eq!(audit["to"], "USER");
 
     // Bad input is a clear 4xx and writes nothing; nobody can demote or remove themselves.
-    let ada_id: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@acme.test'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let ada_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
     let bogus = admin
         .post(
             Host::Staff,
@@ -186,20 +148,10 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
         )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    let junk = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            "/settings/users/staff/not-a-uuid/remove",
-            &[],
-        )
-        .await;
+    let junk =
+        admin.post(Host::Staff, "/settings/users", "/settings/users/staff/not-a-uuid/remove", &[]).await;
     assert_eq!(junk.status, StatusCode::NOT_FOUND);
-    assert_eq!(
-        app.count("SELECT count(*) FROM staff_memberships WHERE role = 'ADMIN'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM staff_memberships WHERE role = 'ADMIN'").await, 1);
 }
 
 #[sqlx::test]
@@ -212,11 +164,7 @@ async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
             Host::Staff,
             "/settings/users/invite-staff",
             "/settings/users/invite-staff",
-            &[
-                ("email", "not an email"),
-                ("name", &long_name),
-                ("role", "KING"),
-            ],
+            &[("email", "not an email"), ("name", &long_name), ("role", "KING")],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -236,30 +184,16 @@ async fn staff_of_another_provider_joins_with_their_existing_password(db: PgPool
     let page = agent.get_url(&link).await;
     assert!(page.contains("You already have an account"));
     let wrong = agent
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("password", "wrong password!")],
-            Host::Staff,
-        )
+        .submit_form(&page, &link_path(&link, "/accept"), &[("password", "wrong password!")], Host::Staff)
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let ok = agent
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("password", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    let ok =
+        agent.submit_form(&page, &link_path(&link, "/accept"), &[("password", PASSWORD)], Host::Staff).await;
     assert_is_redirect_to(&ok, "/");
     assert!(agent.get(Host::Staff, "/").await.contains("Globex"));
     // Signing in afresh asks which provider to work in.
     let fresh = app.agent();
-    assert_is_redirect_to(
-        &fresh.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await,
-        "/",
-    );
+    assert_is_redirect_to(&fresh.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
     assert_is_redirect_to(&fresh.get(Host::Staff, "/").await, "/choose-organisation");
     let choose = fresh.get(Host::Staff, "/choose-organisation").await;
     assert!(choose.contains("Acme IT") && choose.contains("Globex"));

@@ -16,11 +16,7 @@ async fn a_used_link_cannot_be_used_again(db: PgPool) {
         .submit_form(
             &page,
             &link_path(&link, "/accept"),
-            &[
-                ("name", "Ada"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
             Host::Staff,
         )
         .await;
@@ -35,11 +31,7 @@ async fn a_used_link_cannot_be_used_again(db: PgPool) {
             Host::Staff,
             "/forgot-password",
             &link_path(&link, "/accept"),
-            &[
-                ("name", "Eve"),
-                ("password", "evil password!"),
-                ("confirm", "evil password!"),
-            ],
+            &[("name", "Eve"), ("password", "evil password!"), ("confirm", "evil password!")],
         )
         .await;
     assert_eq!(forged.status, StatusCode::GONE);
@@ -63,29 +55,18 @@ async fn an_expired_link_says_so_and_accepts_nothing(db: PgPool) {
             Host::Staff,
             "/forgot-password",
             &link_path(&link, "/accept"),
-            &[
-                ("name", "Ada"),
-                ("password", PASSWORD),
-                ("confirm", PASSWORD),
-            ],
+            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
         )
         .await;
     assert_eq!(post.status, StatusCode::GONE);
-    assert_eq!(
-        app.count("SELECT count(*) FROM users WHERE password_hash IS NOT NULL")
-            .await,
-        0
-    );
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE password_hash IS NOT NULL").await, 0);
 }
 
 #[sqlx::test]
 async fn unknown_and_malformed_links_get_a_plain_not_valid_page(db: PgPool) {
     let app = spawn_app(db).await;
     let agent = app.agent();
-    for path in [
-        "/invite/not-a-token",
-        "/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    ] {
+    for path in ["/invite/not-a-token", "/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
         let page = agent.get(Host::Staff, path).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert!(page.contains("This invitation link is not valid"));
@@ -105,50 +86,36 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
         )
         .await;
     let old_link = sent.invite_link();
-    let id: uuid::Uuid =
-        sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bob@acme.test'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bob@acme.test'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
 
     let resent = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/invitations/{id}/resend"),
-            &[],
-        )
+        .post(Host::Staff, "/settings/users", &format!("/settings/users/invitations/{id}/resend"), &[])
         .await;
     assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
     assert!(resent.contains("Invitation sent again"));
     let new_link = resent.invite_link();
     assert_ne!(new_link, old_link);
-    assert_eq!(
-        app.smtp
-            .nth_to("bob@acme.test", 2)
-            .await
-            .link_containing("/invite/"),
-        new_link
-    );
-    assert_eq!(
-        app.agent().get_url(&old_link).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(app.smtp.nth_to("bob@acme.test", 2).await.link_containing("/invite/"), new_link);
+    assert_eq!(app.agent().get_url(&old_link).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.agent().get_url(&new_link).await.status, StatusCode::OK);
 
     let removed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/invitations/{id}/remove"),
-            &[],
-        )
+        .post(Host::Staff, "/settings/users", &format!("/settings/users/invitations/{id}/remove"), &[])
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
     let page = app.agent().get_url(&new_link).await;
     assert_eq!(page.status, StatusCode::GONE);
     assert!(page.contains("This invitation is no longer valid"));
-    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action IN ('invitation.resent', 'invitation.revoked')").await, 2);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_events WHERE action IN ('invitation.resent', 'invitation.revoked')"
+        )
+        .await,
+        2
+    );
 }
 
 #[sqlx::test]
@@ -166,22 +133,11 @@ async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
     let link = sent.invite_link();
     let bob = app.agent();
     let page = bob.get_url(&link).await;
-    let declined = bob
-        .submit_form(&page, &link_path(&link, "/decline"), &[], Host::Staff)
-        .await;
+    let declined = bob.submit_form(&page, &link_path(&link, "/decline"), &[], Host::Staff).await;
     assert_eq!(declined.status, StatusCode::OK);
     assert!(declined.contains("Invitation declined"));
-    assert_eq!(
-        app.count("SELECT count(*) FROM invitations WHERE status = 'DECLINED'")
-            .await,
-        1
-    );
-    assert!(app
-        .smtp
-        .nth_to("ada@acme.test", 2)
-        .await
-        .subject
-        .contains("declined"));
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE status = 'DECLINED'").await, 1);
+    assert!(app.smtp.nth_to("ada@acme.test", 2).await.subject.contains("declined"));
     let list = admin.get(Host::Staff, "/settings/users").await;
     assert!(list.contains("Declined") && list.contains("Reinvite"));
     assert_eq!(bob.get_url(&link).await.status, StatusCode::GONE);
@@ -193,40 +149,18 @@ async fn a_token_for_one_purpose_is_refused_for_another(db: PgPool) {
     let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     // A reset token is no invitation...
     let agent = app.agent();
-    agent
-        .post(
-            Host::Staff,
-            "/forgot-password",
-            "/forgot-password",
-            &[("email", "ada@acme.test")],
-        )
-        .await;
-    let reset = app
-        .smtp
-        .nth_to("ada@acme.test", 2)
-        .await
-        .link_containing("/reset-password/");
+    agent.post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "ada@acme.test")]).await;
+    let reset = app.smtp.nth_to("ada@acme.test", 2).await.link_containing("/reset-password/");
     let token = reset.rsplit('/').next().unwrap();
-    assert_eq!(
-        agent
-            .get(Host::Staff, &format!("/invite/{token}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(agent.get(Host::Staff, &format!("/invite/{token}")).await.status, StatusCode::NOT_FOUND);
     // ...and an invitation token resets no password.
     let invite = app.create_provider("Other Co", "zed@other.test").await;
     let invite_token = invite.rsplit('/').next().unwrap();
-    let page = agent
-        .get(Host::Staff, &format!("/reset-password/{invite_token}"))
-        .await;
+    let page = agent.get(Host::Staff, &format!("/reset-password/{invite_token}")).await;
     assert_eq!(page.status, StatusCode::GONE);
     // A staff invitation is not valid on the portal host.
     assert_eq!(
-        agent
-            .get(Host::Portal, &format!("/invite/{invite_token}"))
-            .await
-            .status,
+        agent.get(Host::Portal, &format!("/invite/{invite_token}")).await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -250,11 +184,7 @@ async fn two_simultaneous_accepts_of_one_token_make_exactly_one_member(db: PgPoo
                 .submit_form(
                     &page,
                     &path,
-                    &[
-                        ("name", "Ada"),
-                        ("password", PASSWORD),
-                        ("confirm", PASSWORD),
-                    ],
+                    &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
                     Host::Staff,
                 )
                 .await
@@ -264,24 +194,12 @@ async fn two_simultaneous_accepts_of_one_token_make_exactly_one_member(db: PgPoo
     for task in tasks {
         results.push(task.await.unwrap());
     }
-    let winners = results
-        .iter()
-        .filter(|p| p.status == StatusCode::SEE_OTHER)
-        .count();
-    assert_eq!(
-        winners,
-        1,
-        "statuses: {:?}",
-        results.iter().map(|p| p.status).collect::<Vec<_>>()
-    );
+    let winners = results.iter().filter(|p| p.status == StatusCode::SEE_OTHER).count();
+    assert_eq!(winners, 1, "statuses: {:?}", results.iter().map(|p| p.status).collect::<Vec<_>>());
     assert!(results
         .iter()
         .filter(|p| p.status != StatusCode::SEE_OTHER)
         .all(|p| p.status == StatusCode::GONE));
     assert_eq!(app.count("SELECT count(*) FROM staff_memberships").await, 1);
-    assert_eq!(
-        app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'").await, 1);
 }

@@ -73,11 +73,7 @@ async fn filter(state: &AppState, member: &ClientMember, company: &str) -> AppRe
     } else {
         Vec::new()
     };
-    Ok(Filter {
-        scope,
-        chosen: company.to_string(),
-        choices,
-    })
+    Ok(Filter { scope, chosen: company.to_string(), choices })
 }
 
 #[derive(Template, WebTemplate)]
@@ -103,10 +99,7 @@ async fn home(
     let filter = filter(&state, &member, &q.company).await?;
     let jobs = db::content::completed_jobs(&state.db, &filter.scope, 5, 0).await?;
     let captures = db::content::captures_in_scope(&state.db, &filter.scope, 5, 0).await?;
-    let several_orgs = db::client_members::memberships_of(&state.db, member.user.id)
-        .await?
-        .len()
-        > 1;
+    let several_orgs = db::client_members::memberships_of(&state.db, member.user.id).await?.len() > 1;
     Ok(HomePage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
@@ -146,20 +139,12 @@ async fn jobs(
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&state, &member, &q.company).await?;
     let page = q.page.clamp(1, 100_000);
-    let rows =
-        db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE)
-            .await?;
+    let rows = db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let total = db::content::count_completed(&state.db, &filter.scope).await?;
     Ok(JobsPage {
         chrome: Chrome::portal(&member).await?,
         jobs: rows.into_iter().map(JobView::from).collect(),
-        pager: Pager::new(
-            &pager_path("/jobs", &filter.chosen),
-            "",
-            page,
-            PER_PAGE,
-            total,
-        ),
+        pager: Pager::new(&pager_path("/jobs", &filter.chosen), "", page, PER_PAGE, total),
         filter,
         path: "/jobs",
     })
@@ -179,20 +164,14 @@ async fn job(
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     let id: JobId = id.parse().map_err(|_| AppError::NotFound)?;
-    let job = db::content::completed_job(&state.db, &member.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
     let captures = db::content::captures_in_scope(&state.db, &[job.company_id], 200, 0)
         .await?
         .into_iter()
         .filter(|c| c.job_id == Some(job.id))
         .map(CaptureView::from)
         .collect();
-    Ok(JobPage {
-        chrome: Chrome::portal(&member).await?,
-        job: JobView::from(job),
-        captures,
-    })
+    Ok(JobPage { chrome: Chrome::portal(&member).await?, job: JobView::from(job), captures })
 }
 
 #[derive(Template, WebTemplate)]
@@ -213,19 +192,12 @@ async fn captures(
     let filter = filter(&state, &member, &q.company).await?;
     let page = q.page.clamp(1, 100_000);
     let rows =
-        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE)
-            .await?;
+        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE).await?;
     let total = db::content::count_captures(&state.db, &filter.scope).await?;
     Ok(CapturesPage {
         chrome: Chrome::portal(&member).await?,
         captures: rows.into_iter().map(CaptureView::from).collect(),
-        pager: Pager::new(
-            &pager_path("/captures", &filter.chosen),
-            "",
-            page,
-            PER_PAGE,
-            total,
-        ),
+        pager: Pager::new(&pager_path("/captures", &filter.chosen), "", page, PER_PAGE, total),
         filter,
         path: "/captures",
     })
@@ -244,13 +216,8 @@ async fn capture(
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
     let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
-    let row = db::content::capture_in_scope(&state.db, &member.scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(CapturePage {
-        chrome: Chrome::portal(&member).await?,
-        capture: CaptureView::from(row),
-    })
+    let row = db::content::capture_in_scope(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
+    Ok(CapturePage { chrome: Chrome::portal(&member).await?, capture: CaptureView::from(row) })
 }
 
 async fn photo(
@@ -259,9 +226,8 @@ async fn photo(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
-    let (bytes, content_type) = db::content::photo(&state.db, id, Some(&member.scope), None)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (bytes, content_type) =
+        db::content::photo(&state.db, id, Some(&member.scope), None).await?.ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
 }
 
@@ -308,30 +274,16 @@ async fn answer(
     member: ClientMember,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    match assessment::save(
-        &state,
-        member.provider_id,
-        member.client_id,
-        member.user.id,
-        &form,
-    )
-    .await?
-    {
+    match assessment::save(&state, member.provider_id, member.client_id, member.user.id, &form).await? {
         Ok(changed) => {
-            session::flash(
-                &member.user.session,
-                format!("Answers saved ({changed} changed)."),
-            )
-            .await?;
+            session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
             Ok(Redirect::to("/assessment").into_response())
         }
         Err(message) => {
             let page = AssessmentPage {
                 chrome: Chrome::portal(&member).await?,
                 organisation: member.client_name.clone(),
-                assessment: AssessmentView::build(
-                    db::content::answers(&state.db, member.client_id).await?,
-                ),
+                assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
                 action: "/assessment".into(),
                 show_who: true,
                 error: Some(message.into()),
@@ -361,11 +313,9 @@ async fn export_data(
     state: &AppState,
     member: &ClientMember,
 ) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
-    let assessment =
-        AssessmentView::build(db::content::answers(&state.db, member.client_id).await?);
+    let assessment = AssessmentView::build(db::content::answers(&state.db, member.client_id).await?);
     let jobs = db::content::completed_jobs(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
-    let captures =
-        db::content::captures_in_scope(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
+    let captures = db::content::captures_in_scope(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
     Ok((
         assessment,
         jobs.into_iter().map(JobView::from).collect(),
@@ -373,10 +323,7 @@ async fn export_data(
     ))
 }
 
-async fn export_page(
-    State(state): State<AppState>,
-    member: ClientMember,
-) -> AppResult<impl IntoResponse> {
+async fn export_page(State(state): State<AppState>, member: ClientMember) -> AppResult<impl IntoResponse> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
     Ok(ExportPage {
         chrome: Chrome::portal(&member).await?,
@@ -390,29 +337,18 @@ async fn export_page(
     })
 }
 
-async fn export_download(
-    State(state): State<AppState>,
-    member: ClientMember,
-) -> AppResult<Response> {
+async fn export_download(State(state): State<AppState>, member: ClientMember) -> AppResult<Response> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
-    Ok(csv_response(
-        &member.client_name,
-        export_csv(&member.client_name, &assessment, &jobs, &captures),
-    ))
+    Ok(csv_response(&member.client_name, export_csv(&member.client_name, &assessment, &jobs, &captures)))
 }
 
 pub fn csv_response(organisation: &str, csv: String) -> Response {
-    let safe: String = organisation
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
+    let safe: String =
+        organisation.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"summary-{safe}.csv\""),
-            ),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"summary-{safe}.csv\"")),
         ],
         csv,
     )

@@ -8,7 +8,5 @@ use axum::Router;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .merge(content::router())
-        .merge(users::router())
+    Router::new().merge(content::router()).merge(users::router())
 }

@@ -24,10 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list))
         .route("/users/invite", get(invite_form).post(invite))
         .route("/users/members/{member}/{action}", post(member_action))
-        .route(
-            "/users/invitations/{invitation}/{action}",
-            post(invitation_action),
-        )
+        .route("/users/invitations/{invitation}/{action}", post(invitation_action))
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,16 +45,11 @@ async fn list(
 ) -> AppResult<impl IntoResponse> {
     let manager = Manager::ClientAdmin(&member);
     client_access::client_for(&state, manager, member.client_id).await?;
-    let (rows, pager) = client_users::list(
-        &state,
-        manager,
-        Some(member.client_id),
-        None,
-        &query,
-        "/users",
-        |_| "/users".into(),
-    )
-    .await?;
+    let (rows, pager) =
+        client_users::list(&state, manager, Some(member.client_id), None, &query, "/users", |_| {
+            "/users".into()
+        })
+        .await?;
     Ok(UsersPage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
@@ -110,20 +102,19 @@ async fn invite(
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
-    let problem =
-        match client_access::invite(&state, manager, &client, query.kind(), &fields).await? {
-            Ok(issued) => {
-                let chrome = Chrome::portal(&member).await?;
-                return Ok(client_users::sent_page(
-                    chrome,
-                    "Invitation sent",
-                    fields.email.trim().to_lowercase(),
-                    issued.link,
-                    "/users",
-                ));
-            }
-            Err(problem) => problem,
-        };
+    let problem = match client_access::invite(&state, manager, &client, query.kind(), &fields).await? {
+        Ok(issued) => {
+            let chrome = Chrome::portal(&member).await?;
+            return Ok(client_users::sent_page(
+                chrome,
+                "Invitation sent",
+                fields.email.trim().to_lowercase(),
+                issued.link,
+                "/users",
+            ));
+        }
+        Err(problem) => problem,
+    };
     let mut page = form_page(&state, &member, &query, trimmed(fields)).await?;
     let status = match problem {
         InviteProblem::Fields(errors) => {
@@ -152,16 +143,7 @@ async fn member_action(
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     client_access::client_for(&state, manager, member.client_id).await?;
-    client_users::member_action(
-        &state,
-        manager,
-        member.client_id,
-        &target,
-        &action,
-        form,
-        "/users",
-    )
-    .await
+    client_users::member_action(&state, manager, member.client_id, &target, &action, form, "/users").await
 }
 
 async fn invitation_action(

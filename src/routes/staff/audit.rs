@@ -49,9 +49,7 @@ async fn audit_log(
 ) -> AppResult<impl IntoResponse> {
     member.require(Permission::ReadAuditLog)?;
     let rows = db::audit::page(&state.db, member.provider_id, q.before, PAGE).await?;
-    let older = (rows.len() as i64 == PAGE)
-        .then(|| rows.last().map(|r| r.id))
-        .flatten();
+    let older = (rows.len() as i64 == PAGE).then(|| rows.last().map(|r| r.id)).flatten();
     let events = rows
         .into_iter()
         .map(|r| EventView {
@@ -62,9 +60,5 @@ async fn audit_log(
             details: r.details.to_string(),
         })
         .collect();
-    Ok(AuditPage {
-        chrome: Chrome::staff(&member).await?,
-        events,
-        older,
-    })
+    Ok(AuditPage { chrome: Chrome::staff(&member).await?, events, older })
 }

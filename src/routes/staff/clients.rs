@@ -13,14 +13,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{session, StaffMember};
-use crate::client_access::{
-    self, staff_visibility, CompanyChoice, InviteFields, InviteProblem, Manager,
-};
+use crate::client_access::{self, staff_visibility, CompanyChoice, InviteFields, InviteProblem, Manager};
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
-use crate::domain::{
-    ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId,
-};
+use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId};
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
@@ -32,28 +28,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/clients", get(list).post(create))
         .route("/clients/{id}", get(client_page))
-        .route(
-            "/clients/{id}/companies",
-            get(companies_page).post(add_company),
-        )
-        .route(
-            "/clients/{id}/companies/{company}/rename",
-            post(rename_company),
-        )
+        .route("/clients/{id}/companies", get(companies_page).post(add_company))
+        .route("/clients/{id}/companies/{company}/rename", post(rename_company))
         .route("/clients/{id}/contact-email", post(change_contact_email))
         .route("/clients/{id}/declined", post(record_declined))
         .route("/clients/{id}/declined/clear", post(clear_declined))
         .route("/clients/{id}/assignments", post(assign))
         .route("/clients/{id}/assignments/{user}/remove", post(unassign))
         .route("/clients/{id}/users/invite", get(invite_form).post(invite))
-        .route(
-            "/clients/{id}/users/members/{member}/{action}",
-            post(member_action),
-        )
-        .route(
-            "/clients/{id}/users/invitations/{invitation}/{action}",
-            post(invitation_action),
-        )
+        .route("/clients/{id}/users/members/{member}/{action}", post(member_action))
+        .route("/clients/{id}/users/invitations/{invitation}/{action}", post(invitation_action))
         .route("/settings/users/invite-client", get(choose_client))
 }
 
@@ -63,14 +47,9 @@ fn parse_client(raw: &str) -> AppResult<ClientId> {
 
 /// The client if this staff member may see it (404 otherwise).
 async fn visible_client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
-    db::clients::find_visible(
-        &state.db,
-        member.provider_id,
-        staff_visibility(member),
-        parse_client(raw)?,
-    )
-    .await?
-    .ok_or(AppError::NotFound)
+    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), parse_client(raw)?)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The client if this staff member may also change it (403 when they may only look).
@@ -101,11 +80,7 @@ struct ClientsPage {
 
 const CLIENTS_PER_PAGE: i64 = 25;
 
-async fn clients_page(
-    state: &AppState,
-    member: &StaffMember,
-    query: &ListQuery,
-) -> AppResult<ClientsPage> {
+async fn clients_page(state: &AppState, member: &StaffMember, query: &ListQuery) -> AppResult<ClientsPage> {
     let search: String = query.q.trim().chars().take(200).collect();
     let page = query.page.clamp(1, 100_000);
     let (rows, total) = db::clients::page(
@@ -158,16 +133,12 @@ async fn create(
 ) -> AppResult<Response> {
     member.require(Permission::ManageClients)?;
     let mut errors = FieldErrors::default();
-    let name = errors.take(
-        "name",
-        PersonName::parse(&form.name, "Enter the client's name").map_err(long_name),
-    );
+    let name =
+        errors.take("name", PersonName::parse(&form.name, "Enter the client's name").map_err(long_name));
     let email = if form.contact_email.trim().is_empty() {
         Some(None)
     } else {
-        errors
-            .take("contact_email", EmailAddress::parse(&form.contact_email))
-            .map(Some)
+        errors.take("contact_email", EmailAddress::parse(&form.contact_email)).map(Some)
     };
     let (Some(name), Some(email)) = (name, email) else {
         let mut page = clients_page(&state, &member, &ListQuery::default()).await?;
@@ -326,8 +297,7 @@ async fn add_company(
         }
     };
     let mut tx = state.db.begin().await?;
-    let company =
-        db::clients::add_company(&mut *tx, member.provider_id, client.id, name.as_str()).await?;
+    let company = db::clients::add_company(&mut *tx, member.provider_id, client.id, name.as_str()).await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -338,11 +308,7 @@ async fn add_company(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        format!("Company {} added.", name.as_str()),
-    )
-    .await?;
+    session::flash(&member.user.session, format!("Company {} added.", name.as_str())).await?;
     Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
 }
 
@@ -354,8 +320,8 @@ async fn rename_company(
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, &id).await?;
     let company: CompanyId = company.parse().map_err(|_| AppError::NotFound)?;
-    let name = PersonName::parse(&form.name, "Enter the company's name")
-        .map_err(|e| AppError::BadRequest(e.0))?;
+    let name =
+        PersonName::parse(&form.name, "Enter the company's name").map_err(|e| AppError::BadRequest(e.0))?;
     let mut tx = state.db.begin().await?;
     if !db::clients::rename_company(&mut *tx, client.id, company, name.as_str()).await? {
         return Err(AppError::NotFound);
@@ -370,11 +336,7 @@ async fn rename_company(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        format!("Company renamed to {}.", name.as_str()),
-    )
-    .await?;
+    session::flash(&member.user.session, format!("Company renamed to {}.", name.as_str())).await?;
     Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
 }
 
@@ -433,9 +395,7 @@ async fn record_declined(
     let client = managed_client(&state, &member, &id).await?;
     let note = form.note.trim();
     if note.chars().count() > 2000 {
-        return Err(AppError::BadRequest(
-            "The note must be at most 2000 characters.",
-        ));
+        return Err(AppError::BadRequest("The note must be at most 2000 characters."));
     }
     let mut tx = state.db.begin().await?;
     db::clients::set_declined(
@@ -456,11 +416,7 @@ async fn record_declined(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        "Recorded: the client declined portal access.",
-    )
-    .await?;
+    session::flash(&member.user.session, "Recorded: the client declined portal access.").await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -498,15 +454,11 @@ async fn assign(
     Form(form): Form<AssignForm>,
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, &id).await?;
-    let user: UserId = form
-        .user
-        .parse()
-        .map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
+    let user: UserId =
+        form.user.parse().map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
     let mut tx = state.db.begin().await?;
     if !db::clients::assign(&mut *tx, member.provider_id, client.id, user).await? {
-        return Err(AppError::BadRequest(
-            "Only staff with the USER role can be assigned, once.",
-        ));
+        return Err(AppError::BadRequest("Only staff with the USER role can be assigned, once."));
     }
     db::audit::record(
         &mut *tx,
@@ -614,8 +566,7 @@ async fn invite_page(
     fields: InviteFields,
 ) -> AppResult<InviteFormPage> {
     let companies =
-        client_access::company_choices(state, Manager::Staff(member), client.id, &fields.companies)
-            .await?;
+        client_access::company_choices(state, Manager::Staff(member), client.id, &fields.companies).await?;
     let mut fields = fields;
     if fields.email.is_empty() && fields.role.is_empty() {
         fields.email = client.contact_email.clone().unwrap_or_default();
@@ -623,11 +574,7 @@ async fn invite_page(
     Ok(InviteFormPage {
         chrome: Chrome::staff(member).await?,
         client_name: client.name.clone(),
-        action: format!(
-            "/clients/{}/users/invite{}",
-            client.id,
-            query.query_string()
-        ),
+        action: format!("/clients/{}/users/invite{}", client.id, query.query_string()),
         representative: query.kind() == ClientKind::Representative,
         fields,
         companies,
@@ -650,8 +597,7 @@ async fn invite_form(
     Path(id): Path<String>,
     Query(query): Query<InviteQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client =
-        client_access::client_for(&state, Manager::Staff(&member), parse_client(&id)?).await?;
+    let client = client_access::client_for(&state, Manager::Staff(&member), parse_client(&id)?).await?;
     invite_page(&state, &member, &client, &query, InviteFields::default()).await
 }
 
@@ -692,10 +638,8 @@ async fn invite(
         }
         InviteProblem::AlreadyPending(invitation) => {
             page.errors.add("email", client_access::ALREADY_INVITED);
-            page.pending_resend = Some(format!(
-                "/clients/{}/users/invitations/{invitation}/resend",
-                client.id
-            ));
+            page.pending_resend =
+                Some(format!("/clients/{}/users/invitations/{invitation}/resend", client.id));
             StatusCode::CONFLICT
         }
     };
@@ -776,17 +720,10 @@ async fn choose_client(
     member.require(Permission::ManageClients)?;
     if !q.client.is_empty() {
         let client = visible_client(&state, &member, &q.client).await?;
-        return Ok(Redirect::to(&format!(
-            "/clients/{}/users/invite?from=settings",
-            client.id
-        ))
-        .into_response());
+        return Ok(
+            Redirect::to(&format!("/clients/{}/users/invite?from=settings", client.id)).into_response()
+        );
     }
-    let clients =
-        db::clients::all_visible(&state.db, member.provider_id, staff_visibility(&member)).await?;
-    Ok(ChooseClientPage {
-        chrome: Chrome::staff(&member).await?,
-        clients,
-    }
-    .into_response())
+    let clients = db::clients::all_visible(&state.db, member.provider_id, staff_visibility(&member)).await?;
+    Ok(ChooseClientPage { chrome: Chrome::staff(&member).await?, clients }.into_response())
 }

@@ -42,15 +42,10 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/jobs/{job}", get(job).post(save_job))
         .route(
             "/clients/{id}/captures",
-            get(captures)
-                .post(create_capture)
-                .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            get(captures).post(create_capture).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
         .route("/clients/{id}/captures/{capture}/photo", get(photo))
-        .route(
-            "/clients/{id}/assessment",
-            get(assessment_page).post(answer),
-        )
+        .route("/clients/{id}/assessment", get(assessment_page).post(answer))
         .route("/clients/{id}/export", get(export_page))
         .route("/clients/{id}/export.csv", get(export_download))
 }
@@ -123,13 +118,7 @@ async fn jobs_page(
         chrome: Chrome::staff(member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
         jobs: rows.into_iter().map(StaffJobView::from).collect(),
-        pager: Pager::new(
-            &format!("/clients/{}/jobs", client.id),
-            "",
-            page,
-            PER_PAGE,
-            total,
-        ),
+        pager: Pager::new(&format!("/clients/{}/jobs", client.id), "", page, PER_PAGE, total),
         companies: db::clients::companies(&state.db, client.id).await?,
         client: ClientView::from(&client),
         errors: FieldErrors::default(),
@@ -156,11 +145,7 @@ struct NewJobForm {
 
 fn company_of(companies: &[CompanyRow], raw: &str) -> Result<CompanyId, &'static str> {
     let id: CompanyId = raw.parse().map_err(|_| "Choose a company")?;
-    companies
-        .iter()
-        .any(|c| c.id == id)
-        .then_some(id)
-        .ok_or("Choose a company of this client")
+    companies.iter().any(|c| c.id == id).then_some(id).ok_or("Choose a company of this client")
 }
 
 async fn create_job(
@@ -192,15 +177,9 @@ async fn create_job(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    let job = db::content::create_job(
-        &mut *tx,
-        member.provider_id,
-        client.id,
-        company,
-        title,
-        member.user.id,
-    )
-    .await?;
+    let job =
+        db::content::create_job(&mut *tx, member.provider_id, client.id, company, title, member.user.id)
+            .await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -232,9 +211,7 @@ async fn job(
 ) -> AppResult<impl IntoResponse> {
     let client = client(&state, &member, &id).await?;
     let job: JobId = job.parse().map_err(|_| AppError::NotFound)?;
-    let job = db::content::client_job(&state.db, client.id, job)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let job = db::content::client_job(&state.db, client.id, job).await?.ok_or(AppError::NotFound)?;
     Ok(JobPage {
         chrome: Chrome::staff(&member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
@@ -261,9 +238,7 @@ async fn save_job(
 ) -> AppResult<Response> {
     let client = client(&state, &member, &id).await?;
     let job_id: JobId = job.parse().map_err(|_| AppError::NotFound)?;
-    let current = db::content::client_job(&state.db, client.id, job_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let current = db::content::client_job(&state.db, client.id, job_id).await?.ok_or(AppError::NotFound)?;
     let problem = match JobStatus::parse(&form.status) {
         Err(e) => Some(e.0),
         Ok(_) if form.summary.chars().count() > 5000 || form.staff_notes.chars().count() > 5000 => {
@@ -303,11 +278,8 @@ async fn save_job(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        format!("Saved. The job is {}.", status.label().to_lowercase()),
-    )
-    .await?;
+    session::flash(&member.user.session, format!("Saved. The job is {}.", status.label().to_lowercase()))
+        .await?;
     Ok(Redirect::to(&format!("/clients/{}/jobs/{job_id}", client.id)).into_response())
 }
 
@@ -340,18 +312,9 @@ async fn captures_page(
         chrome: Chrome::staff(member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
         captures: rows.into_iter().map(CaptureView::from).collect(),
-        pager: Pager::new(
-            &format!("/clients/{}/captures", client.id),
-            "",
-            page,
-            PER_PAGE,
-            total,
-        ),
+        pager: Pager::new(&format!("/clients/{}/captures", client.id), "", page, PER_PAGE, total),
         companies: db::clients::companies(&state.db, client.id).await?,
-        jobs: jobs
-            .into_iter()
-            .map(|j| (j.id, format!("{} ({})", j.title, j.company_name)))
-            .collect(),
+        jobs: jobs.into_iter().map(|j| (j.id, format!("{} ({})", j.title, j.company_name))).collect(),
         capture_base: format!("/clients/{}/captures", client.id),
         client: ClientView::from(&client),
         errors: FieldErrors::default(),
@@ -391,44 +354,34 @@ async fn create_capture(
     let client = client(&state, &member, &id).await?;
     let mut values: HashMap<String, String> = HashMap::new();
     let mut photo_bytes: Option<Vec<u8>> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("The upload could not be read."))?
+    while let Some(field) =
+        multipart.next_field().await.map_err(|_| AppError::BadRequest("The upload could not be read."))?
     {
         let name = field.name().unwrap_or_default().to_string();
         if name == "photo" {
-            let bytes = field.bytes().await.map_err(|_| {
-                AppError::BadRequest("The upload was too large: photos may be at most 5 MB.")
-            })?;
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::BadRequest("The upload was too large: photos may be at most 5 MB."))?;
             if !bytes.is_empty() {
                 photo_bytes = Some(bytes.to_vec());
             }
         } else if values.len() < 20 {
-            let text = field
-                .text()
-                .await
-                .map_err(|_| AppError::BadRequest("The upload could not be read."))?;
+            let text =
+                field.text().await.map_err(|_| AppError::BadRequest("The upload could not be read."))?;
             values.insert(name, text.chars().take(2000).collect());
         }
     }
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
     let companies = db::clients::companies(&state.db, client.id).await?;
     let mut errors = FieldErrors::default();
-    let company = company_of(&companies, get("company"))
-        .map_err(|m| errors.add("company", m))
-        .ok();
-    let coords = errors.take(
-        "latitude",
-        Coordinates::parse(get("latitude"), get("longitude")),
-    );
+    let company = company_of(&companies, get("company")).map_err(|m| errors.add("company", m)).ok();
+    let coords = errors.take("latitude", Coordinates::parse(get("latitude"), get("longitude")));
     let caption = get("caption").trim().to_string();
     if caption.chars().count() > 500 {
         errors.add("caption", "The caption must be at most 500 characters");
     }
-    let captured_at = parse_when(get("captured_at"))
-        .map_err(|m| errors.add("captured_at", m))
-        .ok();
+    let captured_at = parse_when(get("captured_at")).map_err(|m| errors.add("captured_at", m)).ok();
     let photo = match photo_bytes.map(Photo::parse) {
         None => None,
         Some(Ok(p)) => Some(p),
@@ -501,9 +454,8 @@ async fn photo(
 ) -> AppResult<Response> {
     let client = client(&state, &member, &id).await?;
     let capture: CaptureId = capture.parse().map_err(|_| AppError::NotFound)?;
-    let (bytes, content_type) = db::content::photo(&state.db, capture, None, Some(client.id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (bytes, content_type) =
+        db::content::photo(&state.db, capture, None, Some(client.id)).await?.ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
 }
 
@@ -532,11 +484,7 @@ async fn answer(
     let client = client(&state, &member, &id).await?;
     match assessment::save(&state, member.provider_id, client.id, member.user.id, &form).await? {
         Ok(changed) => {
-            session::flash(
-                &member.user.session,
-                format!("Answers saved ({changed} changed)."),
-            )
-            .await?;
+            session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
             Ok(Redirect::to(&format!("/clients/{}/assessment", client.id)).into_response())
         }
         Err(message) => Err(AppError::BadRequest(message)),
@@ -547,11 +495,8 @@ async fn export_data(
     state: &AppState,
     client: &ClientRow,
 ) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
-    let scope: Vec<CompanyId> = db::clients::companies(&state.db, client.id)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let scope: Vec<CompanyId> =
+        db::clients::companies(&state.db, client.id).await?.into_iter().map(|c| c.id).collect();
     let assessment = AssessmentView::build(db::content::answers(&state.db, client.id).await?);
     let jobs = db::content::completed_jobs(&state.db, &scope, EXPORT_LIMIT, 0).await?;
     let captures = db::content::captures_in_scope(&state.db, &scope, EXPORT_LIMIT, 0).await?;
@@ -588,8 +533,5 @@ async fn export_download(
 ) -> AppResult<Response> {
     let client = client(&state, &member, &id).await?;
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
-    Ok(csv_response(
-        &client.name,
-        export_csv(&client.name, &assessment, &jobs, &captures),
-    ))
+    Ok(csv_response(&client.name, export_csv(&client.name, &assessment, &jobs, &captures)))
 }

@@ -17,9 +17,7 @@ use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dev/mail", get(mailbox))
-        .route("/dev/mail/{id}", get(message))
+    Router::new().route("/dev/mail", get(mailbox)).route("/dev/mail/{id}", get(message))
 }
 
 struct MailView {
@@ -66,10 +64,7 @@ async fn mailbox(State(state): State<AppState>, session: Session) -> AppResult<i
             received: moment(m.received_at),
         })
         .collect();
-    Ok(MailboxPage {
-        chrome: Chrome::anonymous(&session, Site::Staff).await?,
-        messages,
-    })
+    Ok(MailboxPage { chrome: Chrome::anonymous(&session, Site::Staff).await?, messages })
 }
 
 async fn message(
@@ -79,18 +74,11 @@ async fn message(
 ) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
     let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
-    let m = db::dev_mail::find(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = db::dev_mail::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let lines = m
         .text_body
         .lines()
-        .map(|l| {
-            (
-                l.starts_with("http://") || l.starts_with("https://"),
-                l.to_string(),
-            )
-        })
+        .map(|l| (l.starts_with("http://") || l.starts_with("https://"), l.to_string()))
         .collect();
     Ok(MessagePage {
         chrome: Chrome::anonymous(&session, Site::Staff).await?,

@@ -28,24 +28,12 @@ use crate::views::Pager;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings/users", get(list))
-        .route(
-            "/settings/users/invite-staff",
-            get(invite_form).post(invite),
-        )
+        .route("/settings/users/invite-staff", get(invite_form).post(invite))
         .route("/settings/users/staff/{user}/role", post(change_staff_role))
         .route("/settings/users/staff/{user}/remove", post(remove_staff))
-        .route(
-            "/settings/users/invitations/{id}/resend",
-            post(resend_invitation),
-        )
-        .route(
-            "/settings/users/invitations/{id}/role",
-            post(change_invitation_role),
-        )
-        .route(
-            "/settings/users/invitations/{id}/remove",
-            post(remove_invitation),
-        )
+        .route("/settings/users/invitations/{id}/resend", post(resend_invitation))
+        .route("/settings/users/invitations/{id}/role", post(change_invitation_role))
+        .route("/settings/users/invitations/{id}/remove", post(remove_invitation))
 }
 
 /// One row of the staff table: a member, or an invitation not yet accepted.
@@ -237,13 +225,15 @@ async fn invite(
         }
         .into_response()),
         Err(Refusal::AlreadyMember { user_id }) => {
-            page.errors
-                .add("email", "User already belongs to this account");
+            page.errors.add("email", "User already belongs to this account");
             page.already_member = Some(user_id);
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(Refusal::AlreadyPending { invitation_id }) => {
-            page.errors.add("email", "An invitation is already waiting for this person. Use Resend Invitation to send a new link.");
+            page.errors.add(
+                "email",
+                "An invitation is already waiting for this person. Use Resend Invitation to send a new link.",
+            );
             page.pending = Some(invitation_id);
             Ok((StatusCode::CONFLICT, page).into_response())
         }
@@ -270,19 +260,13 @@ async fn change_staff_role(
     let user: UserId = parse_id(&user)?;
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
     if user == member.user.id {
-        return Err(AppError::BadRequest(
-            "You cannot change your own role. Ask another administrator.",
-        ));
+        return Err(AppError::BadRequest("You cannot change your own role. Ask another administrator."));
     }
     let mut tx = state.db.begin().await?;
-    let Some(previous) = db::staff::change_role(&mut *tx, member.provider_id, user, role).await?
-    else {
+    let Some(previous) = db::staff::change_role(&mut *tx, member.provider_id, user, role).await? else {
         return Err(AppError::NotFound);
     };
-    let target = db::users::find_by_id(&mut *tx, user)
-        .await?
-        .map(|u| u.email)
-        .unwrap_or_default();
+    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -293,11 +277,7 @@ async fn change_staff_role(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        format!("Role changed to {} for {target}.", role.label()),
-    )
-    .await?;
+    session::flash(&member.user.session, format!("Role changed to {} for {target}.", role.label())).await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
 
@@ -309,9 +289,7 @@ async fn remove_staff(
     member.require(Permission::ManageStaff)?;
     let user: UserId = parse_id(&user)?;
     if user == member.user.id {
-        return Err(AppError::BadRequest(
-            "You cannot remove yourself. Ask another administrator.",
-        ));
+        return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
     }
     let mut tx = state.db.begin().await?;
     if !db::staff::remove(&mut *tx, member.provider_id, user).await? {
@@ -323,10 +301,7 @@ async fn remove_staff(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    let target = db::users::find_by_id(&mut *tx, user)
-        .await?
-        .map(|u| u.email)
-        .unwrap_or_default();
+    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -348,14 +323,8 @@ async fn managed_invitation(
     raw: &str,
 ) -> AppResult<db::invitations::InvitationRow> {
     let id: InvitationId = parse_id(raw)?;
-    let row = db::invitations::find(&state.db, member.provider_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    member.require(if row.is_staff() {
-        Permission::ManageStaff
-    } else {
-        Permission::ManageClients
-    })?;
+    let row = db::invitations::find(&state.db, member.provider_id, id).await?.ok_or(AppError::NotFound)?;
+    member.require(if row.is_staff() { Permission::ManageStaff } else { Permission::ManageClients })?;
     Ok(row)
 }
 
@@ -365,11 +334,8 @@ async fn resend_invitation(
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, &raw).await?;
-    let Some(link) = invites::resend(&state, member.provider_id, member.user.id, row.id).await?
-    else {
-        return Err(AppError::BadRequest(
-            "This invitation has already been accepted or removed.",
-        ));
+    let Some(link) = invites::resend(&state, member.provider_id, member.user.id, row.id).await? else {
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     };
     let back = match row.client_id {
         Some(client) => format!("/clients/{client}"),
@@ -399,9 +365,7 @@ async fn change_invitation_role(
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
     let mut tx = state.db.begin().await?;
     if !db::invitations::change_staff_role(&mut *tx, member.provider_id, row.id, role).await? {
-        return Err(AppError::BadRequest(
-            "This invitation has already been accepted or removed.",
-        ));
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
     db::audit::record(
         &mut *tx,
@@ -413,11 +377,8 @@ async fn change_invitation_role(
     )
     .await?;
     tx.commit().await?;
-    session::flash(
-        &member.user.session,
-        format!("Role changed to {} for {}.", role.label(), row.email),
-    )
-    .await?;
+    session::flash(&member.user.session, format!("Role changed to {} for {}.", role.label(), row.email))
+        .await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
 
@@ -428,16 +389,11 @@ async fn remove_invitation(
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, &raw).await?;
     if !invites::revoke(&state, member.provider_id, member.user.id, row.id).await? {
-        return Err(AppError::BadRequest(
-            "This invitation has already been accepted or removed.",
-        ));
+        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
     session::flash(
         &member.user.session,
-        format!(
-            "The invitation for {} was removed; its link no longer works.",
-            row.email
-        ),
+        format!("The invitation for {} was removed; its link no longer works.", row.email),
     )
     .await?;
     let back = match row.client_id {
