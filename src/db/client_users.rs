@@ -46,66 +46,99 @@ pub struct Listing<'a> {
     pub offset: i64,
 }
 
-const ROWS: &str = "
-WITH all_rows AS (
-    SELECT false AS is_invitation, m.id AS row_id, m.client_id, u.id AS user_id, u.email,
-           CASE WHEN u.first_name IS NOT NULL AND u.last_name IS NOT NULL
-                THEN u.first_name || ' ' || u.last_name ELSE u.display_name END AS name,
-           m.role, m.kind, 'ACTIVE' AS status,
-           nullif(coalesce(nullif(inv.display_name, ''), inv.email), '') AS invited_by,
-           u.last_seen_at AS last_activity, NULL::timestamptz AS expires_at,
-           array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = m.id) AS scope
+/// The rows to list, as (kind, id, client, sort key) only: filtering and sorting ten thousand
+/// rows touches no more than that, and the details are joined for the one page shown.
+const KEYS: &str = "
+WITH keys AS (
+    SELECT false AS is_invitation, m.id AS row_id,
+           lower(coalesce(nullif(CASE WHEN u.first_name IS NOT NULL AND u.last_name IS NOT NULL
+                                      THEN u.first_name || ' ' || u.last_name ELSE u.display_name END, ''),
+                          u.email)) AS sort_key
     FROM client_memberships m
     JOIN users u ON u.id = m.user_id
-    LEFT JOIN users inv ON inv.id = m.invited_by
     WHERE m.provider_id = $1 AND ($2::uuid IS NULL OR m.client_id = $2)
+      AND ($3::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM staff_assignments a WHERE a.client_id = m.client_id AND a.user_id = $3))
+      AND ($4::uuid[] IS NULL OR NOT EXISTS (
+              SELECT 1 FROM client_membership_companies s
+              WHERE s.membership_id = m.id AND s.company_id <> ALL($4)))
+      AND ($5 = '' OR u.email ILIKE $5 OR u.display_name ILIKE $5
+           OR (u.first_name || ' ' || u.last_name) ILIKE $5)
   UNION ALL
-    SELECT true, i.id, i.client_id, NULL, i.email,
-           CASE WHEN i.first_name IS NOT NULL AND i.last_name IS NOT NULL
-                THEN i.first_name || ' ' || i.last_name ELSE i.display_name END,
-           i.client_role, i.kind,
-           CASE WHEN i.status = 'DECLINED' THEN 'DECLINED'
-                WHEN i.expires_at <= now() THEN 'EXPIRED' ELSE 'INVITED' END,
-           nullif(coalesce(nullif(inv.display_name, ''), inv.email), ''),
-           i.last_sent_at, i.expires_at,
-           array(SELECT s.company_id FROM invitation_companies s WHERE s.invitation_id = i.id)
+    SELECT true, i.id,
+           lower(coalesce(nullif(CASE WHEN i.first_name IS NOT NULL AND i.last_name IS NOT NULL
+                                      THEN i.first_name || ' ' || i.last_name ELSE i.display_name END, ''),
+                          i.email))
     FROM invitations i
-    LEFT JOIN users inv ON inv.id = i.invited_by
     WHERE i.provider_id = $1 AND i.client_id IS NOT NULL AND ($2::uuid IS NULL OR i.client_id = $2)
       AND i.status IN ('PENDING', 'DECLINED')
-),
-filtered AS (
-    SELECT r.* FROM all_rows r
-    WHERE ($3::uuid IS NULL OR EXISTS (
-              SELECT 1 FROM staff_assignments a WHERE a.client_id = r.client_id AND a.user_id = $3))
-      AND ($4::uuid[] IS NULL OR r.scope <@ $4)
-      AND ($5 = '' OR r.email ILIKE $5 OR r.name ILIKE $5)
+      AND ($3::uuid IS NULL OR EXISTS (
+              SELECT 1 FROM staff_assignments a WHERE a.client_id = i.client_id AND a.user_id = $3))
+      AND ($4::uuid[] IS NULL OR NOT EXISTS (
+              SELECT 1 FROM invitation_companies s
+              WHERE s.invitation_id = i.id AND s.company_id <> ALL($4)))
+      AND ($5 = '' OR i.email ILIKE $5 OR i.display_name ILIKE $5
+           OR (i.first_name || ' ' || i.last_name) ILIKE $5)
 )";
 
 pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRow>, i64)> {
     let pattern = super::like_pattern(q.search);
     let within: Option<Vec<CompanyId>> = q.within.map(<[CompanyId]>::to_vec);
-    let rows = sqlx::query_as(&format!(
-        "{ROWS},
+    let rows: Vec<(i64, ClientUserRowWithTotal)> = sqlx::query_as::<_, ClientUserRowWithTotal>(&format!(
+        "{KEYS},
         page AS (
-            SELECT * FROM filtered
-            ORDER BY lower(coalesce(nullif(name, ''), email)), row_id
-            LIMIT $6 OFFSET $7
+            SELECT is_invitation, row_id, sort_key, count(*) OVER () AS total FROM keys
+            ORDER BY sort_key, row_id LIMIT $6 OFFSET $7
+        ),
+        detailed AS (
+            SELECT p.is_invitation, p.row_id, p.sort_key, p.total,
+                   coalesce(m.client_id, i.client_id) AS client_id,
+                   u.id AS user_id,
+                   coalesce(u.email, i.email) AS email,
+                   CASE WHEN p.is_invitation
+                        THEN CASE WHEN i.first_name IS NOT NULL AND i.last_name IS NOT NULL
+                                  THEN i.first_name || ' ' || i.last_name ELSE i.display_name END
+                        ELSE CASE WHEN u.first_name IS NOT NULL AND u.last_name IS NOT NULL
+                                  THEN u.first_name || ' ' || u.last_name ELSE u.display_name END
+                   END AS name,
+                   coalesce(m.role, i.client_role) AS role,
+                   coalesce(m.kind, i.kind) AS kind,
+                   CASE WHEN NOT p.is_invitation THEN 'ACTIVE'
+                        WHEN i.status = 'DECLINED' THEN 'DECLINED'
+                        WHEN i.expires_at <= now() THEN 'EXPIRED' ELSE 'INVITED' END AS status,
+                   coalesce(m.invited_by, i.invited_by) AS inviter_id,
+                   CASE WHEN p.is_invitation THEN i.last_sent_at ELSE u.last_seen_at END AS last_activity,
+                   i.expires_at,
+                   CASE WHEN p.is_invitation
+                        THEN array(SELECT s.company_id FROM invitation_companies s WHERE s.invitation_id = p.row_id)
+                        ELSE array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = p.row_id)
+                   END AS scope
+            FROM page p
+            LEFT JOIN client_memberships m ON NOT p.is_invitation AND m.id = p.row_id
+            LEFT JOIN users u ON u.id = m.user_id
+            LEFT JOIN invitations i ON p.is_invitation AND i.id = p.row_id
         )
-        SELECT p.is_invitation, p.row_id, p.client_id, c.name AS client_name, p.user_id, p.email,
-               coalesce(p.name, '') AS name, p.role, p.kind, p.status, p.invited_by,
-               p.last_activity, p.expires_at, p.scope,
-               array(SELECT co.name FROM companies co WHERE co.id = ANY(p.scope) ORDER BY lower(co.name)) AS companies,
-               d.state AS delivery_state, d.last_error AS delivery_error
-        FROM page p
-        JOIN clients c ON c.id = p.client_id
+        SELECT d.total, d.is_invitation, d.row_id, d.client_id, c.name AS client_name, d.user_id, d.email,
+               coalesce(d.name, '') AS name, d.role, d.kind, d.status,
+               nullif(coalesce(nullif(inv.display_name, ''), inv.email), '') AS invited_by,
+               d.last_activity, d.expires_at, d.scope,
+               array(SELECT co.name FROM companies co WHERE co.id = ANY(d.scope) ORDER BY lower(co.name)) AS companies,
+               coalesce(di.state, du.state) AS delivery_state,
+               coalesce(di.last_error, du.last_error) AS delivery_error
+        FROM detailed d
+        JOIN clients c ON c.id = d.client_id
+        LEFT JOIN users inv ON inv.id = d.inviter_id
         LEFT JOIN LATERAL (
             SELECT o.state, o.last_error FROM email_outbox o
-            WHERE (p.is_invitation AND o.invitation_id = p.row_id AND o.kind = 'invitation')
-               OR (NOT p.is_invitation AND o.user_id = p.user_id AND o.provider_id = $1)
+            WHERE d.is_invitation AND o.invitation_id = d.row_id AND o.kind = 'invitation'
             ORDER BY o.created_at DESC LIMIT 1
-        ) d ON true
-        ORDER BY lower(coalesce(nullif(p.name, ''), p.email)), p.row_id"
+        ) di ON true
+        LEFT JOIN LATERAL (
+            SELECT o.state, o.last_error FROM email_outbox o
+            WHERE NOT d.is_invitation AND o.user_id = d.user_id AND o.provider_id = $1
+            ORDER BY o.created_at DESC LIMIT 1
+        ) du ON true
+        ORDER BY d.sort_key, d.row_id"
     ))
     .bind(q.provider)
     .bind(q.client)
@@ -115,16 +148,32 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRo
     .bind(q.limit)
     .bind(q.offset)
     .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar(&format!("{ROWS} SELECT count(*) FROM filtered"))
-        .bind(q.provider)
-        .bind(q.client)
-        .bind(q.assigned_to)
-        .bind(&within)
-        .bind(&pattern)
-        .fetch_one(db)
-        .await?;
-    Ok((rows, total))
+    .await?
+    .into_iter()
+    .map(|r| (r.total, r))
+    .collect();
+    let total = match rows.first() {
+        Some((total, _)) => *total,
+        // Past the last page (or nothing at all): count on its own.
+        None => {
+            sqlx::query_scalar(&format!("{KEYS} SELECT count(*) FROM keys"))
+                .bind(q.provider)
+                .bind(q.client)
+                .bind(q.assigned_to)
+                .bind(&within)
+                .bind(&pattern)
+                .fetch_one(db)
+                .await?
+        }
+    };
+    Ok((rows.into_iter().map(|(_, r)| r.row).collect(), total))
+}
+
+#[derive(sqlx::FromRow)]
+struct ClientUserRowWithTotal {
+    total: i64,
+    #[sqlx(flatten)]
+    row: ClientUserRow,
 }
 
 /// A client membership as the menu actions need it.

@@ -46,13 +46,6 @@ pub async fn completed_jobs(
     .await
 }
 
-pub async fn count_completed(db: &PgPool, scope: &[CompanyId]) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM jobs WHERE company_id = ANY($1) AND status = 'COMPLETED'")
-        .bind(scope)
-        .fetch_one(db)
-        .await
-}
-
 pub async fn completed_job(db: &PgPool, scope: &[CompanyId], id: JobId) -> sqlx::Result<Option<PortalJob>> {
     sqlx::query_as(
         "SELECT j.id, j.company_id, co.name AS company_name, j.title, j.summary, j.completed_at
@@ -208,13 +201,6 @@ pub async fn captures_in_scope(
     .bind(offset)
     .fetch_all(db)
     .await
-}
-
-pub async fn count_captures(db: &PgPool, scope: &[CompanyId]) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM captures WHERE company_id = ANY($1)")
-        .bind(scope)
-        .fetch_one(db)
-        .await
 }
 
 pub async fn client_captures(

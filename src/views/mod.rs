@@ -88,7 +88,8 @@ impl Chrome {
 pub struct Pager {
     pub page: i64,
     pub pages: i64,
-    pub total: i64,
+    /// `None` for an open-ended list that only knows whether another page follows.
+    pub total: Option<i64>,
     pub search: String,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
@@ -108,11 +109,24 @@ impl Pager {
         Self {
             page,
             pages,
-            total,
+            total: Some(total),
             search: search.to_string(),
             prev_href: (page > 1).then(|| href(page - 1)),
             next_href: (page < pages).then(|| href(page + 1)),
         }
+    }
+
+    /// For long lists where counting every row costs more than it tells: fetch one row more
+    /// than a page and offer Next when it came back.
+    pub fn open_ended(path: &str, page: i64, has_more: bool) -> Self {
+        let mut pager = Self::new(path, "", page, 1, page + i64::from(has_more));
+        pager.total = None;
+        pager
+    }
+
+    /// Whether there is more than one page to move between.
+    pub fn has_pages(&self) -> bool {
+        self.prev_href.is_some() || self.next_href.is_some()
     }
 }
 
@@ -139,5 +153,9 @@ mod tests {
         assert_eq!(f.next_href.as_deref(), Some("/jobs?company=x&page=2"));
         assert_eq!(f.prev_href, None);
         assert_eq!(Pager::new("/jobs", "", 1, 10, 0).pages, 1);
+        let open = Pager::open_ended("/jobs", 2, true);
+        assert_eq!(open.next_href.as_deref(), Some("/jobs?page=3"));
+        assert_eq!(open.prev_href.as_deref(), Some("/jobs?page=1"));
+        assert!(Pager::open_ended("/jobs", 1, false).next_href.is_none());
     }
 }

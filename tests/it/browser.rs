@@ -237,3 +237,65 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     assert_eq!(browser.path().await, "/login");
     browser.close().await;
 }
+
+#[sqlx::test]
+async fn a_client_scoped_to_one_company_sees_only_it_answers_and_exports(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, provider) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&admin, "Globex").await;
+    let north = app.company_id(client, "Globex").await;
+    let south = app.add_company(&admin, client, "Globex South").await;
+    for (company, title, status) in [
+        (north, "North firewall", "COMPLETED"),
+        (south, "South cameras", "COMPLETED"),
+        (north, "North cabling", "IN_PROGRESS"),
+    ] {
+        sqlx::query(
+            "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, completed_at, summary)
+             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::job_status,
+                     CASE WHEN $5 = 'COMPLETED' THEN now() END, $4 || ' finished')",
+        )
+        .bind(provider)
+        .bind(client)
+        .bind(company)
+        .bind(title)
+        .bind(status)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let sent =
+        app.share(&admin, client, &[("email", "nina@globex.test"), ("companies", &north.to_string())]).await;
+    let link = sent.invite_link();
+
+    let browser = Browser::start().await;
+    browser.goto(&link).await;
+    browser.fill("name", "Nina North").await;
+    browser.fill("password", "nina's long password").await;
+    browser.fill("confirm", "nina's long password").await;
+    browser.click("Accept invitation").await;
+    browser.expect_text("Recent completed jobs").await;
+    let home = browser.text().await;
+    assert!(home.contains("North firewall"));
+    assert!(
+        !home.contains("South cameras") && !home.contains("North cabling") && !home.contains("Globex South")
+    );
+
+    // N/A turns into a score as she answers.
+    browser.click("Assessment").await;
+    browser.expect_text("Multi-Factor Authentication — N/A").await;
+    for q in ["mfa.email-YES", "mfa.remote-YES", "mfa.admin-NO"] {
+        browser.client.find(Locator::Id(q)).await.unwrap().click().await.unwrap();
+    }
+    browser.click("Save answers").await;
+    browser.expect_text("Answers saved (3 changed).").await;
+    browser.expect_text("Multi-Factor Authentication — 67").await;
+
+    // The export holds exactly her scope.
+    browser.click("Export Summary").await;
+    browser.expect_text("Summary: Globex").await;
+    let export = browser.text().await;
+    assert!(export.contains("North firewall") && export.contains("67"));
+    assert!(!export.contains("South cameras"));
+    browser.close().await;
+}

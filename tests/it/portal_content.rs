@@ -134,13 +134,15 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
     let first = carol.get(Host::Portal, "/jobs").await;
     assert_eq!(first.body.matches("Job number").count(), 20);
     assert!(first.body.find("Job number 01").unwrap() < first.body.find("Job number 02").unwrap());
-    assert!(first.contains("Page 1 of 3 (45 in all)"));
+    assert!(first.contains("Page 1") && first.contains("href=\"/jobs?page=2\""));
     let third = carol.get(Host::Portal, "/jobs?page=3").await;
     assert_eq!(third.body.matches("Job number").count(), 5);
-    assert!(third.contains("Job number 45"));
+    assert!(third.contains("Job number 45") && !third.contains("rel=\"next\""));
     // The company filter narrows the list; the filter only offers companies in scope.
     let south = carol.get(Host::Portal, &format!("/jobs?company={}", s.k2)).await;
-    assert!(south.contains("Page 1 of 2 (23 in all)"));
+    assert_eq!(south.body.matches("Job number").count(), 20);
+    let south2 = carol.get(Host::Portal, &format!("/jobs?company={}&page=2", s.k2)).await;
+    assert_eq!(south2.body.matches("Job number").count(), 3, "23 jobs in the south");
     assert!(
         south.contains(&format!("href=\"/jobs?company={}&#38;page=2\"", s.k2)),
         "the next page keeps the filter"

@@ -139,12 +139,14 @@ async fn jobs(
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&state, &member, &q.company).await?;
     let page = q.page.clamp(1, 100_000);
-    let rows = db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let total = db::content::count_completed(&state.db, &filter.scope).await?;
+    let mut rows =
+        db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
+    let has_more = rows.len() as i64 > PER_PAGE;
+    rows.truncate(PER_PAGE as usize);
     Ok(JobsPage {
         chrome: Chrome::portal(&member).await?,
         jobs: rows.into_iter().map(JobView::from).collect(),
-        pager: Pager::new(&pager_path("/jobs", &filter.chosen), "", page, PER_PAGE, total),
+        pager: Pager::open_ended(&pager_path("/jobs", &filter.chosen), page, has_more),
         filter,
         path: "/jobs",
     })
@@ -191,13 +193,14 @@ async fn captures(
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&state, &member, &q.company).await?;
     let page = q.page.clamp(1, 100_000);
-    let rows =
-        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let total = db::content::count_captures(&state.db, &filter.scope).await?;
+    let mut rows =
+        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
+    let has_more = rows.len() as i64 > PER_PAGE;
+    rows.truncate(PER_PAGE as usize);
     Ok(CapturesPage {
         chrome: Chrome::portal(&member).await?,
         captures: rows.into_iter().map(CaptureView::from).collect(),
-        pager: Pager::new(&pager_path("/captures", &filter.chosen), "", page, PER_PAGE, total),
+        pager: Pager::open_ended(&pager_path("/captures", &filter.chosen), page, has_more),
         filter,
         path: "/captures",
     })
