@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::session::{self, SessionAuth, ABSOLUTE_TIMEOUT, AUTH_KEY, IDLE_TIMEOUT, TOUCH_EVERY};
+use super::session::{self, SessionAuth, AUTH_KEY, TOUCH_EVERY};
 use crate::db;
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission, ProviderId,
@@ -50,8 +50,7 @@ pub async fn optional_user(session: &Session, state: &AppState) -> AppResult<Opt
         return Ok(None);
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let expired = now - auth.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds()
-        || now - auth.last_seen > IDLE_TIMEOUT.whole_seconds();
+    let expired = auth.is_expired(now);
     let user = if expired { None } else { db::users::find_by_id(&state.db, auth.user_id).await? };
     let Some(user) =
         user.filter(|u| u.password_hash.as_deref().is_some_and(|h| session::auth_hash(h) == auth.auth_hash))

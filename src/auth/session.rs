@@ -30,6 +30,14 @@ pub struct SessionAuth {
     pub org: Option<Uuid>,
 }
 
+impl SessionAuth {
+    /// Whether the session has been idle too long, or has lived too long altogether.
+    pub fn is_expired(&self, now: i64) -> bool {
+        now - self.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds()
+            || now - self.last_seen > IDLE_TIMEOUT.whole_seconds()
+    }
+}
+
 pub fn auth_hash(password_hash: &str) -> String {
     let digest = Sha256::digest(password_hash.as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
@@ -72,4 +80,28 @@ pub async fn flash(session: &Session, message: impl Into<String>) -> AppResult<(
 
 pub async fn take_flash(session: &Session) -> AppResult<Option<String>> {
     Ok(session.remove::<String>(FLASH_KEY).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(signed_in_at: i64, last_seen: i64) -> SessionAuth {
+        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, last_seen, org: None }
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_old() {
+        let hour = 3600;
+        assert!(!auth(0, 0).is_expired(7 * hour), "seven idle hours are fine");
+        assert!(auth(0, 0).is_expired(9 * hour), "nine idle hours are not");
+        assert!(!auth(0, 70 * hour).is_expired(71 * hour), "busy for 71 hours is fine");
+        assert!(auth(0, 72 * hour).is_expired(73 * hour), "nobody stays signed in past 72 hours");
+    }
+
+    #[test]
+    fn a_new_password_changes_the_auth_hash() {
+        assert_ne!(auth_hash("$argon2id$one"), auth_hash("$argon2id$two"));
+        assert_eq!(auth_hash("x").len(), 32);
+    }
 }
