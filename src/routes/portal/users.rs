@@ -4,14 +4,13 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 
 use crate::auth::ClientMember;
-use crate::client_access::{self, InviteFields, InviteProblem, Manager};
+use crate::client_access::{self, InviteFields, Manager};
 use crate::error::AppResult;
 use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
@@ -115,24 +114,8 @@ async fn invite(
         }
         Err(problem) => problem,
     };
-    let mut page = form_page(&state, &member, &query, trimmed(fields)).await?;
-    let status = match problem {
-        InviteProblem::Fields(errors) => {
-            page.errors = errors;
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        InviteProblem::AlreadyMember(link) => {
-            page.errors.add("email", client_access::ALREADY_BELONGS);
-            page.already_member = Some(link);
-            StatusCode::CONFLICT
-        }
-        InviteProblem::AlreadyPending(invitation) => {
-            page.errors.add("email", client_access::ALREADY_INVITED);
-            page.pending_resend = Some(format!("/users/invitations/{invitation}/resend"));
-            StatusCode::CONFLICT
-        }
-    };
-    Ok((status, page).into_response())
+    let page = form_page(&state, &member, &query, trimmed(fields)).await?;
+    Ok(page.refused(problem, "/users"))
 }
 
 async fn member_action(

@@ -625,25 +625,31 @@ async fn invite(
         }
         Err(problem) => problem,
     };
-    let mut page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
-    let status = match problem {
-        InviteProblem::Fields(errors) => {
-            page.errors = errors;
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        InviteProblem::AlreadyMember(link) => {
-            page.errors.add("email", client_access::ALREADY_BELONGS);
-            page.already_member = Some(link);
-            StatusCode::CONFLICT
-        }
-        InviteProblem::AlreadyPending(invitation) => {
-            page.errors.add("email", client_access::ALREADY_INVITED);
-            page.pending_resend =
-                Some(format!("/clients/{}/users/invitations/{invitation}/resend", client.id));
-            StatusCode::CONFLICT
-        }
-    };
-    Ok((status, page).into_response())
+    let page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
+    Ok(page.refused(problem, &format!("/clients/{}/users", client.id)))
+}
+
+impl InviteFormPage {
+    /// The form again, with why the invitation was not sent. `base` prefixes the menu actions.
+    pub fn refused(mut self, problem: InviteProblem, base: &str) -> Response {
+        let status = match problem {
+            InviteProblem::Fields(errors) => {
+                self.errors = errors;
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            InviteProblem::AlreadyMember(link) => {
+                self.errors.add("email", client_access::ALREADY_BELONGS);
+                self.already_member = Some(link);
+                StatusCode::CONFLICT
+            }
+            InviteProblem::AlreadyPending(invitation) => {
+                self.errors.add("email", client_access::ALREADY_INVITED);
+                self.pending_resend = Some(format!("{base}/invitations/{invitation}/resend"));
+                StatusCode::CONFLICT
+            }
+        };
+        (status, self).into_response()
+    }
 }
 
 /// Keeps what was typed, bounded, for showing the form again.
