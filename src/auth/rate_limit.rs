@@ -17,6 +17,7 @@ pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { name: "sign-in-account", max: 10,
 pub const FORGOT_PER_ADDRESS: Limit = Limit { name: "forgot-ip", max: 20, window_secs: 3600 };
 pub const FORGOT_PER_ACCOUNT: Limit = Limit { name: "forgot-account", max: 5, window_secs: 3600 };
 pub const ACCEPT_PER_ADDRESS: Limit = Limit { name: "accept-ip", max: 30, window_secs: 900 };
+pub const ACCEPT_PER_INVITATION: Limit = Limit { name: "accept-invitation", max: 10, window_secs: 900 };
 
 /// Counts one hit and refuses with 429 once the window's allowance is spent.
 pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {

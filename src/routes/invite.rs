@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use super::form::FieldErrors;
 use super::ClientIp;
 use crate::auth::extract::{optional_user, CurrentUser};
-use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, SIGN_IN_PER_ACCOUNT};
+use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION, SIGN_IN_PER_ACCOUNT};
 use crate::auth::session;
 use crate::db;
 use crate::db::invitations::{InvitationRow, InvitationStatus};
@@ -201,6 +201,7 @@ async fn accept(
     if row.status() != InvitationStatus::Invited {
         return gone(&session, site, Some(&row)).await;
     }
+    rate_limit::check(&state.db, ACCEPT_PER_INVITATION, &row.id.to_string()).await?;
     let viewer = optional_user(&session, &state).await?;
     let mode = mode_for(&state, viewer.as_ref(), &row).await?;
     let mut errors = FieldErrors::default();

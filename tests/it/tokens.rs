@@ -203,3 +203,27 @@ async fn two_simultaneous_accepts_of_one_token_make_exactly_one_member(db: PgPoo
     assert_eq!(app.count("SELECT count(*) FROM staff_memberships").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'").await, 1);
 }
+
+#[sqlx::test]
+async fn guessing_at_one_invitation_is_rate_limited(db: PgPool) {
+    let app = spawn_app(db).await;
+    let link = app.create_provider("Acme IT", "ada@acme.test").await;
+    let agent = app.agent();
+    let page = agent.get_url(&link).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        // Mismatched passwords: refused with a message, nothing written, but counted.
+        let p = agent
+            .submit_form(
+                &page,
+                &link_path(&link, "/accept"),
+                &[("name", "Ada"), ("password", PASSWORD), ("confirm", "something else")],
+                Host::Staff,
+            )
+            .await;
+        statuses.push(p.status);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == StatusCode::UNPROCESSABLE_ENTITY), "{statuses:?}");
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.count("SELECT count(*) FROM staff_memberships").await, 0);
+}
