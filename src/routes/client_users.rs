@@ -49,6 +49,7 @@ pub struct ClientUserView {
 #[serde(default)]
 pub struct ListQuery {
     pub q: String,
+    #[serde(deserialize_with = "crate::views::lenient_page")]
     pub page: i64,
 }
 

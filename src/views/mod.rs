@@ -139,6 +139,19 @@ fn url_encode(s: &str) -> String {
         .collect()
 }
 
+/// A page number from a query string: anything that is not a number counts as the first page,
+/// rather than a bare 400.
+pub fn lenient_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let raw = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(raw.trim().parse::<i64>().unwrap_or(1).clamp(1, 100_000))
+}
+
+/// An optional number from a query string; nonsense counts as absent.
+pub fn lenient_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let raw = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(raw.trim().parse::<i64>().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::Pager;

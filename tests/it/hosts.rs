@@ -52,3 +52,18 @@ async fn every_response_carries_the_security_headers(db: PgPool) {
         assert!(!h("x-request-id").is_empty());
     }
 }
+
+#[sqlx::test]
+async fn nonsense_in_a_query_string_is_not_an_error(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    for path in [
+        "/clients?page=abc",
+        "/clients?page=-5&q=%25%25",
+        "/audit?before=soon",
+        "/settings/users?page=99999999999999999999",
+    ] {
+        let page = admin.get(Host::Staff, path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    }
+}

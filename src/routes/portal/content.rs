@@ -41,6 +41,7 @@ const PER_PAGE: i64 = 20;
 #[serde(default)]
 pub struct ContentQuery {
     company: String,
+    #[serde(deserialize_with = "crate::views::lenient_page")]
     page: i64,
 }
 

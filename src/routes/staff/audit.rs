@@ -39,6 +39,7 @@ struct AuditPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct AuditQuery {
+    #[serde(deserialize_with = "crate::views::lenient_opt")]
     before: Option<i64>,
 }
 

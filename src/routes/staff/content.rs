@@ -102,6 +102,7 @@ struct JobsPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct PageQuery {
+    #[serde(deserialize_with = "crate::views::lenient_page")]
     page: i64,
 }
 
