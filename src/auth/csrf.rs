@@ -51,23 +51,20 @@ pub async fn protect(
     let (parts, body) = request.into_parts();
     let content_type =
         parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let sent = if content_type.starts_with("application/x-www-form-urlencoded") {
+    let (sent, bytes) = if content_type.starts_with("application/x-www-form-urlencoded") {
         let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
             return AppError::BadRequest("The form was too large.").into_response();
         };
-        let sent = form_field(&bytes, FIELD);
-        (sent, bytes)
+        (form_field(&bytes, FIELD), bytes)
     } else if content_type.starts_with("multipart/form-data") {
         let Ok(bytes) = to_bytes(body, MAX_UPLOAD_BYTES).await else {
             return AppError::BadRequest("The upload was too large: photos may be at most 5 MB.")
                 .into_response();
         };
-        let sent = multipart_field(&content_type, bytes.clone(), FIELD).await;
-        (sent, bytes)
+        (multipart_field(&content_type, bytes.clone(), FIELD).await, bytes)
     } else {
         return AppError::BadRequest("Forms must be sent as a web form.").into_response();
     };
-    let (sent, bytes) = sent;
     let stored = match session.get::<String>(CSRF_KEY).await {
         Ok(v) => v,
         Err(e) => return AppError::from(e).into_response(),
