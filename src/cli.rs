@@ -61,7 +61,8 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Provider { command: ProviderCommand::Create { name, admin_email } } => {
             let db = startup::connect(&config).await?;
             startup::migrate(&db).await?;
-            let state = AppState::new(config, db, Arc::new(Notify::new()));
+            let key = startup::server_key(&config, &db).await?;
+            let state = AppState::new(config, db, Arc::new(Notify::new()), key);
             let link = create_provider(&state, &name, &admin_email).await?;
             println!("Created provider {name:?}.");
             println!(
@@ -72,21 +73,23 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         Command::Demo { if_empty } => {
             let db = startup::connect(&config).await?;
             startup::migrate(&db).await?;
-            let state = AppState::new(config, db, Arc::new(Notify::new()));
+            let key = startup::server_key(&config, &db).await?;
+            let state = AppState::new(config, db, Arc::new(Notify::new()), key);
             crate::demo::run(&state, if_empty).await
         }
     }
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    config.check_mail_destination()?;
     let db = startup::connect(&config).await?;
     let app = Application::build(config.clone(), db).await?;
     tracing::info!(addr = %app.local_addr(), staff = %config.staff_url.origin(), portal = %config.portal_url.origin(), "Portico is listening");
     println!("Staff app:     {}", config.staff_url.origin());
     println!("Client portal: {}", config.portal_url.origin());
-    if config.smtp_url.is_none() {
+    if config.dev_mailbox {
         println!(
-            "No SMTP_URL: email goes to the development mailbox at {}",
+            "DEV_MAILBOX=1: email goes to the development mailbox at {} (readable by anyone who can reach it)",
             config.staff_url.join("/dev/mail")
         );
     }

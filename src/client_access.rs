@@ -39,6 +39,13 @@ impl Manager<'_> {
         }
     }
 
+    pub fn provider_name(&self) -> &str {
+        match self {
+            Manager::Staff(m) => &m.provider_name,
+            Manager::ClientAdmin(m) => &m.provider_name,
+        }
+    }
+
     pub fn user_id(&self) -> UserId {
         match self {
             Manager::Staff(m) => m.user.id,
@@ -134,7 +141,8 @@ pub async fn check_companies(
     }
     if let Some(within) = manager.within() {
         if !ids.iter().all(|id| within.contains(id)) {
-            return Ok(Err("You can only give access to companies you can see yourself"));
+            // Refused like any post without the permission: 403, nothing written.
+            return Err(AppError::Forbidden);
         }
     }
     Ok(Ok(ids))
@@ -204,15 +212,17 @@ pub async fn invite(
 }
 
 /// Where the manager can find an existing member's row.
-async fn member_link(state: &AppState, manager: Manager<'_>, user: UserId) -> AppResult<String> {
+pub async fn member_link(state: &AppState, manager: Manager<'_>, user: UserId) -> AppResult<String> {
     let located = db::client_users::locate_member(&state.db, manager.provider_id(), user).await?;
     Ok(match (manager, located) {
         (Manager::Staff(_), Some((client, membership))) => {
             format!("/clients/{client}#member-{membership}")
         }
         (Manager::Staff(_), None) => format!("/settings/users#user-{user}"),
-        (Manager::ClientAdmin(_), Some((_, membership))) => format!("/users#member-{membership}"),
-        (Manager::ClientAdmin(_), None) => "/users".into(),
+        (Manager::ClientAdmin(m), Some((client, membership))) if client == m.client_id => {
+            format!("/users#member-{membership}")
+        }
+        (Manager::ClientAdmin(_), _) => "/users".into(),
     })
 }
 
@@ -335,7 +345,8 @@ pub async fn resend_to_member(state: &AppState, manager: Manager<'_>, member: &M
     let Some(user) = db::users::find_by_id(&state.db, member.user_id).await? else {
         return Ok(false);
     };
-    send_reset_email(state, &user, Site::Portal, Some(manager.user_id())).await
+    let provider = Some((manager.provider_id(), manager.provider_name().to_string()));
+    send_reset_email(state, &user, Site::Portal, Some(manager.user_id()), provider).await
 }
 
 pub async fn change_invitation_role(

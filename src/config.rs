@@ -1,7 +1,8 @@
 //! Typed configuration from the environment (and `.env`). Secrets are never printed.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use lettre::message::Mailbox;
@@ -12,14 +13,25 @@ pub struct Config {
     pub database_url: String,
     pub staff_url: PublicUrl,
     pub portal_url: PublicUrl,
-    /// `None` selects the development mailbox.
+    /// Where mail goes: an SMTP server, or (only when asked for) the development mailbox.
     pub smtp_url: Option<String>,
+    /// `DEV_MAILBOX=1`: mail is kept in Postgres and readable by anyone at `/dev/mail`.
+    pub dev_mailbox: bool,
+    /// `SECRET_KEY`: signs anonymous CSRF tokens; every replica must share it. When unset, a key
+    /// is generated once and kept in the database.
+    pub secret_key: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client's address (rate limits, connection caps).
+    pub trusted_proxies: Vec<IpNet>,
+    pub limits: ConnectionLimits,
     pub mail_from: Mailbox,
     pub invite_ttl_days: i64,
     pub bind_addr: SocketAddr,
     pub log_format: LogFormat,
     /// First retry delay of the mail sender; doubles on every failure.
-    pub mail_retry_base: std::time::Duration,
+    pub mail_retry_base: Duration,
+    /// How often a signed-in person's page views record activity ("last activity", and the
+    /// session's idle timeout). Between those, a page view writes nothing.
+    pub activity_every: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -29,11 +41,31 @@ impl fmt::Debug for Config {
             .field("staff_url", &self.staff_url.origin())
             .field("portal_url", &self.portal_url.origin())
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
+            .field("dev_mailbox", &self.dev_mailbox)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "[redacted]"))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
             .field("mail_from", &self.mail_from.to_string())
             .field("invite_ttl_days", &self.invite_ttl_days)
             .field("bind_addr", &self.bind_addr)
             .field("log_format", &self.log_format)
             .finish()
+    }
+}
+
+/// How many connections the server holds open, and how long it waits for a request's headers.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    /// Per client address; trusted proxies are exempt (they carry many clients).
+    pub max_per_address: usize,
+    /// A connection that has not sent a whole request head in this time is closed.
+    pub header_read_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self { max_connections: 4096, max_per_address: 256, header_read_timeout: Duration::from_secs(10) }
     }
 }
 
@@ -50,6 +82,53 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let smtp_url = var("SMTP_URL");
+        let dev_mailbox = match var("DEV_MAILBOX").as_deref().map(str::trim) {
+            None | Some("0") | Some("false") => false,
+            Some("1") | Some("true") => true,
+            Some(other) => bail!("DEV_MAILBOX must be 1 or 0, not {other:?}"),
+        };
+        if dev_mailbox && smtp_url.is_some() {
+            bail!("DEV_MAILBOX=1 and SMTP_URL are both set: choose one (the development mailbox makes all mail readable at /dev/mail)");
+        }
+        let secret_key = var("SECRET_KEY");
+        if secret_key.as_ref().is_some_and(|k| k.trim().len() < 32) {
+            bail!("SECRET_KEY must be at least 32 characters (for example: openssl rand -base64 48)");
+        }
+        let trusted_proxies = match var("TRUSTED_PROXIES") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    IpNet::parse(s)
+                        .with_context(|| format!("TRUSTED_PROXIES: {s:?} is not an address or CIDR"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        let number =
+            |name: &str, default: usize, range: std::ops::RangeInclusive<usize>| -> anyhow::Result<usize> {
+                let value = match var(name) {
+                    Some(v) => {
+                        v.trim().parse::<usize>().with_context(|| format!("{name} must be a whole number"))?
+                    }
+                    None => default,
+                };
+                if !range.contains(&value) {
+                    bail!("{name} must be between {} and {}", range.start(), range.end());
+                }
+                Ok(value)
+            };
+        let defaults = ConnectionLimits::default();
+        let limits = ConnectionLimits {
+            max_connections: number("MAX_CONNECTIONS", defaults.max_connections, 16..=1_000_000)?,
+            max_per_address: number("MAX_CONNECTIONS_PER_ADDRESS", defaults.max_per_address, 1..=1_000_000)?,
+            header_read_timeout: Duration::from_secs(number(
+                "HEADER_READ_TIMEOUT_SECS",
+                defaults.header_read_timeout.as_secs() as usize,
+                1..=300,
+            )? as u64),
+        };
         let ttl = match var("INVITE_TTL_DAYS") {
             Some(v) => v.trim().parse::<i64>().context("INVITE_TTL_DAYS must be a whole number")?,
             None => 7,
@@ -77,6 +156,10 @@ impl Config {
             )
             .context("PUBLIC_PORTAL_URL")?,
             smtp_url,
+            dev_mailbox,
+            secret_key,
+            trusted_proxies,
+            limits,
             mail_from,
             invite_ttl_days: ttl,
             bind_addr: var("BIND_ADDR")
@@ -84,8 +167,69 @@ impl Config {
                 .parse()
                 .context("BIND_ADDR must be an address such as 0.0.0.0:8080")?,
             log_format,
-            mail_retry_base: std::time::Duration::from_secs(5),
+            mail_retry_base: Duration::from_secs(5),
+            activity_every: Duration::from_secs(300),
         })
+    }
+
+    /// Whether mail has somewhere to go: `portico serve` refuses to start otherwise.
+    pub fn check_mail_destination(&self) -> anyhow::Result<()> {
+        if self.smtp_url.is_none() && !self.dev_mailbox {
+            bail!(
+                "no mail destination: set SMTP_URL (e.g. smtp://127.0.0.1:1025), or DEV_MAILBOX=1 to keep mail in a \
+                 development mailbox that anyone can read at /dev/mail (never in production)"
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether `peer` is one of the configured proxies.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(peer))
+    }
+}
+
+/// An address block such as `10.0.0.0/8`, or a single address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let (addr, prefix) = match raw.split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (raw.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                bits >> (width - prefix)
+            }
+        }
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), self.prefix, 32)
+                    == masked(u32::from(ip).into(), self.prefix, 32)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), self.prefix, 128) == masked(u128::from(ip), self.prefix, 128)
+            }
+            (IpAddr::V6(net), IpAddr::V4(ip)) => {
+                IpNet { addr: IpAddr::V6(net), prefix: self.prefix }.contains(IpAddr::V6(ip.to_ipv6_mapped()))
+            }
+            (IpAddr::V4(_), IpAddr::V6(ip)) => {
+                ip.to_ipv4_mapped().is_some_and(|v4| self.contains(IpAddr::V4(v4)))
+            }
+        }
     }
 }
 
@@ -152,6 +296,19 @@ mod tests {
         let local = PublicUrl::parse("http://app.localhost:8080").unwrap();
         assert!(local.matches_host("app.localhost:8080"));
         assert!(!local.matches_host("app.localhost:8081"));
+    }
+
+    #[test]
+    fn address_blocks() {
+        let net = IpNet::parse("10.1.0.0/16").unwrap();
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        assert!(IpNet::parse("127.0.0.1").unwrap().contains("127.0.0.1".parse().unwrap()));
+        assert!(!IpNet::parse("127.0.0.1").unwrap().contains("127.0.0.2".parse().unwrap()));
+        assert!(IpNet::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!(IpNet::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(IpNet::parse("10.0.0.0/33").is_none());
+        assert!(IpNet::parse("nonsense").is_none());
     }
 
     #[test]

@@ -169,7 +169,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     println!("\nInvitations waiting to be accepted:");
     println!("  client user   {waiting}");
     println!("  staff ADMIN   {new_admin}");
-    if state.config.smtp_url.is_none() {
+    if state.config.dev_mailbox {
         println!("\nEmail goes to the development mailbox: {staff_url}/dev/mail");
     }
     Ok(())

@@ -152,26 +152,41 @@ pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, li
     Ok(())
 }
 
-/// A new token and a new window; the old link is dead. Returns the new link to show, or
-/// `None` when the invitation is not one that can be resent (accepted or revoked).
+/// A new token and a new window; the old link is dead. Returns the new link to show, or why
+/// the invitation cannot be sent again (accepted or removed; the person has joined meanwhile;
+/// a newer invitation is waiting). Nothing is written then.
 pub async fn resend(
     state: &AppState,
     provider: ProviderId,
     actor: UserId,
     invitation_id: InvitationId,
-) -> AppResult<Option<String>> {
+) -> AppResult<Result<String, &'static str>> {
+    const NOT_OPEN: &str = "This invitation has already been accepted or removed.";
+    let Some(current) = db::invitations::find(&state.db, provider, invitation_id).await? else {
+        return Ok(Err(NOT_OPEN));
+    };
+    if db::staff::member_of_provider(&state.db, provider, &current.email).await?.is_some() {
+        return Ok(Err("User already belongs to this account"));
+    }
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
-    if !db::invitations::reissue(
+    let reissued = db::invitations::reissue(
         &mut *tx,
         provider,
         invitation_id,
         &token.hash(),
         state.config.invite_ttl_days,
     )
-    .await?
-    {
-        return Ok(None);
+    .await;
+    match reissued {
+        Ok(true) => {}
+        Ok(false) => return Ok(Err(NOT_OPEN)),
+        Err(e) if db::is_unique_violation(&e, db::invitations::UNIQUE_PENDING) => {
+            return Ok(Err(
+                "A newer invitation is already waiting for this person. Use Resend Invitation on its row.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
     }
     let row = db::invitations::find(&mut *tx, provider, invitation_id)
         .await?
@@ -189,7 +204,7 @@ pub async fn resend(
     .await?;
     tx.commit().await?;
     state.mail_wake.notify_one();
-    Ok(Some(link))
+    Ok(Ok(link))
 }
 
 pub async fn revoke(
@@ -345,7 +360,13 @@ async fn notify_inviter(
         return Ok(());
     };
     let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
-    let link = state.config.staff_url.join("/settings/users");
+    // Staff manage users in the staff app; a Client Admin on the portal's Users page.
+    let inviter_is_staff = db::staff::membership(&mut **tx, inviter.id, row.provider_id).await?.is_some();
+    let link = if inviter_is_staff {
+        state.config.staff_url.join("/settings/users")
+    } else {
+        state.config.portal_url.join("/users")
+    };
     let email = messages::InvitationDecided {
         provider_name: &row.provider_name,
         organisation: row.organisation(),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod invites;
 pub mod mail;
 pub mod routes;
+pub mod server;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

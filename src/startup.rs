@@ -13,10 +13,13 @@ use tokio::sync::Notify;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
+use crate::auth::csrf::ServerKey;
 use crate::auth::rate_limit;
 use crate::config::Config;
+use crate::db;
 use crate::mail::{sender, Mailer};
 use crate::routes;
+use crate::server;
 use crate::state::AppState;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -44,6 +47,19 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The key that signs anonymous CSRF tokens: `SECRET_KEY`, or one generated once and kept in the
+/// database, so that replicas agree without anything extra to configure.
+pub async fn server_key(config: &Config, db: &PgPool) -> anyhow::Result<ServerKey> {
+    if let Some(secret) = &config.secret_key {
+        return Ok(ServerKey::new(secret.as_bytes()));
+    }
+    let mut candidate = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut candidate);
+    let key =
+        db::server_keys::get_or_create(db, "csrf", &candidate).await.context("loading the server key")?;
+    Ok(ServerKey::new(&key))
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -69,7 +85,8 @@ impl Application {
         migrate(&db).await?;
         let mailer = Mailer::from_config(&config, db.clone())?;
         let store = PostgresStore::new(db.clone());
-        let state = AppState::new(config, db, Arc::new(Notify::new()));
+        let server_key = server_key(&config, &db).await?;
+        let state = AppState::new(config, db, Arc::new(Notify::new()), server_key);
         Ok(Self { listener, state, mailer, store })
     }
 
@@ -107,12 +124,12 @@ impl Application {
                 }
             }
         });
+        let limits = state.config.limits;
+        let proxies = state.config.trusted_proxies.clone();
         let app = routes::app(state, store);
-        let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        server::serve(listener, app, limits, proxies, shutdown_signal()).await;
         tasks.abort_all();
-        result.context("server stopped")
+        Ok(())
     }
 }
 

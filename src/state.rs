@@ -6,6 +6,8 @@ use std::sync::Arc;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
+use crate::auth::activity::Activity;
+use crate::auth::csrf::ServerKey;
 use crate::auth::password::Hasher;
 use crate::config::{Config, PublicUrl};
 
@@ -18,11 +20,16 @@ pub struct App {
     pub hasher: Hasher,
     /// Wakes the mail sender as soon as a message is queued.
     pub mail_wake: Arc<Notify>,
+    /// Signs anonymous visitors' CSRF tokens; the same on every replica.
+    pub server_key: ServerKey,
+    /// When each session last recorded its activity (so a page view rarely writes).
+    pub activity: Activity,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>) -> Self {
-        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake }))
+    pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>, server_key: ServerKey) -> Self {
+        let activity = Activity::new(config.activity_every);
+        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake, server_key, activity }))
     }
 }
 

@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::session::{self, SessionAuth, AUTH_KEY, TOUCH_EVERY};
+use super::csrf::PageContext;
+use super::session::{self, SessionAuth, AUTH_KEY};
 use crate::db;
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission, ProviderId,
@@ -25,6 +26,8 @@ pub struct CurrentUser {
     /// The organisation chosen in this session, if any.
     pub org: Option<Uuid>,
     pub session: Session,
+    /// The page's CSRF token and banner, for the chrome.
+    pub page: PageContext,
 }
 
 impl CurrentUser {
@@ -37,39 +40,75 @@ impl CurrentUser {
     }
 }
 
-async fn session_of(parts: &mut Parts, state: &AppState) -> AppResult<Session> {
-    Session::from_request_parts(parts, state)
-        .await
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))
-}
-
-/// Loads the signed-in person, or `None` when nobody (valid) is signed in. An expired or
-/// invalidated session is deleted on the way.
-pub async fn optional_user(session: &Session, state: &AppState) -> AppResult<Option<CurrentUser>> {
-    let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
+/// The session's sign-in, when it is still within its absolute lifetime. The idle timeout is
+/// the session store's own expiry, moved on by [`crate::auth::activity`].
+async fn signed_in(session: &Session) -> AppResult<Option<SessionAuth>> {
+    let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
         return Ok(None);
     };
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    let expired = auth.is_expired(now);
-    let user = if expired { None } else { db::users::find_by_id(&state.db, auth.user_id).await? };
-    let Some(user) =
-        user.filter(|u| u.password_hash.as_deref().is_some_and(|h| session::auth_hash(h) == auth.auth_hash))
-    else {
+    if auth.is_expired(OffsetDateTime::now_utc().unix_timestamp()) {
+        session::sign_out(session).await?;
+        return Ok(None);
+    }
+    Ok(Some(auth))
+}
+
+/// Whether the password behind the session is still the person's password: a reset ends every
+/// other session. A mismatch (or a vanished person) ends this one.
+async fn still_valid(session: &Session, auth: &SessionAuth, password_hash: Option<&str>) -> AppResult<bool> {
+    if password_hash.is_some_and(|h| session::auth_hash(h) == auth.auth_hash) {
+        return Ok(true);
+    }
+    session::sign_out(session).await?;
+    Ok(false)
+}
+
+/// What every extractor below starts from: the session, its sign-in, and the page context.
+async fn session_parts(parts: &mut Parts, state: &AppState) -> AppResult<(Session, PageContext)> {
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("session layer missing")))?;
+    let page = PageContext::from_request_parts(parts, state).await?;
+    Ok((session, page))
+}
+
+fn current_user(
+    state: &AppState,
+    session: Session,
+    page: PageContext,
+    auth: &SessionAuth,
+    person: (UserId, String, String),
+) -> CurrentUser {
+    if let Some(id) = session.id() {
+        state.activity.seen(&state.db, id.to_string(), person.0);
+    }
+    CurrentUser {
+        id: person.0,
+        email: EmailAddress::from_trusted(person.1),
+        display_name: person.2,
+        org: auth.org,
+        session,
+        page,
+    }
+}
+
+/// Loads the signed-in person, or `None` when nobody (valid) is signed in.
+pub async fn optional_user(
+    session: &Session,
+    page: &PageContext,
+    state: &AppState,
+) -> AppResult<Option<CurrentUser>> {
+    let Some(auth) = signed_in(session).await? else {
+        return Ok(None);
+    };
+    let Some(p) = db::identity::person(&state.db, auth.user_id).await? else {
         session::sign_out(session).await?;
         return Ok(None);
     };
-    if now - auth.last_seen > TOUCH_EVERY.whole_seconds() {
-        auth.last_seen = now;
-        session.insert(AUTH_KEY, auth.clone()).await?;
-        db::users::touch_last_seen(&state.db, user.id).await?;
+    if !still_valid(session, &auth, p.password_hash.as_deref()).await? {
+        return Ok(None);
     }
-    Ok(Some(CurrentUser {
-        id: user.id,
-        email: EmailAddress::from_trusted(user.email),
-        display_name: user.display_name,
-        org: auth.org,
-        session: session.clone(),
-    }))
+    Ok(Some(current_user(state, session.clone(), page.clone(), &auth, (p.user_id, p.email, p.display_name))))
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -81,8 +120,8 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
-        let session = session_of(parts, &state).await?;
-        optional_user(&session, &state).await?.ok_or(AppError::SignInRequired)
+        let (session, page) = session_parts(parts, &state).await?;
+        optional_user(&session, &page, &state).await?.ok_or(AppError::SignInRequired)
     }
 }
 
@@ -119,27 +158,32 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        let membership = match user.org {
-            Some(org) => db::staff::membership(&app.db, user.id, ProviderId(org)).await?,
-            None => {
-                let all = db::staff::memberships_of(&app.db, user.id).await?;
-                match all.as_slice() {
-                    [only] => {
-                        session::set_org(&user.session, only.provider_id.0).await?;
-                        Some(only.clone())
-                    }
-                    [] => None,
-                    _ => return Err(AppError::ChooseOrganisation),
-                }
-            }
-        };
-        let Some(m) = membership else {
-            // Removed, or never staff: this session has nothing left to do here.
-            session::sign_out(&user.session).await?;
+        let (session, page) = session_parts(parts, &app).await?;
+        let Some(auth) = signed_in(&session).await? else {
             return Err(AppError::SignInRequired);
         };
-        Ok(StaffMember { user, provider_id: m.provider_id, provider_name: m.provider_name, role: m.role })
+        let Some(found) = db::identity::staff(&app.db, auth.user_id, auth.org.map(ProviderId)).await? else {
+            session::sign_out(&session).await?;
+            return Err(AppError::SignInRequired);
+        };
+        if !still_valid(&session, &auth, found.password_hash.as_deref()).await? {
+            return Err(AppError::SignInRequired);
+        }
+        let (Some(provider_id), Some(provider_name), Some(role)) =
+            (found.provider_id, found.provider_name, found.role)
+        else {
+            // Removed, or never staff: this session has nothing left to do here.
+            session::sign_out(&session).await?;
+            return Err(AppError::SignInRequired);
+        };
+        if auth.org.is_none() {
+            if found.memberships > 1 {
+                return Err(AppError::ChooseOrganisation);
+            }
+            session::set_org(&session, provider_id.0).await?;
+        }
+        let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
+        Ok(StaffMember { user, provider_id, provider_name, role })
     }
 }
 
@@ -154,8 +198,12 @@ pub struct ClientMember {
     pub client_name: String,
     pub role: ClientRole,
     pub kind: ClientKind,
-    /// The companies this person may see; never empty.
+    /// The companies this person may see, ordered by name; never empty.
     pub scope: Vec<CompanyId>,
+    /// The names of `scope`'s companies, in the same order.
+    pub scope_names: Vec<String>,
+    /// How many organisations this person can use the portal for.
+    pub memberships: i64,
 }
 
 impl<S> FromRequestParts<S> for ClientMember
@@ -167,35 +215,55 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        let membership = match user.org {
-            Some(org) => db::client_members::membership(&app.db, user.id, ClientId(org)).await?,
-            None => {
-                let all = db::client_members::memberships_of(&app.db, user.id).await?;
-                match all.as_slice() {
-                    [only] => {
-                        session::set_org(&user.session, only.client_id.0).await?;
-                        Some(only.clone())
-                    }
-                    [] => None,
-                    _ => return Err(AppError::ChooseOrganisation),
-                }
-            }
-        };
-        let Some(m) = membership.filter(|m| !m.scope.is_empty()) else {
-            session::sign_out(&user.session).await?;
+        let (session, page) = session_parts(parts, &app).await?;
+        let Some(auth) = signed_in(&session).await? else {
             return Err(AppError::SignInRequired);
         };
+        let Some(found) = db::identity::client(&app.db, auth.user_id, auth.org.map(ClientId)).await? else {
+            session::sign_out(&session).await?;
+            return Err(AppError::SignInRequired);
+        };
+        if !still_valid(&session, &auth, found.password_hash.as_deref()).await? {
+            return Err(AppError::SignInRequired);
+        }
+        let membership = match (
+            found.membership_id,
+            found.provider_id,
+            found.provider_name,
+            found.client_id,
+            found.client_name,
+            found.role,
+            found.kind,
+        ) {
+            (Some(m), Some(p), Some(pn), Some(c), Some(cn), Some(r), Some(k)) if !found.scope.is_empty() => {
+                (m, p, pn, c, cn, r, k)
+            }
+            _ => {
+                // Removed, ended, or never a client user: this session has nothing left to do here.
+                session::sign_out(&session).await?;
+                return Err(AppError::SignInRequired);
+            }
+        };
+        let (membership_id, provider_id, provider_name, client_id, client_name, role, kind) = membership;
+        if auth.org.is_none() {
+            if found.memberships > 1 {
+                return Err(AppError::ChooseOrganisation);
+            }
+            session::set_org(&session, client_id.0).await?;
+        }
+        let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
         Ok(ClientMember {
             user,
-            membership_id: m.membership_id,
-            provider_id: m.provider_id,
-            provider_name: m.provider_name,
-            client_id: m.client_id,
-            client_name: m.client_name,
-            role: m.role,
-            kind: m.kind,
-            scope: m.scope,
+            membership_id,
+            provider_id,
+            provider_name,
+            client_id,
+            client_name,
+            role,
+            kind,
+            scope: found.scope,
+            scope_names: found.scope_names,
+            memberships: found.memberships,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Who is asking: passwords, sessions, CSRF, rate limits and the extractors that say who a
 //! request comes from.
 
+pub mod activity;
 pub mod csrf;
 pub mod extract;
 pub mod password;

@@ -11,26 +11,33 @@ use crate::mail::messages;
 use crate::state::{AppState, Site};
 
 /// Queues a reset email for a person who can sign in on `site`. Returns whether one was sent.
+/// `on_behalf_of` is the provider whose staff asked for it (Resend Invitation on an Active row):
+/// the email names it and its audit log records it. Without it, the person's first membership
+/// on the site names the sender.
 pub async fn send_reset_email(
     state: &AppState,
     user: &UserRow,
     site: Site,
     actor: Option<crate::domain::UserId>,
+    on_behalf_of: Option<(ProviderId, String)>,
 ) -> AppResult<bool> {
     if user.password_hash.is_none() {
         return Ok(false);
     }
-    let provider: Option<(ProviderId, String)> = match site {
-        Site::Staff => db::staff::memberships_of(&state.db, user.id)
-            .await?
-            .into_iter()
-            .next()
-            .map(|m| (m.provider_id, m.provider_name)),
-        Site::Portal => db::client_members::memberships_of(&state.db, user.id)
-            .await?
-            .into_iter()
-            .next()
-            .map(|m| (m.provider_id, m.provider_name)),
+    let provider: Option<(ProviderId, String)> = match (on_behalf_of, site) {
+        (Some(provider), _) => Some(provider),
+        (None, site) => match site {
+            Site::Staff => db::staff::memberships_of(&state.db, user.id)
+                .await?
+                .into_iter()
+                .next()
+                .map(|m| (m.provider_id, m.provider_name)),
+            Site::Portal => db::client_members::memberships_of(&state.db, user.id)
+                .await?
+                .into_iter()
+                .next()
+                .map(|m| (m.provider_id, m.provider_name)),
+        },
     };
     let Some((provider_id, provider_name)) = provider else {
         return Ok(false);

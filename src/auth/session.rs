@@ -2,10 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sqlx::PgPool;
 use time::OffsetDateTime;
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use super::csrf;
 use crate::domain::UserId;
 use crate::error::AppResult;
 
@@ -16,8 +18,6 @@ pub const FLASH_KEY: &str = "flash";
 pub const IDLE_TIMEOUT: time::Duration = time::Duration::hours(8);
 /// ...and after this long in any case.
 pub const ABSOLUTE_TIMEOUT: time::Duration = time::Duration::hours(72);
-/// How stale `last_seen` may get before a request writes it again.
-pub const TOUCH_EVERY: time::Duration = time::Duration::minutes(1);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionAuth {
@@ -25,16 +25,15 @@ pub struct SessionAuth {
     /// Derived from the password hash: a password change ends every other session.
     pub auth_hash: String,
     pub signed_in_at: i64,
-    pub last_seen: i64,
     /// The provider (staff host) or client organisation (portal) chosen to work in.
     pub org: Option<Uuid>,
 }
 
 impl SessionAuth {
-    /// Whether the session has been idle too long, or has lived too long altogether.
+    /// Whether the session has lived too long altogether. (Idle sessions are ended by the
+    /// session store's expiry, which only activity moves on.)
     pub fn is_expired(&self, now: i64) -> bool {
         now - self.signed_in_at > ABSOLUTE_TIMEOUT.whole_seconds()
-            || now - self.last_seen > IDLE_TIMEOUT.whole_seconds()
     }
 }
 
@@ -43,18 +42,15 @@ pub fn auth_hash(password_hash: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Starts a signed-in session with a fresh id, so a session fixed before sign-in is useless.
-pub async fn sign_in(session: &Session, user_id: UserId, password_hash: &str) -> AppResult<()> {
+/// Starts a signed-in session with a fresh id and a fresh CSRF token, so neither a session nor a
+/// token seen before sign-in is any use after it. Signing in counts as activity.
+pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_hash: &str) -> AppResult<()> {
     session.cycle_id().await?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let auth = SessionAuth {
-        user_id,
-        auth_hash: auth_hash(password_hash),
-        signed_in_at: now,
-        last_seen: now,
-        org: None,
-    };
+    let auth = SessionAuth { user_id, auth_hash: auth_hash(password_hash), signed_in_at: now, org: None };
     session.insert(AUTH_KEY, auth).await?;
+    csrf::rotate(session).await?;
+    crate::db::users::touch_last_seen(db, user_id).await?;
     Ok(())
 }
 
@@ -78,7 +74,13 @@ pub async fn flash(session: &Session, message: impl Into<String>) -> AppResult<(
     Ok(())
 }
 
+/// The message left by the previous request, if any. Only when there is one is it removed (which
+/// saves the session): `Session::remove` marks the session modified even when the key is absent,
+/// and would make every page view a write.
 pub async fn take_flash(session: &Session) -> AppResult<Option<String>> {
+    if session.get::<String>(FLASH_KEY).await?.is_none() {
+        return Ok(None);
+    }
     Ok(session.remove::<String>(FLASH_KEY).await?)
 }
 
@@ -86,17 +88,15 @@ pub async fn take_flash(session: &Session) -> AppResult<Option<String>> {
 mod tests {
     use super::*;
 
-    fn auth(signed_in_at: i64, last_seen: i64) -> SessionAuth {
-        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, last_seen, org: None }
+    fn auth(signed_in_at: i64) -> SessionAuth {
+        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, org: None }
     }
 
     #[test]
-    fn sessions_end_when_idle_or_old() {
+    fn sessions_end_when_old() {
         let hour = 3600;
-        assert!(!auth(0, 0).is_expired(7 * hour), "seven idle hours are fine");
-        assert!(auth(0, 0).is_expired(9 * hour), "nine idle hours are not");
-        assert!(!auth(0, 70 * hour).is_expired(71 * hour), "busy for 71 hours is fine");
-        assert!(auth(0, 72 * hour).is_expired(73 * hour), "nobody stays signed in past 72 hours");
+        assert!(!auth(0).is_expired(71 * hour), "busy for 71 hours is fine");
+        assert!(auth(0).is_expired(73 * hour), "nobody stays signed in past 72 hours");
     }
 
     #[test]

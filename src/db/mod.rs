@@ -7,10 +7,12 @@ pub mod client_users;
 pub mod clients;
 pub mod content;
 pub mod dev_mail;
+pub mod identity;
 pub mod invitations;
 pub mod outbox;
 pub mod providers;
 pub mod resets;
+pub mod server_keys;
 pub mod staff;
 pub mod users;
 

@@ -19,7 +19,7 @@ pub enum Mailer {
         transport: AsyncSmtpTransport<Tokio1Executor>,
         from: Mailbox,
     },
-    /// No SMTP server configured: messages land in the development mailbox at `/dev/mail`.
+    /// `DEV_MAILBOX=1`: messages land in the development mailbox at `/dev/mail`.
     DevMailbox {
         db: PgPool,
     },
@@ -35,7 +35,11 @@ impl Mailer {
                     .build();
                 Ok(Self::Smtp { transport, from: config.mail_from.clone() })
             }
-            None => Ok(Self::DevMailbox { db }),
+            None if config.dev_mailbox => Ok(Self::DevMailbox { db }),
+            None => {
+                config.check_mail_destination()?;
+                unreachable!("check_mail_destination refuses a configuration without mail")
+            }
         }
     }
 

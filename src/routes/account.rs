@@ -3,17 +3,18 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{safe_next, ClientIp};
+use crate::auth::csrf::PageContext;
 use crate::auth::extract::optional_user;
 use crate::auth::rate_limit::{
     self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
@@ -22,6 +23,7 @@ use crate::auth::{reset, session, CurrentUser};
 use crate::db;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
 use crate::error::{AppError, AppResult};
+use crate::routes::form::{Form, Query};
 use crate::state::{AppState, Site};
 use crate::views::Chrome;
 
@@ -67,15 +69,16 @@ fn other_site(state: &AppState, site: Site) -> String {
 
 async fn login_page(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     session: Session,
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
-    if optional_user(&session, &state).await?.is_some() {
+    let site = page.site;
+    if optional_user(&session, &page, &state).await?.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     Ok(LoginPage {
-        chrome: Chrome::anonymous(&session, site).await?,
+        chrome: Chrome::anonymous(&session, &page).await?,
         email: String::new(),
         next: safe_next(&q.next).unwrap_or("").to_string(),
         error: None,
@@ -86,11 +89,12 @@ async fn login_page(
 
 async fn login(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
+    let site = page.site;
     rate_limit::check(&state.db, SIGN_IN_PER_ADDRESS, &ip).await?;
     let refuse = |message: &str, status: StatusCode, chrome: Chrome| {
         let page = LoginPage {
@@ -114,19 +118,19 @@ async fn login(
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.hasher.verify(&password, stored.as_deref()).await?;
     let (Some(user), true) = (user, verified) else {
-        let chrome = Chrome::anonymous(&session, site).await?;
+        let chrome = Chrome::anonymous(&session, &page).await?;
         return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
     };
     let providers = memberships_on(&state, site, user.id).await?;
     if providers.is_empty() {
-        let chrome = Chrome::anonymous(&session, site).await?;
+        let chrome = Chrome::anonymous(&session, &page).await?;
         let message = match site {
             Site::Staff => "This account is not a staff account. Client users sign in to the client portal.",
             Site::Portal => "This account has no client portal access. Staff sign in to the staff app.",
         };
         return Ok(refuse(message, StatusCode::FORBIDDEN, chrome));
     }
-    session::sign_in(&session, user.id, stored.as_deref().unwrap_or_default()).await?;
+    session::sign_in(&state.db, &session, user.id, stored.as_deref().unwrap_or_default()).await?;
     if let [(only, _)] = providers.as_slice() {
         session::set_org(&session, *only).await?;
     }
@@ -191,23 +195,24 @@ pub struct ForgotForm {
     email: String,
 }
 
-async fn forgot_page(Extension(site): Extension<Site>, session: Session) -> AppResult<impl IntoResponse> {
-    Ok(ForgotPage { chrome: Chrome::anonymous(&session, site).await?, email: String::new(), error: None })
+async fn forgot_page(page: PageContext, session: Session) -> AppResult<impl IntoResponse> {
+    Ok(ForgotPage { chrome: Chrome::anonymous(&session, &page).await?, email: String::new(), error: None })
 }
 
 async fn forgot(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
+    let site = page.site;
     rate_limit::check(&state.db, FORGOT_PER_ADDRESS, &ip).await?;
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,
         Err(e) => {
             let page = ForgotPage {
-                chrome: Chrome::anonymous(&session, site).await?,
+                chrome: Chrome::anonymous(&session, &page).await?,
                 email: form.email.trim().chars().take(254).collect(),
                 error: Some(e.0.to_string()),
             };
@@ -220,7 +225,7 @@ async fn forgot(
     tokio::spawn(async move {
         let result = async {
             if let Some(user) = db::users::find_by_email(&background.db, &email).await? {
-                reset::send_reset_email(&background, &user, site, None).await?;
+                reset::send_reset_email(&background, &user, site, None, None).await?;
             }
             Ok::<_, AppError>(())
         }
@@ -230,7 +235,7 @@ async fn forgot(
         }
     });
     Ok(MessagePage {
-        chrome: Chrome::anonymous(&session, site).await?,
+        chrome: Chrome::anonymous(&session, &page).await?,
         title: "Check your email".into(),
         message: "If an account exists for that address, we have sent it a link to reset the password. The link expires in 1 hour.".into(),
         link_href: "/login".into(),
@@ -254,9 +259,9 @@ pub struct ResetForm {
     confirm: String,
 }
 
-async fn reset_link_dead(session: &Session, site: Site) -> AppResult<Response> {
+async fn reset_link_dead(session: &Session, page: &PageContext) -> AppResult<Response> {
     let page = MessagePage {
-        chrome: Chrome::anonymous(session, site).await?,
+        chrome: Chrome::anonymous(session, page).await?,
         title: "This link has expired or has already been used".into(),
         message: "Password reset links work once and for 1 hour. Ask for a new one.".into(),
         link_href: "/forgot-password".into(),
@@ -267,39 +272,40 @@ async fn reset_link_dead(session: &Session, site: Site) -> AppResult<Response> {
 
 async fn reset_page(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     session: Session,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
     let Some(token) = Token::parse(&raw) else {
-        return reset_link_dead(&session, site).await;
+        return reset_link_dead(&session, &page).await;
     };
     if !db::resets::is_usable(&state.db, &token.hash()).await? {
-        return reset_link_dead(&session, site).await;
+        return reset_link_dead(&session, &page).await;
     }
-    Ok(ResetPage { chrome: Chrome::anonymous(&session, site).await?, token: raw, error: None }
+    Ok(ResetPage { chrome: Chrome::anonymous(&session, &page).await?, token: raw, error: None }
         .into_response())
 }
 
 async fn reset_password(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     session: Session,
     Path(raw): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {
+    let site = page.site;
     let Some(token) = Token::parse(&raw) else {
-        return reset_link_dead(&session, site).await;
+        return reset_link_dead(&session, &page).await;
     };
     let password = match Password::parse(&form.password) {
         Ok(p) if form.password == form.confirm => p,
-        Ok(_) => return reset_form_error(&session, site, raw, "The two passwords do not match").await,
-        Err(e) => return reset_form_error(&session, site, raw, e.0).await,
+        Ok(_) => return reset_form_error(&session, &page, raw, "The two passwords do not match").await,
+        Err(e) => return reset_form_error(&session, &page, raw, e.0).await,
     };
     let hash = state.hasher.hash(&password).await?;
     let mut tx = state.db.begin().await?;
     let Some(user_id) = db::resets::consume(&mut *tx, &token.hash()).await? else {
-        return reset_link_dead(&session, site).await;
+        return reset_link_dead(&session, &page).await;
     };
     db::users::set_password_and_name(&mut *tx, user_id, &hash, None).await?;
     db::resets::retire_all(&mut *tx, user_id).await?;
@@ -325,12 +331,12 @@ async fn reset_password(
 
 async fn reset_form_error(
     session: &Session,
-    site: Site,
+    page: &PageContext,
     token: String,
     message: &str,
 ) -> AppResult<Response> {
     let page = ResetPage {
-        chrome: Chrome::anonymous(session, site).await?,
+        chrome: Chrome::anonymous(session, page).await?,
         token,
         error: Some(message.to_string()),
     };
@@ -368,20 +374,22 @@ async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(U
 
 async fn choose_page(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     user: CurrentUser,
 ) -> AppResult<impl IntoResponse> {
-    let mut chrome = Chrome::anonymous(&user.session, site).await?;
+    let site = page.site;
+    let mut chrome = Chrome::anonymous(&user.session, &page).await?;
     chrome.who = Some(user.name_or_email().to_string());
     Ok(ChoosePage { chrome, choices: choices(&state, site, user.id).await? })
 }
 
 async fn choose(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     user: CurrentUser,
     Form(form): Form<ChooseForm>,
 ) -> AppResult<Response> {
+    let site = page.site;
     let org: Uuid = form.org.parse().map_err(|_| AppError::NotFound)?;
     if !choices(&state, site, user.id).await?.iter().any(|(id, _)| *id == org) {
         return Err(AppError::NotFound);

@@ -204,10 +204,9 @@ pub async fn invitation_action(
     let row = client_access::invitation_for(state, manager, client, id).await?;
     let flash = match action {
         "resend" => {
-            let Some(link) = invites::resend(state, manager.provider_id(), manager.user_id(), row.id).await?
-            else {
-                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
-            };
+            let link = invites::resend(state, manager.provider_id(), manager.user_id(), row.id)
+                .await?
+                .map_err(AppError::BadRequest)?;
             return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
         "email" => {

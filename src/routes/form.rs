@@ -1,8 +1,14 @@
-//! Helpers for forms that re-render with a message per field.
+//! Reading what a browser sent: forms, query strings and uploads that fail with a plain page,
+//! and forms that re-render with a message per field.
 
 use std::collections::BTreeMap;
 
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
 use crate::domain::Invalid;
+use crate::error::AppError;
 
 /// Messages keyed by field name; empty means the form was fine.
 #[derive(Default, Debug)]
@@ -34,5 +40,61 @@ impl FieldErrors {
 
     pub fn messages(&self) -> Vec<&str> {
         self.0.values().map(String::as_str).collect()
+    }
+}
+
+/// A submitted form, parsed into `T`. A body that does not fit (a missing or repeated field, a
+/// word where a number belongs, bytes that are not text) is answered with a plain 400 page in
+/// the product's voice, never the framework's own error text. Repeated fields (checkboxes) may
+/// be read into a `Vec`.
+pub struct Form<T>(pub T);
+
+impl<T, S> FromRequest<S> for Form<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum_extra::extract::Form::<T>::from_request(request, state).await {
+            Ok(axum_extra::extract::Form(value)) => Ok(Form(value)),
+            Err(_) => Err(AppError::BadRequest(
+                "The form could not be read: a field was missing, repeated or not in the expected form.",
+            )),
+        }
+    }
+}
+
+/// A query string parsed into `T`, refused with a plain 400 page when it does not fit.
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
+            Err(_) => Err(AppError::BadRequest(
+                "The address could not be read. Follow a link from the page instead.",
+            )),
+        }
+    }
+}
+
+/// A multipart upload, refused with a plain 400 page when the body is not one.
+pub struct Upload(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for Upload {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Multipart::from_request(request, state).await.map(Upload).map_err(|_| {
+            AppError::BadRequest("The upload could not be read. Choose the file again and resend the form.")
+        })
     }
 }

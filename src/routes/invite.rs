@@ -7,12 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::form::FieldErrors;
 use super::ClientIp;
+use crate::auth::csrf::PageContext;
 use crate::auth::extract::{optional_user, CurrentUser};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION, SIGN_IN_PER_ACCOUNT};
 use crate::auth::session;
@@ -21,6 +22,7 @@ use crate::db::invitations::{InvitationRow, InvitationStatus};
 use crate::domain::{EmailAddress, Password, PersonName, Token};
 use crate::error::AppResult;
 use crate::invites::{self, Acceptor, NotAccepted};
+use crate::routes::form::Form;
 use crate::state::{AppState, Site};
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
@@ -80,8 +82,8 @@ struct DeclinedPage {
 }
 
 /// The page for a link that cannot be used. None of them says whether the email has an account.
-async fn gone(session: &Session, site: Site, row: Option<&InvitationRow>) -> AppResult<Response> {
-    let chrome = Chrome::anonymous(session, site).await?;
+async fn gone(session: &Session, page: &PageContext, row: Option<&InvitationRow>) -> AppResult<Response> {
+    let chrome = Chrome::anonymous(session, page).await?;
     let (status, title, message) = match row.map(|r| (r.status(), r.inviter().to_string())) {
         Some((InvitationStatus::Expired, inviter)) => (
             StatusCode::GONE,
@@ -133,18 +135,18 @@ async fn mode_for(state: &AppState, viewer: Option<&CurrentUser>, row: &Invitati
     })
 }
 
-async fn page(
+async fn invite_page(
     state: &AppState,
     session: &Session,
-    site: Site,
+    page: &PageContext,
     raw: String,
     row: &InvitationRow,
     errors: FieldErrors,
     name: String,
 ) -> AppResult<InvitePage> {
-    let viewer = optional_user(session, state).await?;
+    let viewer = optional_user(session, page, state).await?;
     let mode = mode_for(state, viewer.as_ref(), row).await?;
-    let mut chrome = Chrome::anonymous(session, site).await?;
+    let mut chrome = Chrome::anonymous(session, page).await?;
     chrome.who = viewer.as_ref().map(|v| v.name_or_email().to_string());
     Ok(InvitePage {
         chrome,
@@ -165,17 +167,20 @@ async fn page(
 
 async fn show(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     session: Session,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
+    let site = page.site;
     let Some((_, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, site, None).await;
+        return gone(&session, &page, None).await;
     };
     if row.status() != InvitationStatus::Invited {
-        return gone(&session, site, Some(&row)).await;
+        return gone(&session, &page, Some(&row)).await;
     }
-    Ok(page(&state, &session, site, raw, &row, FieldErrors::default(), String::new()).await?.into_response())
+    Ok(invite_page(&state, &session, &page, raw, &row, FieldErrors::default(), String::new())
+        .await?
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -188,26 +193,27 @@ pub struct AcceptForm {
 
 async fn accept(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
     Path(raw): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> AppResult<Response> {
+    let site = page.site;
     rate_limit::check(&state.db, ACCEPT_PER_ADDRESS, &ip).await?;
     let Some((token, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, site, None).await;
+        return gone(&session, &page, None).await;
     };
     if row.status() != InvitationStatus::Invited {
-        return gone(&session, site, Some(&row)).await;
+        return gone(&session, &page, Some(&row)).await;
     }
     rate_limit::check(&state.db, ACCEPT_PER_INVITATION, &row.id.to_string()).await?;
-    let viewer = optional_user(&session, &state).await?;
+    let viewer = optional_user(&session, &page, &state).await?;
     let mode = mode_for(&state, viewer.as_ref(), &row).await?;
     let mut errors = FieldErrors::default();
     let acceptor = match mode {
         Mode::WrongPerson => {
-            let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+            let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
         Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
@@ -219,7 +225,7 @@ async fn accept(
             let candidate: String = form.password.chars().take(Password::MAX).collect();
             if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
-                let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+                let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
             }
             Acceptor::Existing { user_id: user.id }
@@ -238,7 +244,7 @@ async fn accept(
                 errors.add("confirm", "The two passwords do not match");
             }
             if !errors.is_empty() {
-                let page = page(&state, &session, site, raw, &row, errors, form.name).await?;
+                let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
             }
             let password_hash = state.hasher.hash(&password.expect("checked")).await?;
@@ -248,7 +254,7 @@ async fn accept(
     match invites::accept(&state, &token, acceptor).await? {
         Ok((user_id, row, password_hash)) => {
             if mode != Mode::SignedIn {
-                session::sign_in(&session, user_id, &password_hash).await?;
+                session::sign_in(&state.db, &session, user_id, &password_hash).await?;
             }
             let org = row.client_id.map(|c| c.0).unwrap_or(row.provider_id.0);
             session::set_org(&session, org).await?;
@@ -257,30 +263,31 @@ async fn accept(
         }
         Err(NotAccepted::Gone) => {
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-            gone(&session, site, again.as_ref()).await
+            gone(&session, &page, again.as_ref()).await
         }
     }
 }
 
 async fn decline(
     State(state): State<AppState>,
-    Extension(site): Extension<Site>,
+    page: PageContext,
     session: Session,
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
+    let site = page.site;
     let Some((token, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, site, None).await;
+        return gone(&session, &page, None).await;
     };
     match invites::decline(&state, &token).await? {
         Some(row) => Ok(DeclinedPage {
-            chrome: Chrome::anonymous(&session, site).await?,
+            chrome: Chrome::anonymous(&session, &page).await?,
             organisation: row.organisation().to_string(),
             inviter: row.inviter().to_string(),
         }
         .into_response()),
         None => {
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-            gone(&session, site, again.as_ref().or(Some(&row))).await
+            gone(&session, &page, again.as_ref().or(Some(&row))).await
         }
     }
 }

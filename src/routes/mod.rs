@@ -8,13 +8,13 @@ pub mod invite;
 pub mod portal;
 pub mod staff;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn_with_state, map_request};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
@@ -22,15 +22,18 @@ use tower::ServiceExt;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
 
 use crate::auth::csrf;
 use crate::auth::session::IDLE_TIMEOUT;
 use crate::error::AppError;
 use crate::state::{AppState, Site};
+use crate::telemetry::redact_path;
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -48,6 +51,11 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
         .fallback(move |State(state): State<AppState>, request: Request| {
             let (staff, portal) = (staff.clone(), portal.clone());
             async move {
+                // Postgres refuses NUL in text; say so plainly instead of failing later.
+                let query = request.uri().query().unwrap_or_default();
+                if query.contains("%00") || query.contains("%u0000") {
+                    return AppError::BadRequest("Text may not contain control characters.").into_response();
+                }
                 let host = request_host(&request);
                 let config = &state.config;
                 if config.staff_url.matches_host(&host) {
@@ -73,17 +81,42 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // Signed-in pages, token pages and downloads must not outlive Sign out in the browser's
+        // cache; only the static assets say otherwise.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id =
+                        request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    let path = redact_path(request.uri().path());
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %path)
+                })
+                .on_request(())
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros))
+                .on_failure(()),
+        )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        .layer(map_request(drop_unusable_request_id))
+}
+
+/// A request id from the client is kept only when it is short and plain; otherwise one is made.
+/// It ends up in logs and a response header, so nothing else may pass.
+async fn drop_unusable_request_id(mut request: Request) -> Request {
+    let usable = request.headers().get("x-request-id").is_some_and(|v| {
+        let bytes = v.as_bytes();
+        (1..=64).contains(&bytes.len())
+            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !usable {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
 }
 
 fn security_headers_layer() -> SetResponseHeaderLayer<HeaderValue> {
@@ -137,24 +170,68 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The address a request came from, for rate limits.
+/// The address a request came from, for rate limits. Behind a configured proxy it is the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy; from anyone else the
+/// header is ignored, since a client can write whatever it likes there.
 pub struct ClientIp(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl<S> FromRequestParts<S> for ClientIp
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientIp(ip))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Some(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+            return Ok(ClientIp("unknown".into()));
+        };
+        let config = &AppState::from_ref(state).config;
+        if !config.is_trusted_proxy(peer) {
+            return Ok(ClientIp(peer.to_string()));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(|a| a.trim().parse::<IpAddr>())
+            .collect::<Vec<_>>();
+        let mut client = peer;
+        for address in forwarded.iter().rev() {
+            match address {
+                Ok(a) if config.is_trusted_proxy(*a) => client = *a,
+                Ok(a) => {
+                    client = *a;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(ClientIp(client.to_string()))
     }
 }
 
 /// A `next` path that is safe to redirect to after sign-in: local, not protocol-relative.
 pub fn safe_next(next: &str) -> Option<&str> {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512;
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+        && next.len() < 512;
     ok.then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_must_stay_on_this_site() {
+        assert_eq!(safe_next("/clients/1"), Some("/clients/1"));
+        for bad in ["https://evil.test", "//evil.test", "/\\evil.test", "/\t/evil.test", "/\n", "evil"] {
+            assert_eq!(safe_next(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -6,11 +6,11 @@ pub mod when;
 
 use tower_sessions::Session;
 
+use crate::auth::csrf::PageContext;
 use crate::auth::session::take_flash;
-use crate::auth::{csrf, ClientMember, StaffMember};
+use crate::auth::{ClientMember, StaffMember};
 use crate::domain::{ClientRole, Permission};
 use crate::error::AppResult;
-use crate::state::Site;
 
 pub struct NavLink {
     pub href: &'static str,
@@ -27,17 +27,21 @@ pub struct Chrome {
     pub org: Option<String>,
     pub nav: Vec<NavLink>,
     pub flash: Option<String>,
+    /// `DEV_MAILBOX=1`: the mailbox's address, for the banner saying all mail is readable there.
+    pub dev_mailbox: Option<String>,
 }
 
 impl Chrome {
-    pub async fn anonymous(session: &Session, site: Site) -> AppResult<Self> {
+    /// The chrome of a page anyone may open. Building it writes nothing.
+    pub async fn anonymous(session: &Session, page: &PageContext) -> AppResult<Self> {
         Ok(Self {
-            csrf: csrf::token(session).await?,
-            portal: site == Site::Portal,
+            csrf: page.token(session).await?,
+            portal: !page.site.is_staff(),
             who: None,
             org: None,
             nav: Vec::new(),
             flash: take_flash(session).await?,
+            dev_mailbox: page.dev_mailbox.clone(),
         })
     }
 
@@ -52,12 +56,13 @@ impl Chrome {
             nav.push(NavLink { href: "/audit", label: "Audit log" });
         }
         Ok(Self {
-            csrf: csrf::token(session).await?,
+            csrf: member.user.page.token(session).await?,
             portal: false,
             who: Some(member.user.name_or_email().to_string()),
             org: Some(member.provider_name.clone()),
             nav,
             flash: take_flash(session).await?,
+            dev_mailbox: member.user.page.dev_mailbox.clone(),
         })
     }
 
@@ -74,12 +79,13 @@ impl Chrome {
             nav.push(NavLink { href: "/users", label: "Users" });
         }
         Ok(Self {
-            csrf: csrf::token(session).await?,
+            csrf: member.user.page.token(session).await?,
             portal: true,
             who: Some(member.user.name_or_email().to_string()),
             org: Some(member.client_name.clone()),
             nav,
             flash: take_flash(session).await?,
+            dev_mailbox: member.user.page.dev_mailbox.clone(),
         })
     }
 }

@@ -208,16 +208,30 @@ async fn staff_cannot_use_the_portal_without_a_client_membership(db: PgPool) {
 }
 
 #[sqlx::test]
-async fn each_host_has_its_own_session_cookie(db: PgPool) {
+async fn each_host_has_its_own_cookies_and_anonymous_pages_store_nothing(db: PgPool) {
     let app = spawn_app(db).await;
+    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let sessions_before = app.count("SELECT count(*) FROM tower_sessions.session").await;
     let agent = app.agent();
     let staff = agent.get(Host::Staff, "/login").await;
     let portal = agent.get(Host::Portal, "/login").await;
-    let cookie =
-        |p: &crate::helpers::Page| p.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie(&staff).starts_with("portico_staff="));
-    assert!(cookie(&portal).starts_with("portico_portal="));
-    for c in [cookie(&staff), cookie(&portal)] {
+    let cookies = |p: &crate::helpers::Page| -> Vec<String> {
+        p.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
+    };
+    // An anonymous visitor gets only the random value behind their CSRF token, per host.
+    assert_eq!(cookies(&staff).len(), 1, "{:?}", cookies(&staff));
+    assert!(cookies(&staff)[0].starts_with("portico_staff_csrf="));
+    assert!(cookies(&portal)[0].starts_with("portico_portal_csrf="));
+    for c in cookies(&staff).into_iter().chain(cookies(&portal)) {
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax"), "{c}");
     }
+    assert_eq!(app.count("SELECT count(*) FROM tower_sessions.session").await, sessions_before);
+
+    // Signing in makes the host's own session cookie.
+    let signed_in = agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await;
+    assert_is_redirect_to(&signed_in, "/");
+    let session_cookie =
+        cookies(&signed_in).into_iter().find(|c| c.starts_with("portico_staff=")).expect("session");
+    assert!(session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"));
+    assert_eq!(app.count("SELECT count(*) FROM tower_sessions.session").await, sessions_before + 1);
 }

@@ -222,8 +222,8 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
             &[("email", "new@globex.test"), ("companies", &s.south.to_string())],
         )
         .await;
-    assert_eq!(outside.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(outside.contains("You can only give access to companies you can see yourself"));
+    // SPEC: refused like any post without the permission.
+    assert_eq!(outside.status, StatusCode::FORBIDDEN);
     assert_eq!(s.app.count("SELECT count(*) FROM invitations").await, before);
     let inside = boss
         .post(
@@ -258,7 +258,7 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
             &[("companies", &s.south.to_string())],
         )
         .await;
-    assert_eq!(widen.status, StatusCode::BAD_REQUEST);
+    assert_eq!(widen.status, StatusCode::FORBIDDEN);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'").await, 2);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'south@globex.test'").await, 1);
 }

@@ -33,12 +33,17 @@ pub fn test_config(port: u16, smtp_url: Option<String>) -> Config {
         database_url: String::new(),
         staff_url: PublicUrl::parse(&format!("http://app.localhost:{port}")).unwrap(),
         portal_url: PublicUrl::parse(&format!("http://client.localhost:{port}")).unwrap(),
+        dev_mailbox: smtp_url.is_none(),
         smtp_url,
+        secret_key: None,
+        trusted_proxies: Vec::new(),
+        limits: portico::config::ConnectionLimits::default(),
         mail_from: "Portico Test <no-reply@portico.test>".parse().unwrap(),
         invite_ttl_days: 7,
         bind_addr: "127.0.0.1:0".parse().unwrap(),
         log_format: LogFormat::Pretty,
         mail_retry_base: Duration::from_millis(200),
+        activity_every: Duration::from_secs(300),
     }
 }
 
@@ -49,12 +54,19 @@ pub async fn spawn_app(db: PgPool) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: PgPool, smtp_url: Option<String>, smtp: SmtpServer) -> TestApp {
+    spawn_app_configured(db, smtp, |config| config.smtp_url = smtp_url.clone()).await
+}
+
+/// Starts Portico with a configuration the test adjusts (`dev_mailbox` follows `smtp_url`).
+pub async fn spawn_app_configured(db: PgPool, smtp: SmtpServer, adjust: impl FnOnce(&mut Config)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         portico::telemetry::init(LogFormat::Pretty);
     }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let config = test_config(addr.port(), smtp_url);
+    let mut config = test_config(addr.port(), Some(format!("smtp://127.0.0.1:{}", smtp.port)));
+    adjust(&mut config);
+    config.dev_mailbox = config.smtp_url.is_none();
     let app = Application::build_with_listener(config, db.clone(), listener).await.expect("app builds");
     let state = app.state();
     tokio::spawn(app.run_until_stopped());

@@ -3,12 +3,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::Form;
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -17,6 +16,7 @@ use crate::auth::{session, ClientMember};
 use crate::db;
 use crate::domain::{CaptureId, CompanyId, JobId};
 use crate::error::{AppError, AppResult};
+use crate::routes::form::{Form, Query};
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
 use crate::views::when::{moment, Moment};
@@ -54,7 +54,7 @@ struct Filter {
     choices: Vec<(String, String)>,
 }
 
-async fn filter(state: &AppState, member: &ClientMember, company: &str) -> AppResult<Filter> {
+fn filter(member: &ClientMember, company: &str) -> AppResult<Filter> {
     let scope = if company.is_empty() {
         member.scope.clone()
     } else {
@@ -65,11 +65,11 @@ async fn filter(state: &AppState, member: &ClientMember, company: &str) -> AppRe
         vec![id]
     };
     let choices = if member.scope.len() > 1 {
-        db::clients::companies(&state.db, member.client_id)
-            .await?
-            .into_iter()
-            .filter(|c| member.scope.contains(&c.id))
-            .map(|c| (c.id.to_string(), c.name))
+        member
+            .scope
+            .iter()
+            .zip(&member.scope_names)
+            .map(|(id, name)| (id.to_string(), name.clone()))
             .collect()
     } else {
         Vec::new()
@@ -97,10 +97,10 @@ async fn home(
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let filter = filter(&state, &member, &q.company).await?;
+    let filter = filter(&member, &q.company)?;
     let jobs = db::content::completed_jobs(&state.db, &filter.scope, 5, 0).await?;
     let captures = db::content::captures_in_scope(&state.db, &filter.scope, 5, 0).await?;
-    let several_orgs = db::client_members::memberships_of(&state.db, member.user.id).await?.len() > 1;
+    let several_orgs = member.memberships > 1;
     Ok(HomePage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
@@ -138,7 +138,7 @@ async fn jobs(
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let filter = filter(&state, &member, &q.company).await?;
+    let filter = filter(&member, &q.company)?;
     let page = q.page.clamp(1, 100_000);
     let mut rows =
         db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
@@ -192,7 +192,7 @@ async fn captures(
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let filter = filter(&state, &member, &q.company).await?;
+    let filter = filter(&member, &q.company)?;
     let page = q.page.clamp(1, 100_000);
     let mut rows =
         db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
@@ -235,12 +235,13 @@ async fn photo(
     Ok(photo_response(bytes, content_type))
 }
 
-/// A stored photo, never cached by shared caches and never sniffed as anything else.
+/// A stored photo, never kept in any cache (it must not outlive Sign out) and never sniffed as
+/// anything else.
 pub fn photo_response(bytes: Vec<u8>, content_type: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "private, max-age=300".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
             (header::CONTENT_DISPOSITION, "inline".to_string()),
         ],
         bytes,

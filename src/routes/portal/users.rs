@@ -3,17 +3,17 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 
 use crate::auth::ClientMember;
 use crate::client_access::{self, InviteFields, Manager};
 use crate::error::AppResult;
 use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
+use crate::routes::form::{Form, Query};
 use crate::routes::staff::clients::{trimmed, InviteFormPage, InviteQuery};
 use crate::state::AppState;
 use crate::views::{Chrome, Pager};

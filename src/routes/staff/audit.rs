@@ -1,6 +1,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -10,6 +10,7 @@ use crate::auth::StaffMember;
 use crate::db;
 use crate::domain::Permission;
 use crate::error::AppResult;
+use crate::routes::form::Query;
 use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;

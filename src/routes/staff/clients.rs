@@ -3,12 +3,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -20,6 +19,7 @@ use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, P
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
+use crate::routes::form::{Form, Query};
 use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::{Chrome, Pager};

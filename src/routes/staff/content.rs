@@ -6,12 +6,11 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::Form;
 use serde::Deserialize;
 use serde_json::json;
 use time::macros::format_description;
@@ -27,6 +26,7 @@ use crate::db::content::{NewCapture, StaffJob};
 use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::FieldErrors;
+use crate::routes::form::{Form, Query, Upload};
 use crate::routes::portal::content::{
     csv_response, photo_response, AssessmentPage, ExportPage, EXPORT_LIMIT,
 };
@@ -350,7 +350,7 @@ async fn create_capture(
     State(state): State<AppState>,
     member: StaffMember,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    Upload(mut multipart): Upload,
 ) -> AppResult<Response> {
     let client = client(&state, &member, &id).await?;
     let mut values: HashMap<String, String> = HashMap::new();
@@ -370,7 +370,7 @@ async fn create_capture(
         } else if values.len() < 20 {
             let text =
                 field.text().await.map_err(|_| AppError::BadRequest("The upload could not be read."))?;
-            values.insert(name, text.chars().take(2000).collect());
+            values.insert(name, text.chars().filter(|c| *c != '\0').take(2000).collect());
         }
     }
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();

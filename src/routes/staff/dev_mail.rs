@@ -1,5 +1,5 @@
-//! The development mailbox: with no SMTP server configured, mail is kept here so a person trying
-//! Portico can click the links. It does not exist when `SMTP_URL` is set.
+//! The development mailbox: with `DEV_MAILBOX=1`, mail is kept here so a person trying Portico
+//! can click the links. Anyone can read it, so it exists only when asked for.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -9,10 +9,11 @@ use axum::routing::get;
 use axum::Router;
 use tower_sessions::Session;
 
+use crate::auth::csrf::PageContext;
 use crate::db;
 use crate::db::dev_mail::DevMailRow;
 use crate::error::{AppError, AppResult};
-use crate::state::{AppState, Site};
+use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
 
@@ -46,13 +47,17 @@ struct MessagePage {
 }
 
 fn ensure_enabled(state: &AppState) -> AppResult<()> {
-    if state.config.smtp_url.is_some() {
+    if !state.config.dev_mailbox {
         return Err(AppError::NotFound);
     }
     Ok(())
 }
 
-async fn mailbox(State(state): State<AppState>, session: Session) -> AppResult<impl IntoResponse> {
+async fn mailbox(
+    State(state): State<AppState>,
+    page: PageContext,
+    session: Session,
+) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
     let messages = db::dev_mail::latest(&state.db, 100)
         .await?
@@ -64,11 +69,12 @@ async fn mailbox(State(state): State<AppState>, session: Session) -> AppResult<i
             received: moment(m.received_at),
         })
         .collect();
-    Ok(MailboxPage { chrome: Chrome::anonymous(&session, Site::Staff).await?, messages })
+    Ok(MailboxPage { chrome: Chrome::anonymous(&session, &page).await?, messages })
 }
 
 async fn message(
     State(state): State<AppState>,
+    page: PageContext,
     session: Session,
     Path(id): Path<String>,
 ) -> AppResult<impl IntoResponse> {
@@ -81,7 +87,7 @@ async fn message(
         .map(|l| (l.starts_with("http://") || l.starts_with("https://"), l.to_string()))
         .collect();
     Ok(MessagePage {
-        chrome: Chrome::anonymous(&session, Site::Staff).await?,
+        chrome: Chrome::anonymous(&session, &page).await?,
         to: m.to_address,
         subject: m.subject,
         received: moment(m.received_at),

@@ -36,6 +36,6 @@ async fn home(State(state): State<AppState>, member: StaffMember) -> AppResult<i
         expired_invitations: db::invitations::expired_count(&state.db, member.provider_id).await?,
         failed_emails: db::outbox::failed_count(&state.db, member.provider_id).await?,
         can_manage_staff: member.can(Permission::ManageStaff),
-        dev_mailbox: state.config.smtp_url.is_none(),
+        dev_mailbox: state.config.dev_mailbox,
     })
 }

@@ -3,16 +3,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{session, StaffMember};
-use crate::client_access::{staff_visibility, Manager};
+use crate::client_access::{self, staff_visibility, Manager};
 use crate::db;
 use crate::db::clients::Visibility;
 use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
@@ -20,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::FieldErrors;
+use crate::routes::form::{Form, Query};
 use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
@@ -142,7 +143,7 @@ struct InviteStaffPage {
     role: String,
     roles: [StaffRole; 3],
     errors: FieldErrors,
-    already_member: Option<UserId>,
+    already_member: Option<String>,
     pending: Option<InvitationId>,
 }
 
@@ -226,7 +227,8 @@ async fn invite(
         .into_response()),
         Err(Refusal::AlreadyMember { user_id }) => {
             page.errors.add("email", "User already belongs to this account");
-            page.already_member = Some(user_id);
+            page.already_member =
+                Some(client_access::member_link(&state, Manager::Staff(&member), user_id).await?);
             Ok((StatusCode::CONFLICT, page).into_response())
         }
         Err(Refusal::AlreadyPending { invitation_id }) => {
@@ -334,9 +336,9 @@ async fn resend_invitation(
     Path(raw): Path<String>,
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, &raw).await?;
-    let Some(link) = invites::resend(&state, member.provider_id, member.user.id, row.id).await? else {
-        return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
-    };
+    let link = invites::resend(&state, member.provider_id, member.user.id, row.id)
+        .await?
+        .map_err(AppError::BadRequest)?;
     let back = match row.client_id {
         Some(client) => format!("/clients/{client}"),
         None => "/settings/users".into(),

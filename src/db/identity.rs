@@ -1,0 +1,125 @@
+//! Who is asking, in one statement per request: the person, the password-hash check's input,
+//! the chosen membership with its role, names and company scope, and how many memberships the
+//! person has on this site (to offer "Switch organisation").
+
+use sqlx::PgExecutor;
+
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, StaffRole, UserId,
+};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct StaffIdentity {
+    pub user_id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    /// The membership in the chosen provider, or the only one when none was chosen.
+    pub provider_id: Option<ProviderId>,
+    pub provider_name: Option<String>,
+    pub role: Option<StaffRole>,
+    pub memberships: i64,
+}
+
+/// `provider`: the organisation chosen in the session, if any.
+pub async fn staff(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    provider: Option<ProviderId>,
+) -> sqlx::Result<Option<StaffIdentity>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.email, u.display_name, u.password_hash,
+                m.provider_id, p.name AS provider_name, m.role,
+                (SELECT count(*) FROM staff_memberships x WHERE x.user_id = u.id) AS memberships
+         FROM users u
+         LEFT JOIN LATERAL (
+             SELECT s.provider_id, s.role FROM staff_memberships s
+             WHERE s.user_id = u.id AND ($2::uuid IS NULL OR s.provider_id = $2)
+             LIMIT 1
+         ) m ON true
+         LEFT JOIN providers p ON p.id = m.provider_id
+         WHERE u.id = $1",
+    )
+    .bind(user)
+    .bind(provider)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ClientIdentity {
+    pub user_id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub membership_id: Option<MembershipId>,
+    pub provider_id: Option<ProviderId>,
+    pub provider_name: Option<String>,
+    pub client_id: Option<ClientId>,
+    pub client_name: Option<String>,
+    pub role: Option<ClientRole>,
+    pub kind: Option<ClientKind>,
+    /// The company scope, ordered by name, with the names beside the ids.
+    pub scope: Vec<CompanyId>,
+    pub scope_names: Vec<String>,
+    /// Memberships that give access (a non-empty scope).
+    pub memberships: i64,
+}
+
+/// `client`: the organisation chosen in the session, if any. A membership whose scope is empty
+/// gives no access and is never chosen.
+pub async fn client(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    client: Option<ClientId>,
+) -> sqlx::Result<Option<ClientIdentity>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.email, u.display_name, u.password_hash,
+                m.id AS membership_id, m.provider_id, p.name AS provider_name,
+                m.client_id, c.name AS client_name, m.role, m.kind,
+                coalesce(s.ids, '{}') AS scope, coalesce(s.names, '{}') AS scope_names,
+                (SELECT count(*) FROM client_memberships x
+                 WHERE x.user_id = u.id
+                   AND EXISTS (SELECT 1 FROM client_membership_companies y WHERE y.membership_id = x.id))
+                    AS memberships
+         FROM users u
+         LEFT JOIN LATERAL (
+             SELECT cm.id, cm.provider_id, cm.client_id, cm.role, cm.kind FROM client_memberships cm
+             WHERE cm.user_id = u.id AND ($2::uuid IS NULL OR cm.client_id = $2)
+               AND EXISTS (SELECT 1 FROM client_membership_companies y WHERE y.membership_id = cm.id)
+             LIMIT 1
+         ) m ON true
+         LEFT JOIN clients c ON c.id = m.client_id
+         LEFT JOIN providers p ON p.id = m.provider_id
+         LEFT JOIN LATERAL (
+             SELECT array_agg(co.id ORDER BY co.name, co.id) AS ids,
+                    array_agg(co.name ORDER BY co.name, co.id) AS names
+             FROM client_membership_companies mc
+             JOIN companies co ON co.id = mc.company_id
+             WHERE mc.membership_id = m.id
+         ) s ON true
+         WHERE u.id = $1",
+    )
+    .bind(user)
+    .bind(client)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Person {
+    pub user_id: UserId,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+}
+
+/// Just the person, for pages that need no membership (choosing an organisation).
+pub async fn person(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Option<Person>> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.email, u.display_name, u.password_hash FROM users u WHERE u.id = $1",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}
