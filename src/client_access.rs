@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use crate::auth::rate_limit;
 use crate::auth::reset::send_reset_email;
 use crate::auth::{ClientMember, StaffMember};
 use crate::db;
@@ -345,8 +346,31 @@ pub async fn resend_to_member(state: &AppState, manager: Manager<'_>, member: &M
     let Some(user) = db::users::find_by_id(&state.db, member.user_id).await? else {
         return Ok(false);
     };
+    rate_limit::check(&state.db, rate_limit::RESENDS_PER_INVITATION, &format!("member:{}", member.id))
+        .await
+        .map_err(|_| {
+            AppError::Throttled(
+                "A password reset has been sent to this person 5 times today. Try again tomorrow.",
+            )
+        })?;
+    rate_limit::check(&state.db, rate_limit::RESENDS_PER_SENDER, &manager.user_id().to_string())
+        .await
+        .map_err(|_| {
+            AppError::Throttled(
+                "You have sent many emails again in the last hour. Wait an hour, then try again.",
+            )
+        })?;
     let provider = Some((manager.provider_id(), manager.provider_name().to_string()));
     send_reset_email(state, &user, Site::Portal, Some(manager.user_id()), provider).await
+}
+
+/// Refuses a change to an invitation whose address has joined meanwhile: the invitation could
+/// otherwise be accepted later and become a second way to change that membership.
+async fn refuse_if_member(state: &AppState, manager: Manager<'_>, row: &InvitationRow) -> AppResult<()> {
+    if db::staff::member_of_provider(&state.db, manager.provider_id(), &row.email).await?.is_some() {
+        return Err(AppError::BadRequest(ALREADY_BELONGS));
+    }
+    Ok(())
 }
 
 pub async fn change_invitation_role(
@@ -355,6 +379,7 @@ pub async fn change_invitation_role(
     row: &InvitationRow,
     role: ClientRole,
 ) -> AppResult<bool> {
+    refuse_if_member(state, manager, row).await?;
     let mut tx = state.db.begin().await?;
     if !db::client_users::set_invitation_role(&mut *tx, row.id, role).await? {
         return Ok(false);
@@ -378,6 +403,7 @@ pub async fn change_invitation_companies(
     companies: &[CompanyId],
 ) -> AppResult<()> {
     let client = row.client_id.ok_or(AppError::NotFound)?;
+    refuse_if_member(state, manager, row).await?;
     let mut tx = state.db.begin().await?;
     db::client_users::set_invitation_scope(&mut tx, row.id, client, companies).await?;
     audit(
@@ -418,6 +444,7 @@ pub async fn change_invitation_email(
     if db::staff::member_of_provider(&state.db, manager.provider_id(), email.as_str()).await?.is_some() {
         return Ok(Err(ReaddressProblem::AlreadyMember));
     }
+    invites::limit_resends(state, manager.user_id(), row.id).await?;
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
     let updated = db::client_users::readdress_invitation(

@@ -21,6 +21,9 @@ pub enum AppError {
     Csrf,
     #[error("too many attempts")]
     TooManyRequests,
+    /// A limit on sending email was reached; the message says which and what to do.
+    #[error("throttled: {0}")]
+    Throttled(&'static str),
     #[error("bad request: {0}")]
     BadRequest(&'static str),
     #[error(transparent)]
@@ -86,6 +89,12 @@ impl IntoResponse for AppError {
                 "Too many attempts",
                 "There have been too many attempts in a short time.",
                 "Wait a few minutes, then try again.",
+            ),
+            AppError::Throttled(why) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Nothing was sent",
+                *why,
+                "Nothing was changed.",
             ),
             AppError::BadRequest(why) => (
                 StatusCode::BAD_REQUEST,

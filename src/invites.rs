@@ -4,13 +4,14 @@
 
 use serde_json::json;
 
+use crate::auth::rate_limit;
 use crate::db;
 use crate::db::invitations::{InvitationRow, NewInvitation};
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId, StaffRole, Token,
     UserId,
 };
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::mail::messages;
 use crate::state::{AppState, Site};
 use crate::views::when;
@@ -136,13 +137,13 @@ pub async fn invite(
 
 pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, link: &str) -> AppResult<()> {
     let expires = when::expiry_phrase(row.expires_at);
-    let greeting = row.name();
+    // The name typed by the sender is not in the email: it is free text, and a greeting is where
+    // a phishing sentence would sit best.
     let email = messages::Invitation {
         provider_name: &row.provider_name,
         organisation: row.organisation(),
         inviter: row.inviter(),
         role: row.role_label(),
-        greeting_name: &greeting,
         link,
         expires: &expires,
         is_staff: row.is_staff(),
@@ -168,6 +169,7 @@ pub async fn resend(
     if db::staff::member_of_provider(&state.db, provider, &current.email).await?.is_some() {
         return Ok(Err("User already belongs to this account"));
     }
+    limit_resends(state, actor, invitation_id).await?;
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
     let reissued = db::invitations::reissue(
@@ -207,6 +209,19 @@ pub async fn resend(
     Ok(Ok(link))
 }
 
+/// Resending is refused past a few times a day per invitation and a few dozen an hour per
+/// sender, so nobody can turn Portico into a mailer for text of their choosing.
+pub async fn limit_resends(state: &AppState, sender: UserId, invitation: InvitationId) -> AppResult<()> {
+    rate_limit::check(&state.db, rate_limit::RESENDS_PER_INVITATION, &invitation.to_string())
+        .await
+        .map_err(|_| AppError::Throttled("This invitation has been sent 5 times today. Copy the link from the success screen and send it another way, or try again tomorrow."))?;
+    rate_limit::check(&state.db, rate_limit::RESENDS_PER_SENDER, &sender.to_string()).await.map_err(|_| {
+        AppError::Throttled(
+            "You have sent many invitations again in the last hour. Wait an hour, then try again.",
+        )
+    })
+}
+
 pub async fn revoke(
     state: &AppState,
     provider: ProviderId,
@@ -241,11 +256,14 @@ pub enum Acceptor {
     Existing { user_id: UserId },
 }
 
-/// Why an acceptance did not happen.
+/// Why an acceptance did not happen. Nothing was written.
 #[derive(Debug, PartialEq, Eq)]
 pub enum NotAccepted {
     /// Used, revoked, expired or unknown: the token could not be consumed.
     Gone,
+    /// The person already belongs to this provider. Accepting never changes a membership's role
+    /// or scope: only the menu actions on that membership do.
+    AlreadyMember,
 }
 
 /// Accepts the invitation behind `token`: consumes it, creates the membership, audits and tells
@@ -287,6 +305,9 @@ pub async fn accept(
             (user, password_hash)
         }
     };
+    if db::staff::member_of_provider(&mut *tx, row.provider_id, &row.email).await?.is_some() {
+        return Ok(Err(NotAccepted::AlreadyMember));
+    }
     if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
         return Ok(Err(NotAccepted::Gone));
     }

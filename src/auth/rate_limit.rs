@@ -13,7 +13,16 @@ pub struct Limit {
 }
 
 pub const SIGN_IN_PER_ADDRESS: Limit = Limit { name: "sign-in-ip", max: 30, window_secs: 900 };
-pub const SIGN_IN_PER_ACCOUNT: Limit = Limit { name: "sign-in-account", max: 10, window_secs: 900 };
+/// Wrong passwords for one account from one address.
+pub const WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS: Limit =
+    Limit { name: "wrong-password-account-ip", max: 5, window_secs: 900 };
+/// Wrong passwords for one account from anywhere: past this, the account is under attack and
+/// only addresses with no recent wrong password for it may try.
+pub const WRONG_PASSWORD_PER_ACCOUNT: Limit =
+    Limit { name: "wrong-password-account", max: 20, window_secs: 900 };
+/// Invitations sent again (Resend Invitation, Reinvite, Change Email, a reset for an Active row).
+pub const RESENDS_PER_INVITATION: Limit = Limit { name: "resend-invitation", max: 5, window_secs: 86_400 };
+pub const RESENDS_PER_SENDER: Limit = Limit { name: "resend-sender", max: 30, window_secs: 3600 };
 pub const FORGOT_PER_ADDRESS: Limit = Limit { name: "forgot-ip", max: 20, window_secs: 3600 };
 pub const FORGOT_PER_ACCOUNT: Limit = Limit { name: "forgot-account", max: 5, window_secs: 3600 };
 pub const ACCEPT_PER_ADDRESS: Limit = Limit { name: "accept-ip", max: 30, window_secs: 900 };
@@ -36,6 +45,44 @@ pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
         tracing::warn!(limit = limit.name, "rate limit reached");
         return Err(AppError::TooManyRequests);
     }
+    Ok(())
+}
+
+/// Hits in the current window, without counting one.
+async fn peek(db: &PgPool, limit: Limit, key: &str) -> sqlx::Result<i32> {
+    let hits: Option<i32> = sqlx::query_scalar(
+        "SELECT hits FROM rate_limits
+         WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)",
+    )
+    .bind(format!("{}:{}", limit.name, key))
+    .bind(limit.window_secs as f64)
+    .fetch_optional(db)
+    .await?;
+    Ok(hits.unwrap_or(0))
+}
+
+/// Before a password is checked for `account` from `address`. Guessing is slowed per account
+/// and address together, so a stranger's wrong guesses never lock the owner out: an address
+/// with five wrong passwords for the account waits for the window, and once the account has had
+/// many from everywhere, only addresses with none of their own may still try.
+pub async fn before_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
+    let pair = format!("{account}|{address}");
+    let own = peek(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await?;
+    let everyone = peek(db, WRONG_PASSWORD_PER_ACCOUNT, account).await?;
+    if own >= WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS.max
+        || (own > 0 && everyone >= WRONG_PASSWORD_PER_ACCOUNT.max)
+    {
+        tracing::warn!("sign-in attempts for one account slowed down");
+        return Err(AppError::TooManyRequests);
+    }
+    Ok(())
+}
+
+/// Counts a wrong password for `account` from `address`.
+pub async fn wrong_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
+    let pair = format!("{account}|{address}");
+    let _ = check(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await;
+    let _ = check(db, WRONG_PASSWORD_PER_ACCOUNT, account).await;
     Ok(())
 }
 

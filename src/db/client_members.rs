@@ -53,7 +53,6 @@ pub async fn add(
     let id: MembershipId = sqlx::query_scalar(
         "INSERT INTO client_memberships (id, provider_id, client_id, user_id, role, kind, invited_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (client_id, user_id) DO UPDATE SET role = EXCLUDED.role
          RETURNING id",
     )
     .bind(MembershipId::new())

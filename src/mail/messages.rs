@@ -11,7 +11,6 @@ pub struct Invitation<'a> {
     pub organisation: &'a str,
     pub inviter: &'a str,
     pub role: &'a str,
-    pub greeting_name: &'a str,
     pub link: &'a str,
     pub expires: &'a str,
     pub is_staff: bool,

@@ -16,9 +16,7 @@ use uuid::Uuid;
 use super::{safe_next, ClientIp};
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::optional_user;
-use crate::auth::rate_limit::{
-    self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_ADDRESS,
-};
+use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
 use crate::auth::{reset, session, CurrentUser};
 use crate::db;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
@@ -108,7 +106,7 @@ async fn login(
     };
     let email = EmailAddress::parse(&form.email).ok();
     if let Some(email) = &email {
-        rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, email.as_str()).await?;
+        rate_limit::before_password(&state.db, email.as_str(), &ip).await?;
     }
     let user = match &email {
         Some(email) => db::users::find_by_email(&state.db, email).await?,
@@ -118,6 +116,9 @@ async fn login(
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     let verified = state.hasher.verify(&password, stored.as_deref()).await?;
     let (Some(user), true) = (user, verified) else {
+        if let Some(email) = &email {
+            rate_limit::wrong_password(&state.db, email.as_str(), &ip).await?;
+        }
         let chrome = Chrome::anonymous(&session, &page).await?;
         return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
     };

@@ -15,7 +15,7 @@ use super::form::FieldErrors;
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::{optional_user, CurrentUser};
-use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION, SIGN_IN_PER_ACCOUNT};
+use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
 use crate::auth::session;
 use crate::db;
 use crate::db::invitations::{InvitationRow, InvitationStatus};
@@ -218,12 +218,13 @@ async fn accept(
         }
         Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
         Mode::SignIn => {
-            rate_limit::check(&state.db, SIGN_IN_PER_ACCOUNT, &row.email).await?;
+            rate_limit::before_password(&state.db, &row.email, &ip).await?;
             let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
             let candidate: String = form.password.chars().take(Password::MAX).collect();
             if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
+                rate_limit::wrong_password(&state.db, &row.email, &ip).await?;
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
                 let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNAUTHORIZED, page).into_response());
@@ -264,6 +265,16 @@ async fn accept(
         Err(NotAccepted::Gone) => {
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
             gone(&session, &page, again.as_ref()).await
+        }
+        Err(NotAccepted::AlreadyMember) => {
+            let chrome = Chrome::anonymous(&session, &page).await?;
+            let title = "You already have access";
+            let message = format!(
+                "You already belong to {}, so this invitation changes nothing: your role and companies stay as they are. Sign in to continue, or ask {} if you need different access.",
+                row.provider_name,
+                row.inviter()
+            );
+            Ok((StatusCode::CONFLICT, GonePage { chrome, title, message }).into_response())
         }
     }
 }

@@ -170,12 +170,13 @@ async fn sign_in_is_rate_limited_per_account(db: PgPool) {
     let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let agent = app.agent();
     let mut statuses = Vec::new();
-    for _ in 0..12 {
+    for _ in 0..7 {
         statuses.push(agent.sign_in(Host::Staff, "ada@acme.test", "wrong password!").await.status);
     }
-    assert!(statuses[..9].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
-    // Even the right password waits for the window to pass.
+    // From the guessing address, even the right password waits for the window to pass (the
+    // owner elsewhere is not held up: see safety.rs).
     assert_eq!(
         agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
         StatusCode::TOO_MANY_REQUESTS

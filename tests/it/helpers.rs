@@ -181,6 +181,10 @@ pub fn assert_is_redirect_to(page: &Page, location: &str) {
 }
 
 impl Agent {
+    pub fn new(client: reqwest::Client, staff_url: String, portal_url: String) -> Self {
+        Self { client, staff_url, portal_url }
+    }
+
     fn base(&self, host: Host) -> &str {
         match host {
             Host::Staff => &self.staff_url,

@@ -13,5 +13,7 @@ mod client_menu;
 mod hosts;
 mod mail;
 mod portal_content;
+mod reads;
+mod safety;
 mod staff_users;
 mod tokens;
