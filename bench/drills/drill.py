@@ -367,8 +367,8 @@ class Portico:
         check(m is not None, f"`portico provider create` printed an invite link for {admin_email}")
         return m.group(0)
 
-    def agent(self, connect_port=None):
-        return Agent(connect_port or self.port, self.public_port)
+    def agent(self, connect_port=None, source=None):
+        return Agent(connect_port or self.port, self.public_port, source=source)
 
 
 def probe(port, path, host="app.localhost", timeout=40):
