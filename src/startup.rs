@@ -31,7 +31,12 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
         .context("cannot reach Postgres at DATABASE_URL")?
     {
         tracing::info!("creating the database");
-        Postgres::create_database(&config.database_url).await?;
+        // Replicas starting together race to create it: losing that race is fine.
+        if let Err(e) = Postgres::create_database(&config.database_url).await {
+            if !Postgres::database_exists(&config.database_url).await.unwrap_or(false) {
+                return Err(e).context("cannot create the database");
+            }
+        }
     }
     let pool = PgPoolOptions::new()
         .max_connections(20)
