@@ -101,14 +101,14 @@ pub async fn optional_user(
     let Some(auth) = signed_in(session).await? else {
         return Ok(None);
     };
-    let Some(p) = db::identity::person(&state.db, auth.user_id).await? else {
+    let Some(p) = db::users::find_by_id(&state.db, auth.user_id).await? else {
         session::sign_out(session).await?;
         return Ok(None);
     };
     if !still_valid(session, &auth, p.password_hash.as_deref()).await? {
         return Ok(None);
     }
-    Ok(Some(current_user(state, session.clone(), page.clone(), &auth, (p.user_id, p.email, p.display_name))))
+    Ok(Some(current_user(state, session.clone(), page.clone(), &auth, (p.id, p.email, p.display_name))))
 }
 
 impl<S> FromRequestParts<S> for CurrentUser

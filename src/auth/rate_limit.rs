@@ -28,20 +28,23 @@ pub const FORGOT_PER_ACCOUNT: Limit = Limit { name: "forgot-account", max: 5, wi
 pub const ACCEPT_PER_ADDRESS: Limit = Limit { name: "accept-ip", max: 30, window_secs: 900 };
 pub const ACCEPT_PER_INVITATION: Limit = Limit { name: "accept-invitation", max: 10, window_secs: 900 };
 
-/// Counts one hit and refuses with 429 once the window's allowance is spent.
-pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
-    let bucket = format!("{}:{}", limit.name, key);
-    let hits: i32 = sqlx::query_scalar(
+/// Counts one hit in the current window; returns the hits so far.
+async fn count(db: &PgPool, limit: Limit, key: &str) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
         "INSERT INTO rate_limits (bucket, window_start, hits)
          VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
          ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
          RETURNING hits",
     )
-    .bind(&bucket)
+    .bind(format!("{}:{}", limit.name, key))
     .bind(limit.window_secs as f64)
     .fetch_one(db)
-    .await?;
-    if hits > limit.max {
+    .await
+}
+
+/// Counts one hit and refuses with 429 once the window's allowance is spent.
+pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
+    if count(db, limit, key).await? > limit.max {
         tracing::warn!(limit = limit.name, "rate limit reached");
         return Err(AppError::TooManyRequests);
     }
@@ -81,8 +84,8 @@ pub async fn before_password(db: &PgPool, account: &str, address: &str) -> AppRe
 /// Counts a wrong password for `account` from `address`.
 pub async fn wrong_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
     let pair = format!("{account}|{address}");
-    let _ = check(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await;
-    let _ = check(db, WRONG_PASSWORD_PER_ACCOUNT, account).await;
+    count(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await?;
+    count(db, WRONG_PASSWORD_PER_ACCOUNT, account).await?;
     Ok(())
 }
 

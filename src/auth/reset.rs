@@ -26,18 +26,16 @@ pub async fn send_reset_email(
     }
     let provider: Option<(ProviderId, String)> = match (on_behalf_of, site) {
         (Some(provider), _) => Some(provider),
-        (None, site) => match site {
-            Site::Staff => db::staff::memberships_of(&state.db, user.id)
-                .await?
-                .into_iter()
-                .next()
-                .map(|m| (m.provider_id, m.provider_name)),
-            Site::Portal => db::client_members::memberships_of(&state.db, user.id)
-                .await?
-                .into_iter()
-                .next()
-                .map(|m| (m.provider_id, m.provider_name)),
-        },
+        (None, Site::Staff) => db::staff::memberships_of(&state.db, user.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| (m.provider_id, m.provider_name)),
+        (None, Site::Portal) => db::client_members::memberships_of(&state.db, user.id)
+            .await?
+            .into_iter()
+            .next()
+            .map(|m| (m.provider_id, m.provider_name)),
     };
     let Some((provider_id, provider_name)) = provider else {
         return Ok(false);

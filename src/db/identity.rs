@@ -105,21 +105,3 @@ pub async fn client(
     .fetch_optional(db)
     .await
 }
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Person {
-    pub user_id: UserId,
-    pub email: String,
-    pub display_name: String,
-    pub password_hash: Option<String>,
-}
-
-/// Just the person, for pages that need no membership (choosing an organisation).
-pub async fn person(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as(
-        "SELECT u.id AS user_id, u.email, u.display_name, u.password_hash FROM users u WHERE u.id = $1",
-    )
-    .bind(user)
-    .fetch_optional(db)
-    .await
-}
