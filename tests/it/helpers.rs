@@ -229,6 +229,18 @@ impl Agent {
         self.submit_form(&page, action, fields, host).await
     }
 
+    /// Opens an invitation link and answers it (`"/accept"` or `"/decline"`), as a person would.
+    pub async fn answer_invitation(
+        &self,
+        link: &str,
+        answer: &str,
+        fields: &[(&str, &str)],
+        host: Host,
+    ) -> Page {
+        let page = self.get_url(link).await;
+        self.submit_form(&page, &link_path(link, answer), fields, host).await
+    }
+
     pub async fn sign_in(&self, host: Host, email: &str, password: &str) -> Page {
         self.post(host, "/forgot-password", "/login", &[("email", email), ("password", password)]).await
     }
@@ -287,11 +299,10 @@ impl TestApp {
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
         let link = sent.invite_link();
         let agent = self.agent();
-        let page = agent.get_url(&link).await;
         let done = agent
-            .submit_form(
-                &page,
-                &link_path(&link, "/accept"),
+            .answer_invitation(
+                &link,
+                "/accept",
                 &[("name", "Client Person"), ("password", PASSWORD), ("confirm", PASSWORD)],
                 Host::Portal,
             )

@@ -12,7 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::{
-    assert_is_redirect_to, link_path, spawn_app, spawn_app_configured, Agent, Host, TestApp, PASSWORD,
+    assert_is_redirect_to, spawn_app, spawn_app_configured, Agent, Host, TestApp, PASSWORD,
 };
 use crate::smtp::SmtpServer;
 
@@ -112,8 +112,7 @@ async fn a_declined_invitation_cannot_be_turned_into_a_second_way_into_a_members
         .await;
     let link = sent.invite_link();
     let erin = g.app.agent();
-    let page = erin.get_url(&link).await;
-    erin.submit_form(&page, &link_path(&link, "/decline"), &[], Host::Portal).await;
+    erin.answer_invitation(&link, "/decline", &[], Host::Portal).await;
     let old = g
         .app
         .id_of("SELECT id FROM invitations WHERE email = 'erin@globex.test' AND status = 'DECLINED'")
@@ -151,8 +150,7 @@ async fn reinviting_a_declined_row_while_a_newer_invitation_waits_is_refused_wit
     let fields = [("email", "dan@globex.test"), ("companies", &g.north.to_string() as &str)];
     let link = g.app.share(&g.staff, g.client, &fields).await.invite_link();
     let dan = g.app.agent();
-    let page = dan.get_url(&link).await;
-    dan.submit_form(&page, &link_path(&link, "/decline"), &[], Host::Portal).await;
+    dan.answer_invitation(&link, "/decline", &[], Host::Portal).await;
     let declined = g.app.id_of("SELECT id FROM invitations WHERE status = 'DECLINED'").await;
     assert_eq!(g.app.share(&g.staff, g.client, &fields).await.status, StatusCode::OK);
 
@@ -184,11 +182,10 @@ async fn accepting_never_changes_an_existing_membership(db: PgPool) {
         .await;
     let fay = g.app.agent();
     let link = first.invite_link();
-    let page = fay.get_url(&link).await;
     let done = fay
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
+        .answer_invitation(
+            &link,
+            "/accept",
             &[("name", "Fay"), ("password", PASSWORD), ("confirm", PASSWORD)],
             Host::Portal,
         )
@@ -196,8 +193,7 @@ async fn accepting_never_changes_an_existing_membership(db: PgPool) {
     assert_is_redirect_to(&done, "/");
 
     let link = second.invite_link();
-    let page = fay.get_url(&link).await;
-    let refused = fay.submit_form(&page, &link_path(&link, "/accept"), &[], Host::Portal).await;
+    let refused = fay.answer_invitation(&link, "/accept", &[], Host::Portal).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
     assert!(refused.contains("You already have access"));
     assert_eq!(g.app.count("SELECT count(*) FROM client_memberships").await, 1);
@@ -303,14 +299,8 @@ async fn guessing_through_an_invitation_does_not_lock_the_owner_out(db: PgPool) 
         .invite_link();
     let attacker = g.app.agent_from("127.0.0.1");
     for _ in 0..7 {
-        let page = attacker.get_url(&link).await;
         attacker
-            .submit_form(
-                &page,
-                &link_path(&link, "/accept"),
-                &[("password", "guess guess guess")],
-                Host::Portal,
-            )
+            .answer_invitation(&link, "/accept", &[("password", "guess guess guess")], Host::Portal)
             .await;
     }
     let owner = g.app.agent_from("127.0.0.3");
@@ -439,11 +429,7 @@ async fn a_reset_for_a_person_in_two_providers_names_the_one_that_sent_it(db: Pg
         .invite_link();
     let kim = g.app.agent();
     kim.sign_in(Host::Portal, "kim@globex.test", PASSWORD).await;
-    let page = kim.get_url(&link).await;
-    assert_is_redirect_to(
-        &kim.submit_form(&page, &link_path(&link, "/accept"), &[], Host::Portal).await,
-        "/",
-    );
+    assert_is_redirect_to(&kim.answer_invitation(&link, "/accept", &[], Host::Portal).await, "/");
 
     let member = g.app.id_of(&format!("SELECT id FROM client_memberships WHERE client_id = '{hooli}'")).await;
     let path = format!("/clients/{hooli}");
