@@ -11,6 +11,9 @@ use lettre::message::Mailbox;
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
+    /// Connections to Postgres this process holds at most (`DATABASE_POOL_SIZE`). On a small
+    /// machine a few busy connections serve more than many contending ones.
+    pub database_pool_size: u32,
     pub staff_url: PublicUrl,
     pub portal_url: PublicUrl,
     /// Where mail goes: an SMTP server, or (only when asked for) the development mailbox.
@@ -38,6 +41,7 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("database_url", &"[redacted]")
+            .field("database_pool_size", &self.database_pool_size)
             .field("staff_url", &self.staff_url.origin())
             .field("portal_url", &self.portal_url.origin())
             .field("smtp_url", &self.smtp_url.as_ref().map(|_| "[redacted]"))
@@ -74,6 +78,8 @@ pub enum LogFormat {
     Pretty,
     Json,
 }
+
+pub const DEFAULT_POOL_SIZE: u32 = 8;
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/portico";
 
@@ -129,6 +135,7 @@ impl Config {
                 1..=300,
             )? as u64),
         };
+        let database_pool_size = number("DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE as usize, 2..=1000)? as u32;
         let ttl = match var("INVITE_TTL_DAYS") {
             Some(v) => v.trim().parse::<i64>().context("INVITE_TTL_DAYS must be a whole number")?,
             None => 7,
@@ -155,6 +162,7 @@ impl Config {
                 &var("PUBLIC_PORTAL_URL").unwrap_or_else(|| "http://client.localhost:8080".into()),
             )
             .context("PUBLIC_PORTAL_URL")?,
+            database_pool_size,
             smtp_url,
             dev_mailbox,
             secret_key,

@@ -39,7 +39,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<PgPool> {
         }
     }
     let pool = PgPoolOptions::new()
-        .max_connections(20)
+        .max_connections(config.database_pool_size)
         .acquire_timeout(Duration::from_secs(5))
         .connect(&config.database_url)
         .await

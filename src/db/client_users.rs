@@ -15,6 +15,8 @@ pub struct ClientUserRow {
     pub is_invitation: bool,
     /// The membership id or the invitation id.
     pub row_id: uuid::Uuid,
+    /// Where the row sits in the list's order (see [`Cursor`]).
+    pub sort_key: String,
     pub client_id: ClientId,
     pub client_name: String,
     pub user_id: Option<UserId>,
@@ -43,55 +45,172 @@ pub struct Listing<'a> {
     pub within: Option<&'a [CompanyId]>,
     pub search: &'a str,
     pub limit: i64,
-    pub offset: i64,
+    pub from: Start,
 }
 
-/// The rows to list, as (kind, id, client, sort key) only: filtering and sorting ten thousand
-/// rows touches no more than that, and the details are joined for the one page shown.
-const KEYS: &str = "
-WITH keys AS (
-    SELECT false AS is_invitation, m.id AS row_id,
-           lower(coalesce(nullif(CASE WHEN u.first_name IS NOT NULL AND u.last_name IS NOT NULL
-                                      THEN u.first_name || ' ' || u.last_name ELSE u.display_name END, ''),
-                          u.email)) AS sort_key
-    FROM client_memberships m
-    JOIN users u ON u.id = m.user_id
-    WHERE m.provider_id = $1 AND ($2::uuid IS NULL OR m.client_id = $2)
-      AND ($3::uuid IS NULL OR EXISTS (
-              SELECT 1 FROM staff_assignments a WHERE a.client_id = m.client_id AND a.user_id = $3))
-      AND ($4::uuid[] IS NULL OR NOT EXISTS (
-              SELECT 1 FROM client_membership_companies s
-              WHERE s.membership_id = m.id AND s.company_id <> ALL($4)))
-      AND ($5 = '' OR u.email ILIKE $5 OR u.display_name ILIKE $5
-           OR (u.first_name || ' ' || u.last_name) ILIKE $5)
-  UNION ALL
-    SELECT true, i.id,
-           lower(coalesce(nullif(CASE WHEN i.first_name IS NOT NULL AND i.last_name IS NOT NULL
-                                      THEN i.first_name || ' ' || i.last_name ELSE i.display_name END, ''),
-                          i.email))
-    FROM invitations i
-    WHERE i.provider_id = $1 AND i.client_id IS NOT NULL AND ($2::uuid IS NULL OR i.client_id = $2)
-      AND i.status IN ('PENDING', 'DECLINED')
-      AND ($3::uuid IS NULL OR EXISTS (
-              SELECT 1 FROM staff_assignments a WHERE a.client_id = i.client_id AND a.user_id = $3))
-      AND ($4::uuid[] IS NULL OR NOT EXISTS (
-              SELECT 1 FROM invitation_companies s
-              WHERE s.invitation_id = i.id AND s.company_id <> ALL($4)))
-      AND ($5 = '' OR i.email ILIKE $5 OR i.display_name ILIKE $5
-           OR (i.first_name || ' ' || i.last_name) ILIKE $5)
-)";
+/// Where a page starts. A cursor (the sort key and id of a row next to the page) makes page 200
+/// cost what page 1 does; a bare page number (an old link) still works, by counting rows off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Start {
+    Offset(i64),
+    After(Cursor),
+    Before(Cursor),
+}
 
-pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRow>, i64)> {
+/// A row's place in the list's order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub sort_key: String,
+    pub row_id: uuid::Uuid,
+}
+
+/// The rows of the list in page order, as (kind, id, sort key) only; `{from}` and `{order}` are
+/// filled with one of a few fixed fragments so that each shape gets its own plan and every
+/// branch walks its (client or provider, sort key, id) index.
+const KEYS: &str = "
+    (SELECT false AS is_invitation, m.id AS row_id, m.sort_key
+     FROM client_memberships m
+     WHERE {scope_m}
+       AND ($3::uuid IS NULL OR EXISTS (
+               SELECT 1 FROM staff_assignments a WHERE a.client_id = m.client_id AND a.user_id = $3))
+       AND ($4::uuid[] IS NULL OR NOT EXISTS (
+               SELECT 1 FROM client_membership_companies s
+               WHERE s.membership_id = m.id AND s.company_id <> ALL($4)))
+       AND ($5 = '' OR m.search_text ILIKE $5)
+       {from_m}
+     {order_m})
+  UNION ALL
+    (SELECT true, i.id, i.sort_key
+     FROM invitations i
+     WHERE {scope_i} AND i.client_id IS NOT NULL AND i.status IN ('PENDING', 'DECLINED')
+       AND ($3::uuid IS NULL OR EXISTS (
+               SELECT 1 FROM staff_assignments a WHERE a.client_id = i.client_id AND a.user_id = $3))
+       AND ($4::uuid[] IS NULL OR NOT EXISTS (
+               SELECT 1 FROM invitation_companies s
+               WHERE s.invitation_id = i.id AND s.company_id <> ALL($4)))
+       AND ($5 = '' OR i.search_text ILIKE $5)
+       {from_i}
+     {order_i})";
+
+/// `KEYS` for one listing's shape: which index to walk, where to start, which way.
+fn keys(client: bool, from: &Start) -> String {
+    let (scope_m, scope_i) = if client {
+        ("m.client_id = $2 AND m.provider_id = $1", "i.client_id = $2 AND i.provider_id = $1")
+    } else {
+        // `$2` is null here; naming it keeps the parameters the same in every shape.
+        ("m.provider_id = $1 AND $2::uuid IS NULL", "i.provider_id = $1 AND $2::uuid IS NULL")
+    };
+    let (cmp, dir) = match from {
+        Start::Offset(_) => ("", "ASC"),
+        Start::After(_) => (">", "ASC"),
+        Start::Before(_) => ("<", "DESC"),
+    };
+    let from_for = |t: &str| {
+        if cmp.is_empty() {
+            String::new()
+        } else {
+            format!("AND ({t}.sort_key, {t}.id) {cmp} ($8::text, $9::uuid)")
+        }
+    };
+    let order_for = |t: &str| format!("ORDER BY {t}.sort_key {dir}, {t}.id {dir} LIMIT $6 + $7");
+    KEYS.replace("{scope_m}", scope_m)
+        .replace("{scope_i}", scope_i)
+        .replace("{from_m}", &from_for("m"))
+        .replace("{from_i}", &from_for("i"))
+        .replace("{order_m}", &order_for("m"))
+        .replace("{order_i}", &order_for("i"))
+}
+
+/// Counting stops here: past it a list says "more than" instead of counting every row.
+pub const COUNT_CAP: i64 = 1000;
+
+/// One page of the list in name order, whether more lies on either side, and how many rows the
+/// whole list has (`None`: more than [`COUNT_CAP`]).
+pub struct Page {
+    pub rows: Vec<ClientUserRow>,
+    pub total: Option<i64>,
+    pub has_prev: bool,
+    pub has_next: bool,
+}
+
+pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     let pattern = super::like_pattern(q.search);
     let within: Option<Vec<CompanyId>> = q.within.map(<[CompanyId]>::to_vec);
-    let rows: Vec<(i64, ClientUserRowWithTotal)> = sqlx::query_as::<_, ClientUserRowWithTotal>(&format!(
-        "{KEYS},
-        page AS (
-            SELECT is_invitation, row_id, sort_key, count(*) OVER () AS total FROM keys
-            ORDER BY sort_key, row_id LIMIT $6 OFFSET $7
-        ),
-        detailed AS (
-            SELECT p.is_invitation, p.row_id, p.sort_key, p.total,
+    let (offset, cursor, backwards) = match &q.from {
+        Start::Offset(n) => (*n, None, false),
+        Start::After(c) => (0, Some(c), false),
+        Start::Before(c) => (0, Some(c), true),
+    };
+    let dir = if backwards { "DESC" } else { "ASC" };
+    // The page's keys first, planned for their own arguments every time (`persistent(false)`):
+    // one client has ten thousand people and the next twenty, and a plan cached for "a typical
+    // client" sorts the ten thousand instead of walking the index. The statement is small, so
+    // planning it costs little; the details below are plain lookups by id and keep their plan.
+    let keys_sql = format!(
+        "SELECT is_invitation, row_id, sort_key FROM ({keys}) k
+         ORDER BY sort_key {dir}, row_id {dir} LIMIT $6 OFFSET $7",
+        keys = keys(q.client.is_some(), &q.from),
+    );
+    let mut query = sqlx::query_as(&keys_sql)
+        .persistent(false)
+        .bind(q.provider)
+        .bind(q.client)
+        .bind(q.assigned_to)
+        .bind(&within)
+        .bind(&pattern)
+        .bind(q.limit + 1)
+        .bind(offset);
+    if let Some(c) = cursor {
+        query = query.bind(c.sort_key.as_str()).bind(c.row_id);
+    }
+    let mut shown: Vec<(bool, uuid::Uuid, String)> = query.fetch_all(db).await?;
+    if backwards {
+        shown.reverse();
+    }
+    // One row more than a page says whether the list goes on in the direction read.
+    let more = shown.len() as i64 > q.limit;
+    if more {
+        if backwards {
+            shown.remove(0);
+        } else {
+            shown.pop();
+        }
+    }
+    let (has_prev, has_next) = match q.from {
+        Start::Offset(n) => (n > 0, more),
+        Start::After(_) => (true, more),
+        Start::Before(_) => (more, true),
+    };
+    let rows = details(db, q.provider, &shown).await?;
+    let counted: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) k LIMIT $6) c",
+        keys = keys(q.client.is_some(), &Start::Offset(0))
+    ))
+    .persistent(false)
+    .bind(q.provider)
+    .bind(q.client)
+    .bind(q.assigned_to)
+    .bind(&within)
+    .bind(&pattern)
+    .bind(COUNT_CAP + 1)
+    .bind(0_i64)
+    .fetch_one(db)
+    .await?;
+    Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
+}
+
+/// Everything a row shows, for the rows of one page, in the order given.
+async fn details(
+    db: &PgPool,
+    provider: ProviderId,
+    keys: &[(bool, uuid::Uuid, String)],
+) -> sqlx::Result<Vec<ClientUserRow>> {
+    let kinds: Vec<bool> = keys.iter().map(|k| k.0).collect();
+    let ids: Vec<uuid::Uuid> = keys.iter().map(|k| k.1).collect();
+    let sort_keys: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
+    sqlx::query_as(
+        "WITH detailed AS (
+            SELECT p.ord, p.is_invitation, p.row_id, p.sort_key,
                    coalesce(m.client_id, i.client_id) AS client_id,
                    u.id AS user_id,
                    coalesce(u.email, i.email) AS email,
@@ -113,12 +232,12 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRo
                         THEN array(SELECT s.company_id FROM invitation_companies s WHERE s.invitation_id = p.row_id)
                         ELSE array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = p.row_id)
                    END AS scope
-            FROM page p
-            LEFT JOIN client_memberships m ON NOT p.is_invitation AND m.id = p.row_id
+            FROM unnest($2::bool[], $3::uuid[], $4::text[]) WITH ORDINALITY AS p(is_invitation, row_id, sort_key, ord)
+            LEFT JOIN client_memberships m ON NOT p.is_invitation AND m.id = p.row_id AND m.provider_id = $1
             LEFT JOIN users u ON u.id = m.user_id
-            LEFT JOIN invitations i ON p.is_invitation AND i.id = p.row_id
+            LEFT JOIN invitations i ON p.is_invitation AND i.id = p.row_id AND i.provider_id = $1
         )
-        SELECT d.total, d.is_invitation, d.row_id, d.client_id, c.name AS client_name, d.user_id, d.email,
+        SELECT d.is_invitation, d.row_id, d.sort_key, d.client_id, c.name AS client_name, d.user_id, d.email,
                coalesce(d.name, '') AS name, d.role, d.kind, d.status,
                nullif(coalesce(nullif(inv.display_name, ''), inv.email), '') AS invited_by,
                d.last_activity, d.expires_at, d.scope,
@@ -138,42 +257,14 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<(Vec<ClientUserRo
             WHERE NOT d.is_invitation AND o.user_id = d.user_id AND o.provider_id = $1
             ORDER BY o.created_at DESC LIMIT 1
         ) du ON true
-        ORDER BY d.sort_key, d.row_id"
-    ))
-    .bind(q.provider)
-    .bind(q.client)
-    .bind(q.assigned_to)
-    .bind(&within)
-    .bind(&pattern)
-    .bind(q.limit)
-    .bind(q.offset)
+        ORDER BY d.ord",
+    )
+    .bind(provider)
+    .bind(&kinds)
+    .bind(&ids)
+    .bind(&sort_keys)
     .fetch_all(db)
-    .await?
-    .into_iter()
-    .map(|r| (r.total, r))
-    .collect();
-    let total = match rows.first() {
-        Some((total, _)) => *total,
-        // Past the last page (or nothing at all): count on its own.
-        None => {
-            sqlx::query_scalar(&format!("{KEYS} SELECT count(*) FROM keys"))
-                .bind(q.provider)
-                .bind(q.client)
-                .bind(q.assigned_to)
-                .bind(&within)
-                .bind(&pattern)
-                .fetch_one(db)
-                .await?
-        }
-    };
-    Ok((rows.into_iter().map(|(_, r)| r.row).collect(), total))
-}
-
-#[derive(sqlx::FromRow)]
-struct ClientUserRowWithTotal {
-    total: i64,
-    #[sqlx(flatten)]
-    row: ClientUserRow,
+    .await
 }
 
 /// A client membership as the menu actions need it.

@@ -27,7 +27,8 @@ pub async fn completed_jobs(
     offset: i64,
 ) -> sqlx::Result<Vec<PortalJob>> {
     sqlx::query_as(
-        "SELECT j.id, j.company_id, co.name AS company_name, j.title, j.summary, j.completed_at
+        "SELECT j.id, j.company_id, (SELECT co.name FROM companies co WHERE co.id = j.company_id) AS company_name,
+                j.title, j.summary, j.completed_at
          FROM unnest($1::uuid[]) AS s(company_id)
          CROSS JOIN LATERAL (
              SELECT id, company_id, title, summary, completed_at FROM jobs
@@ -35,7 +36,6 @@ pub async fn completed_jobs(
              ORDER BY completed_at DESC, id DESC
              LIMIT $2 + $3
          ) j
-         JOIN companies co ON co.id = j.company_id
          ORDER BY j.completed_at DESC, j.id DESC
          LIMIT $2 OFFSET $3",
     )

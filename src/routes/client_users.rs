@@ -11,7 +11,7 @@ use super::staff::users::InviteSentPage;
 use crate::auth::session;
 use crate::client_access::{self, CompanyChoice, Manager, ReaddressProblem};
 use crate::db;
-use crate::db::client_users::{ClientUserRow, Listing};
+use crate::db::client_users::{ClientUserRow, Cursor, Listing, Start};
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId};
 use crate::error::{AppError, AppResult};
 use crate::invites;
@@ -51,6 +51,36 @@ pub struct ListQuery {
     pub q: String,
     #[serde(deserialize_with = "crate::views::lenient_page")]
     pub page: i64,
+    /// The cursor of the row before this page (Next) or after it (Previous); one that does not
+    /// parse counts as absent, and the page number is used instead.
+    pub after: String,
+    pub before: String,
+}
+
+impl ListQuery {
+    fn start(&self, page: i64) -> Start {
+        if let Some(c) = parse_cursor(&self.after) {
+            Start::After(c)
+        } else if let Some(c) = parse_cursor(&self.before) {
+            Start::Before(c)
+        } else {
+            Start::Offset((page - 1) * PAGE_SIZE)
+        }
+    }
+}
+
+/// A cursor in a link: the row's id, a dot, and its sort key in URL-safe base64.
+pub fn format_cursor(c: &Cursor) -> String {
+    use base64::Engine;
+    format!("{}.{}", c.row_id, base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&c.sort_key))
+}
+
+pub fn parse_cursor(raw: &str) -> Option<Cursor> {
+    use base64::Engine;
+    let (id, key) = raw.split_once('.')?;
+    let sort_key = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(key).ok()?;
+    let sort_key = String::from_utf8(sort_key).ok().filter(|k| k.len() <= 1000 && !k.contains('\0'))?;
+    Some(Cursor { sort_key, row_id: id.parse().ok()? })
 }
 
 /// The rows of one page, with the pager. `base_for` gives the action prefix for a client.
@@ -64,8 +94,9 @@ pub async fn list(
     base_for: impl Fn(ClientId) -> String,
 ) -> AppResult<(Vec<ClientUserView>, Pager)> {
     let search: String = query.q.trim().chars().take(200).collect();
-    let page = query.page.clamp(1, 100_000);
-    let (rows, total) = db::client_users::page(
+    let mut page = query.page.clamp(1, 100_000);
+    let from = query.start(page);
+    let found = db::client_users::page(
         &state.db,
         Listing {
             provider: manager.provider_id(),
@@ -74,21 +105,51 @@ pub async fn list(
             within: manager.within(),
             search: &search,
             limit: PAGE_SIZE,
-            offset: (page - 1) * PAGE_SIZE,
+            from,
         },
     )
     .await?;
-    let mut choices_by_client: HashMap<ClientId, Vec<(String, String)>> = HashMap::new();
-    let mut views = Vec::with_capacity(rows.len());
-    for row in rows {
-        if let std::collections::hash_map::Entry::Vacant(slot) = choices_by_client.entry(row.client_id) {
-            let all = client_access::company_choices(state, manager, row.client_id, &[]).await?;
-            slot.insert(all.into_iter().map(|c| (c.id, c.name)).collect());
-        }
-        let choices = &choices_by_client[&row.client_id];
-        views.push(view(&row, manager, choices, &base_for(row.client_id)));
+    // Going back past the start (the list changed meanwhile) lands on the first page.
+    if !found.has_prev {
+        page = 1;
     }
-    Ok((views, Pager::new(path, &search, page, PAGE_SIZE, total)))
+    let cursor =
+        |r: &ClientUserRow| format_cursor(&Cursor { sort_key: r.sort_key.clone(), row_id: r.row_id });
+    let pager = Pager::keyset(
+        path,
+        &search,
+        page,
+        PAGE_SIZE,
+        found.total,
+        found.has_prev.then(|| found.rows.first().map(cursor)).flatten(),
+        found.has_next.then(|| found.rows.last().map(cursor)).flatten(),
+    );
+    let choices_by_client = company_choices(state, manager, &found.rows).await?;
+    let views = found
+        .rows
+        .iter()
+        .map(|row| view(row, manager, &choices_by_client[&row.client_id], &base_for(row.client_id)))
+        .collect();
+    Ok((views, pager))
+}
+
+/// What the menus may offer as companies, for every client on the page, in one statement.
+async fn company_choices(
+    state: &AppState,
+    manager: Manager<'_>,
+    rows: &[ClientUserRow],
+) -> AppResult<HashMap<ClientId, Vec<(String, String)>>> {
+    let mut clients: Vec<ClientId> = rows.iter().map(|r| r.client_id).collect();
+    clients.sort_unstable_by_key(|c| c.0);
+    clients.dedup();
+    let mut choices: HashMap<ClientId, Vec<(String, String)>> =
+        clients.iter().map(|c| (*c, Vec::new())).collect();
+    for (client, id, name) in db::clients::companies_of(&state.db, manager.provider_id(), &clients).await? {
+        if manager.within().is_none_or(|w| w.contains(&id)) {
+            choices.entry(client).or_default().push((id.to_string(), name));
+        }
+    }
+    Ok(choices)
 }
 
 fn view(

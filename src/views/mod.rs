@@ -96,6 +96,8 @@ pub struct Pager {
     pub pages: i64,
     /// `None` for an open-ended list that only knows whether another page follows.
     pub total: Option<i64>,
+    /// Set instead of `total` when the list was longer than this and not counted to the end.
+    pub more_than: Option<i64>,
     pub search: String,
     pub prev_href: Option<String>,
     pub next_href: Option<String>,
@@ -116,10 +118,36 @@ impl Pager {
             page,
             pages,
             total: Some(total),
+            more_than: None,
             search: search.to_string(),
             prev_href: (page > 1).then(|| href(page - 1)),
             next_href: (page < pages).then(|| href(page + 1)),
         }
+    }
+
+    /// Next and Previous by cursor (the first and last row shown: `None` where the list ends)
+    /// rather than by page number, so a deep page costs what the first does; the page number
+    /// stays in the link for display. `total` is `None` when the list was too long to count.
+    pub fn keyset(
+        path: &str,
+        search: &str,
+        page: i64,
+        size: i64,
+        total: Option<i64>,
+        first: Option<String>,
+        last: Option<String>,
+    ) -> Self {
+        let mut pager = Self::new(path, search, page, size, total.unwrap_or(0));
+        let href = |p: i64, side: &str, cursor: &str| {
+            let join = if path.contains('?') { '&' } else { '?' };
+            let q = if search.is_empty() { String::new() } else { format!("q={}&", url_encode(search)) };
+            format!("{path}{join}{q}page={p}&{side}={cursor}")
+        };
+        pager.total = total;
+        pager.more_than = total.is_none().then_some(crate::db::client_users::COUNT_CAP);
+        pager.prev_href = first.map(|c| href((page - 1).max(1), "before", &c));
+        pager.next_href = last.map(|c| href(page + 1, "after", &c));
+        pager
     }
 
     /// For long lists where counting every row costs more than it tells: fetch one row more

@@ -460,3 +460,105 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
     let nothing = staff.get(Host::Staff, &format!("/clients/{client}?q=%25")).await;
     assert_eq!(nothing.body.matches("<tr id=\"invitation-").count(), 0, "wildcards are searched literally");
 }
+
+/// The pager's links, with askama's escaping of `&` undone.
+fn pager_link(body: &str, rel: &str) -> Option<String> {
+    let end = body.find(&format!("\" rel=\"{rel}\""))?;
+    let start = body[..end].rfind("href=\"")? + "href=\"".len();
+    Some(body[start..end].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+fn row_ids(body: &str) -> Vec<String> {
+    body.match_indices("<tr id=\"")
+        .map(|(i, _)| body[i + 8..].split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[sqlx::test]
+async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    let provider = app.id_of("SELECT id FROM providers").await;
+    // 30 members with accounts and 30 invitations, names interleaved so both kinds mix on a page.
+    sqlx::query(
+        "WITH u AS (
+           INSERT INTO users (id, email, display_name)
+           SELECT gen_random_uuid(), 'member' || n || '@globex.test', 'Person ' || lpad((2 * n)::text, 3, '0')
+           FROM generate_series(1, 30) n RETURNING id),
+         m AS (
+           INSERT INTO client_memberships (id, provider_id, client_id, user_id, role)
+           SELECT gen_random_uuid(), $1, $2, id, 'CLIENT' FROM u RETURNING id)
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $2, $3 FROM m",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "WITH i AS (
+           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
+           SELECT gen_random_uuid(), $1, $2, 'invitee' || n || '@globex.test', 'Person ' || lpad((2 * n + 1)::text, 3, '0'),
+                  'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
+           FROM generate_series(1, 30) n RETURNING id)
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    let mut pages = Vec::new();
+    let mut path = format!("/clients/{client}");
+    loop {
+        let page = staff.get(Host::Staff, &path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        pages.push(page.body.clone());
+        match pager_link(&page.body, "next") {
+            Some(next) => {
+                assert!(next.contains("after="), "Next goes by cursor: {next}");
+                path = next;
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages.len(), 3);
+    assert!(pages[2].contains("Page 3 of 3 (60 in all)"));
+    let all: Vec<String> = pages.iter().flat_map(|p| row_ids(p)).collect();
+    let mut unique = all.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(all.len(), 60, "every row once");
+    assert_eq!(unique.len(), 60, "no row twice");
+    // Name order runs across both kinds: Person 002 (member), Person 003 (invitation), ...
+    let names: Vec<usize> = ["Person 002", "Person 003", "Person 004", "Person 060", "Person 061"]
+        .iter()
+        .map(|n| pages.concat().find(n).unwrap_or_else(|| panic!("{n} listed")))
+        .collect();
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted by name across members and invitations");
+
+    // Previous from the third page shows the second page again.
+    let back = pager_link(&pages[2], "prev").expect("Previous on page 3");
+    assert!(back.contains("before="));
+    let second = staff.get(Host::Staff, &back).await;
+    assert!(second.contains("Page 2 of 3"));
+    assert_eq!(row_ids(&second.body), row_ids(&pages[1]));
+
+    // A renamed person moves to their new place at once (the sort key follows the name).
+    sqlx::query("UPDATE users SET display_name = 'Aaron First' WHERE email = 'member30@globex.test'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
+    assert!(first.body.find("Aaron First").unwrap() < first.body.find("Person 002").unwrap());
+    assert!(first.contains("Page 1 of 3"));
+
+    // A cursor that is not one is ignored, never a 500.
+    let odd = staff.get(Host::Staff, &format!("/clients/{client}?page=2&after=nonsense.@@")).await;
+    assert_eq!(odd.status, StatusCode::OK);
+}

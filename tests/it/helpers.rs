@@ -30,6 +30,7 @@ pub enum Host {
 
 pub fn test_config(port: u16, smtp_url: Option<String>) -> Config {
     Config {
+        database_pool_size: portico::config::DEFAULT_POOL_SIZE,
         database_url: String::new(),
         staff_url: PublicUrl::parse(&format!("http://app.localhost:{port}")).unwrap(),
         portal_url: PublicUrl::parse(&format!("http://client.localhost:{port}")).unwrap(),
