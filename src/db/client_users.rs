@@ -64,61 +64,78 @@ pub struct Cursor {
     pub row_id: uuid::Uuid,
 }
 
-/// The rows of the list in page order, as (kind, id, sort key) only; `{from}` and `{order}` are
-/// filled with one of a few fixed fragments so that each shape gets its own plan and every
-/// branch walks its (client or provider, sort key, id) index.
-const KEYS: &str = "
-    (SELECT false AS is_invitation, m.id AS row_id, m.sort_key
-     FROM client_memberships m
-     WHERE {scope_m}
-       AND ($3::uuid IS NULL OR EXISTS (
-               SELECT 1 FROM staff_assignments a WHERE a.client_id = m.client_id AND a.user_id = $3))
-       AND ($4::uuid[] IS NULL OR NOT EXISTS (
-               SELECT 1 FROM client_membership_companies s
-               WHERE s.membership_id = m.id AND s.company_id <> ALL($4)))
-       AND ($5 = '' OR m.search_text ILIKE $5)
-       {from_m}
-     {order_m})
-  UNION ALL
-    (SELECT true, i.id, i.sort_key
-     FROM invitations i
-     WHERE {scope_i} AND i.client_id IS NOT NULL AND i.status IN ('PENDING', 'DECLINED')
-       AND ($3::uuid IS NULL OR EXISTS (
-               SELECT 1 FROM staff_assignments a WHERE a.client_id = i.client_id AND a.user_id = $3))
-       AND ($4::uuid[] IS NULL OR NOT EXISTS (
-               SELECT 1 FROM invitation_companies s
-               WHERE s.invitation_id = i.id AND s.company_id <> ALL($4)))
-       AND ($5 = '' OR i.search_text ILIKE $5)
-       {from_i}
-     {order_i})";
-
-/// `KEYS` for one listing's shape: which index to walk, where to start, which way.
-fn keys(client: bool, from: &Start) -> String {
-    let (scope_m, scope_i) = if client {
-        ("m.client_id = $2 AND m.provider_id = $1", "i.client_id = $2 AND i.provider_id = $1")
-    } else {
-        // `$2` is null here; naming it keeps the parameters the same in every shape.
-        ("m.provider_id = $1 AND $2::uuid IS NULL", "i.provider_id = $1 AND $2::uuid IS NULL")
-    };
+/// The statement that lists the rows in page order, as (kind, id, sort key) only, for one
+/// listing: each branch walks its (provider, client, sort key, id) or (provider, sort key, id)
+/// index and stops after `rows`.
+///
+/// Only the filters that apply are written, and the ids in them as literals (typed ids, so
+/// nothing but hex and dashes); the search text and the cursor are the only parameters ($1 the
+/// search when there is one, then the cursor). The pool plans a statement once for any
+/// arguments (see `startup::connect`), and this one's best plan depends on them: one client has
+/// ten thousand people and the next twenty, and a plan for "a typical client" (or for a filter
+/// of unknown selectivity) sorts the ten thousand instead of walking the index.
+fn keys(q: &Listing<'_>, searching: bool, from: &Start, rows: i64) -> String {
+    let provider = q.provider;
+    let mut common = Vec::new();
+    if let Some(client) = q.client {
+        common.push(format!("{{t}}.client_id = '{client}'::uuid"));
+    }
+    if let Some(user) = q.assigned_to {
+        common.push(format!(
+            "EXISTS (SELECT 1 FROM staff_assignments a WHERE a.client_id = {{t}}.client_id AND a.user_id = '{user}'::uuid)"
+        ));
+    }
+    let within = q.within.map(|w| {
+        let ids: Vec<String> = w.iter().map(CompanyId::to_string).collect();
+        format!("'{{{}}}'::uuid[]", ids.join(","))
+    });
+    if searching {
+        common.push("{t}.search_text ILIKE $1".into());
+    }
     let (cmp, dir) = match from {
-        Start::Offset(_) => ("", "ASC"),
-        Start::After(_) => (">", "ASC"),
-        Start::Before(_) => ("<", "DESC"),
+        Start::Offset(_) => (None, "ASC"),
+        Start::After(_) => (Some(">"), "ASC"),
+        Start::Before(_) => (Some("<"), "DESC"),
     };
-    let from_for = |t: &str| {
-        if cmp.is_empty() {
-            String::new()
-        } else {
-            format!("AND ({t}.sort_key, {t}.id) {cmp} ($8::text, $9::uuid)")
+    if let Some(cmp) = cmp {
+        let (k, i) = if searching { (2, 3) } else { (1, 2) };
+        common.push(format!("({{t}}.sort_key, {{t}}.id) {cmp} (${k}::text, ${i}::uuid)"));
+    }
+    let branch = |t: &str, select: &str, table: &str, extra: &str, scope_table: &str, scope_key: &str| {
+        let mut conditions = vec![format!("{t}.provider_id = '{provider}'::uuid")];
+        if !extra.is_empty() {
+            conditions.push(extra.to_string());
         }
+        conditions.extend(common.iter().map(|c| c.replace("{t}", t)));
+        if let Some(w) = &within {
+            conditions.push(format!(
+                "NOT EXISTS (SELECT 1 FROM {scope_table} s WHERE s.{scope_key} = {t}.id AND s.company_id <> ALL({w}))"
+            ));
+        }
+        format!(
+            "(SELECT {select} FROM {table} {t} WHERE {} ORDER BY {t}.sort_key {dir}, {t}.id {dir} LIMIT {rows})",
+            conditions.join(" AND ")
+        )
     };
-    let order_for = |t: &str| format!("ORDER BY {t}.sort_key {dir}, {t}.id {dir} LIMIT $6 + $7");
-    KEYS.replace("{scope_m}", scope_m)
-        .replace("{scope_i}", scope_i)
-        .replace("{from_m}", &from_for("m"))
-        .replace("{from_i}", &from_for("i"))
-        .replace("{order_m}", &order_for("m"))
-        .replace("{order_i}", &order_for("i"))
+    format!(
+        "{}\n  UNION ALL\n{}",
+        branch(
+            "m",
+            "false AS is_invitation, m.id AS row_id, m.sort_key",
+            "client_memberships",
+            "",
+            "client_membership_companies",
+            "membership_id"
+        ),
+        branch(
+            "i",
+            "true, i.id, i.sort_key",
+            "invitations",
+            "i.client_id IS NOT NULL AND i.status IN ('PENDING', 'DECLINED')",
+            "invitation_companies",
+            "invitation_id"
+        ),
+    )
 }
 
 /// Counting stops here: past it a list says "more than" instead of counting every row.
@@ -135,31 +152,26 @@ pub struct Page {
 
 pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     let pattern = super::like_pattern(q.search);
-    let within: Option<Vec<CompanyId>> = q.within.map(<[CompanyId]>::to_vec);
+    let searching = !pattern.is_empty();
     let (offset, cursor, backwards) = match &q.from {
         Start::Offset(n) => (*n, None, false),
         Start::After(c) => (0, Some(c), false),
         Start::Before(c) => (0, Some(c), true),
     };
     let dir = if backwards { "DESC" } else { "ASC" };
-    // The page's keys first, planned for their own arguments every time (`persistent(false)`):
-    // one client has ten thousand people and the next twenty, and a plan cached for "a typical
-    // client" sorts the ten thousand instead of walking the index. The statement is small, so
-    // planning it costs little; the details below are plain lookups by id and keep their plan.
+    let limit = q.limit + 1;
+    // The page's keys first, in a statement made for this client (see `keys`) and so not kept
+    // (`persistent(false)`); it is small, so planning it each time costs little. The details
+    // below are plain lookups by id and keep their plan.
     let keys_sql = format!(
         "SELECT is_invitation, row_id, sort_key FROM ({keys}) k
-         ORDER BY sort_key {dir}, row_id {dir} LIMIT $6 OFFSET $7",
-        keys = keys(q.client.is_some(), &q.from),
+         ORDER BY sort_key {dir}, row_id {dir} LIMIT {limit} OFFSET {offset}",
+        keys = keys(&q, searching, &q.from, limit + offset),
     );
-    let mut query = sqlx::query_as(&keys_sql)
-        .persistent(false)
-        .bind(q.provider)
-        .bind(q.client)
-        .bind(q.assigned_to)
-        .bind(&within)
-        .bind(&pattern)
-        .bind(q.limit + 1)
-        .bind(offset);
+    let mut query = sqlx::query_as(&keys_sql).persistent(false);
+    if searching {
+        query = query.bind(&pattern);
+    }
     if let Some(c) = cursor {
         query = query.bind(c.sort_key.as_str()).bind(c.row_id);
     }
@@ -182,20 +194,16 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
         Start::Before(_) => (more, true),
     };
     let rows = details(db, q.provider, &shown).await?;
-    let counted: i64 = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) k LIMIT $6) c",
-        keys = keys(q.client.is_some(), &Start::Offset(0))
-    ))
-    .persistent(false)
-    .bind(q.provider)
-    .bind(q.client)
-    .bind(q.assigned_to)
-    .bind(&within)
-    .bind(&pattern)
-    .bind(COUNT_CAP + 1)
-    .bind(0_i64)
-    .fetch_one(db)
-    .await?;
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) k LIMIT {cap}) c",
+        keys = keys(&q, searching, &Start::Offset(0), COUNT_CAP + 1),
+        cap = COUNT_CAP + 1,
+    );
+    let mut count = sqlx::query_scalar(&count_sql).persistent(false);
+    if searching {
+        count = count.bind(&pattern);
+    }
+    let counted: i64 = count.fetch_one(db).await?;
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
 }
 
