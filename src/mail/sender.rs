@@ -25,30 +25,15 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
     loop {
         match outbox::claim_due(&db, BATCH).await {
             Ok(batch) if !batch.is_empty() => {
+                // The messages of a batch go out side by side: one at a time, each waited for
+                // the SMTP server's answers in turn (about 20 a second over lettre's connection
+                // pool); the pool holds up to ten connections.
+                let mut sending = tokio::task::JoinSet::new();
                 for email in batch {
-                    let result = mailer.deliver(&email).await;
-                    let saved = match result {
-                        Ok(()) => {
-                            tracing::info!(id = %email.id, "email sent");
-                            outbox::mark_sent(&db, email.id).await
-                        }
-                        Err(error) => {
-                            let give_up = email.attempts >= MAX_ATTEMPTS;
-                            tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered");
-                            outbox::mark_failed(
-                                &db,
-                                email.id,
-                                &error,
-                                backoff(retry_base, email.attempts),
-                                give_up,
-                            )
-                            .await
-                        }
-                    };
-                    if let Err(e) = saved {
-                        tracing::error!(error = ?e, "could not record the delivery outcome");
-                    }
+                    let (db, mailer) = (db.clone(), mailer.clone());
+                    sending.spawn(async move { deliver_and_record(&db, &mailer, email, retry_base).await });
                 }
+                while sending.join_next().await.is_some() {}
                 continue;
             }
             Ok(_) => {}
@@ -57,6 +42,24 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
         // Sleep until something is queued, or poll for retries that fell due.
         let poll = POLL_EVERY.min(retry_base.max(Duration::from_millis(50)));
         let _ = tokio::time::timeout(poll, wake.notified()).await;
+    }
+}
+
+/// Delivers one claimed message and records what happened on its row.
+async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::ClaimedEmail, retry_base: Duration) {
+    let saved = match mailer.deliver(&email).await {
+        Ok(()) => {
+            tracing::info!(id = %email.id, "email sent");
+            outbox::mark_sent(db, email.id).await
+        }
+        Err(error) => {
+            let give_up = email.attempts >= MAX_ATTEMPTS;
+            tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered");
+            outbox::mark_failed(db, email.id, &error, backoff(retry_base, email.attempts), give_up).await
+        }
+    };
+    if let Err(e) = saved {
+        tracing::error!(error = ?e, "could not record the delivery outcome");
     }
 }
 
