@@ -47,21 +47,45 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
 
 /// Delivers one claimed message and records what happened on its row.
 async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::ClaimedEmail, retry_base: Duration) {
-    let saved = match mailer.deliver(&email).await {
-        Ok(()) => {
-            tracing::info!(id = %email.id, "email sent");
-            outbox::mark_sent(db, email.id).await
-        }
+    let outcome = mailer.deliver(&email).await;
+    match &outcome {
+        Ok(()) => tracing::info!(id = %email.id, "email sent"),
         Err(error) => {
             let give_up = email.attempts >= MAX_ATTEMPTS;
             tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered");
-            outbox::mark_failed(db, email.id, &error, backoff(retry_base, email.attempts), give_up).await
         }
-    };
-    if let Err(e) = saved {
-        tracing::error!(error = ?e, "could not record the delivery outcome");
+    }
+    // A message that went out but could not be marked (Postgres restarting) would be sent again
+    // when its lease ends; so keep trying to record it, well within the lease.
+    let mut wait = RECORD_RETRY_FIRST;
+    let started = tokio::time::Instant::now();
+    loop {
+        let saved = match &outcome {
+            Ok(()) => outbox::mark_sent(db, email.id).await,
+            Err(error) => {
+                let give_up = email.attempts >= MAX_ATTEMPTS;
+                outbox::mark_failed(db, email.id, error, backoff(retry_base, email.attempts), give_up).await
+            }
+        };
+        match saved {
+            Ok(()) => return,
+            Err(e) if started.elapsed() + wait < RECORD_RETRY_FOR => {
+                tracing::warn!(id = %email.id, error = ?e, "could not record the delivery outcome; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => {
+                tracing::error!(id = %email.id, error = ?e, "could not record the delivery outcome");
+                return;
+            }
+        }
     }
 }
+
+/// How long to keep trying to record an outcome: well inside the claim's lease
+/// (`outbox::CLAIM_LEASE_SECS`, 300 s), after which another sender may claim the message.
+const RECORD_RETRY_FOR: Duration = Duration::from_secs(240);
+const RECORD_RETRY_FIRST: Duration = Duration::from_millis(250);
 
 #[cfg(test)]
 mod tests {
