@@ -160,11 +160,16 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     };
     let dir = if backwards { "DESC" } else { "ASC" };
     let limit = q.limit + 1;
-    // The page's keys first, in a statement made for this client (see `keys`) and so not kept
-    // (`persistent(false)`); it is small, so planning it each time costs little. The details
-    // below are plain lookups by id and keep their plan.
+    // The page's keys and the (capped) count, in one statement made for this client (see
+    // `keys`) and so not kept (`persistent(false)`); it is small, so planning it each time costs
+    // little. The details below are plain lookups by id and keep their plan.
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) c LIMIT {cap}) c",
+        keys = keys(&q, searching, &Start::Offset(0), COUNT_CAP + 1),
+        cap = COUNT_CAP + 1,
+    );
     let keys_sql = format!(
-        "SELECT is_invitation, row_id, sort_key FROM ({keys}) k
+        "SELECT is_invitation, row_id, sort_key, ({count_sql}) AS total FROM ({keys}) k
          ORDER BY sort_key {dir}, row_id {dir} LIMIT {limit} OFFSET {offset}",
         keys = keys(&q, searching, &q.from, limit + offset),
     );
@@ -175,7 +180,20 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     if let Some(c) = cursor {
         query = query.bind(c.sort_key.as_str()).bind(c.row_id);
     }
-    let mut shown: Vec<(bool, uuid::Uuid, String)> = query.fetch_all(db).await?;
+    let found: Vec<(bool, uuid::Uuid, String, i64)> = query.fetch_all(db).await?;
+    let counted = match found.first() {
+        Some(row) => row.3,
+        // Nothing on this page (an empty list, or past its end): count on its own.
+        None => {
+            let mut count = sqlx::query_scalar(&count_sql).persistent(false);
+            if searching {
+                count = count.bind(&pattern);
+            }
+            count.fetch_one(db).await?
+        }
+    };
+    let mut shown: Vec<(bool, uuid::Uuid, String)> =
+        found.into_iter().map(|(a, b, c, _)| (a, b, c)).collect();
     if backwards {
         shown.reverse();
     }
@@ -194,16 +212,6 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
         Start::Before(_) => (more, true),
     };
     let rows = details(db, q.provider, &shown).await?;
-    let count_sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) k LIMIT {cap}) c",
-        keys = keys(&q, searching, &Start::Offset(0), COUNT_CAP + 1),
-        cap = COUNT_CAP + 1,
-    );
-    let mut count = sqlx::query_scalar(&count_sql).persistent(false);
-    if searching {
-        count = count.bind(&pattern);
-    }
-    let counted: i64 = count.fetch_one(db).await?;
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
 }
 
