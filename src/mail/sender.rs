@@ -25,9 +25,9 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
     loop {
         match outbox::claim_due(&db, BATCH).await {
             Ok(batch) if !batch.is_empty() => {
-                // The messages of a batch go out side by side: one at a time, each waited for
-                // the SMTP server's answers in turn (about 20 a second over lettre's connection
-                // pool); the pool holds up to ten connections.
+                // The messages of a batch go out side by side over lettre's connection pool (up
+                // to ten connections). One at a time, each waiting for the SMTP server's answers
+                // in turn, the sender managed about 20 a second.
                 let mut sending = tokio::task::JoinSet::new();
                 for email in batch {
                     let (db, mailer) = (db.clone(), mailer.clone());
@@ -48,11 +48,11 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
 /// Delivers one claimed message and records what happened on its row.
 async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::ClaimedEmail, retry_base: Duration) {
     let outcome = mailer.deliver(&email).await;
+    let give_up = email.attempts >= MAX_ATTEMPTS;
     match &outcome {
         Ok(()) => tracing::info!(id = %email.id, "email sent"),
         Err(error) => {
-            let give_up = email.attempts >= MAX_ATTEMPTS;
-            tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered");
+            tracing::warn!(id = %email.id, attempts = email.attempts, %error, give_up, "email not delivered")
         }
     }
     // A message that went out but could not be marked (Postgres restarting) would be sent again
@@ -63,7 +63,6 @@ async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::Claimed
         let saved = match &outcome {
             Ok(()) => outbox::mark_sent(db, email.id).await,
             Err(error) => {
-                let give_up = email.attempts >= MAX_ATTEMPTS;
                 outbox::mark_failed(db, email.id, error, backoff(retry_base, email.attempts), give_up).await
             }
         };

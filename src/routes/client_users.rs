@@ -121,6 +121,7 @@ pub async fn list(
         page,
         PAGE_SIZE,
         found.total,
+        db::client_users::COUNT_CAP,
         found.has_prev.then(|| found.rows.first().map(cursor)).flatten(),
         found.has_next.then(|| found.rows.last().map(cursor)).flatten(),
     );

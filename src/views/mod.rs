@@ -127,13 +127,16 @@ impl Pager {
 
     /// Next and Previous by cursor (the first and last row shown: `None` where the list ends)
     /// rather than by page number, so a deep page costs what the first does; the page number
-    /// stays in the link for display. `total` is `None` when the list was too long to count.
+    /// stays in the link for display. `total` is `None` when the list was longer than
+    /// `counted_up_to` and not counted to the end.
+    #[allow(clippy::too_many_arguments)]
     pub fn keyset(
         path: &str,
         search: &str,
         page: i64,
         size: i64,
         total: Option<i64>,
+        counted_up_to: i64,
         first: Option<String>,
         last: Option<String>,
     ) -> Self {
@@ -144,7 +147,7 @@ impl Pager {
             format!("{path}{join}{q}page={p}&{side}={cursor}")
         };
         pager.total = total;
-        pager.more_than = total.is_none().then_some(crate::db::client_users::COUNT_CAP);
+        pager.more_than = total.is_none().then_some(counted_up_to);
         pager.prev_href = first.map(|c| href((page - 1).max(1), "before", &c));
         pager.next_href = last.map(|c| href(page + 1, "after", &c));
         pager

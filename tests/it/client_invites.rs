@@ -562,3 +562,37 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
     let odd = staff.get(Host::Staff, &format!("/clients/{client}?page=2&after=nonsense.@@")).await;
     assert_eq!(odd.status, StatusCode::OK);
 }
+
+#[sqlx::test]
+async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    let provider = app.id_of("SELECT id FROM providers").await;
+    sqlx::query(
+        "WITH i AS (
+           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
+           SELECT gen_random_uuid(), $1, $2, 'person' || n || '@globex.test', 'Person ' || lpad(n::text, 4, '0'), 'CLIENT',
+                  sha256(('t' || n)::bytea), now() + interval '7 days'
+           FROM generate_series(1, 1010) n RETURNING id)
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
+    assert!(first.contains("Page 1 (more than 1000 in all)"), "no total past the cap");
+    assert!(first.contains("Person 0001") && first.contains("Person 0025") && !first.contains("Person 0026"));
+    let next = pager_link(&first.body, "next").expect("Next past the cap");
+    let second = staff.get(Host::Staff, &next).await;
+    assert!(second.contains("Page 2 (more than 1000 in all)"));
+    assert!(second.contains("Person 0026") && second.contains("Person 0050"));
+    // A search narrows it to the ten that match.
+    let found = staff.get(Host::Staff, &format!("/clients/{client}?q=Person%20100")).await;
+    assert!(found.contains("Person 1000") && found.contains("Person 1009") && !found.contains("Person 1010"));
+    assert_eq!(found.body.matches("<tr id=\"invitation-").count(), 10);
+}
