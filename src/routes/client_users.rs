@@ -96,19 +96,25 @@ pub async fn list(
     let search: String = query.q.trim().chars().take(200).collect();
     let mut page = query.page.clamp(1, 100_000);
     let from = query.start(page);
-    let found = db::client_users::page(
-        &state.db,
-        Listing {
-            provider: manager.provider_id(),
-            client,
-            assigned_to,
-            within: manager.within(),
-            search: &search,
-            limit: PAGE_SIZE,
-            from,
+    let listing = Listing {
+        provider: manager.provider_id(),
+        client,
+        assigned_to,
+        within: manager.within(),
+        search: &search,
+        limit: PAGE_SIZE,
+        from,
+    };
+    // For one client the menus' companies are known before the rows are: fetch them alongside.
+    let (found, known_choices) = tokio::try_join!(
+        async { Ok::<_, AppError>(db::client_users::page(&state.db, listing).await?) },
+        async {
+            match client {
+                Some(c) => company_choices(state, manager, &[c]).await.map(Some),
+                None => Ok(None),
+            }
         },
-    )
-    .await?;
+    )?;
     // Going back past the start (the list changed meanwhile) lands on the first page.
     if !found.has_prev {
         page = 1;
@@ -125,7 +131,13 @@ pub async fn list(
         found.has_prev.then(|| found.rows.first().map(cursor)).flatten(),
         found.has_next.then(|| found.rows.last().map(cursor)).flatten(),
     );
-    let choices_by_client = company_choices(state, manager, &found.rows).await?;
+    let choices_by_client = match known_choices {
+        Some(choices) => choices,
+        None => {
+            let clients: Vec<ClientId> = found.rows.iter().map(|r| r.client_id).collect();
+            company_choices(state, manager, &clients).await?
+        }
+    };
     let views = found
         .rows
         .iter()
@@ -134,13 +146,13 @@ pub async fn list(
     Ok((views, pager))
 }
 
-/// What the menus may offer as companies, for every client on the page, in one statement.
+/// What the menus may offer as companies, for each of `clients`, in one statement.
 async fn company_choices(
     state: &AppState,
     manager: Manager<'_>,
-    rows: &[ClientUserRow],
+    clients: &[ClientId],
 ) -> AppResult<HashMap<ClientId, Vec<(String, String)>>> {
-    let mut clients: Vec<ClientId> = rows.iter().map(|r| r.client_id).collect();
+    let mut clients = clients.to_vec();
     clients.sort_unstable_by_key(|c| c.0);
     clients.dedup();
     let mut choices: HashMap<ClientId, Vec<(String, String)>> =

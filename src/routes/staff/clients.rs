@@ -219,21 +219,25 @@ async fn client_page(
 ) -> AppResult<impl IntoResponse> {
     let client = visible_client(&state, &member, &id).await?;
     let can_manage = member.can(Permission::ManageClients);
-    let (rows, pager) = client_users::list(
-        &state,
-        Manager::Staff(&member),
-        Some(client.id),
-        None,
-        &query,
-        &format!("/clients/{}", client.id),
-        |c| format!("/clients/{c}/users"),
-    )
-    .await?;
-    let assignees = if can_manage {
-        db::clients::assignees(&state.db, member.provider_id, client.id).await?
-    } else {
-        Vec::new()
-    };
+    let path = format!("/clients/{}", client.id);
+    let ((rows, pager), assignees) = tokio::try_join!(
+        client_users::list(
+            &state,
+            Manager::Staff(&member),
+            Some(client.id),
+            None,
+            &query,
+            &path,
+            |c| format!("/clients/{c}/users"),
+        ),
+        async {
+            if can_manage {
+                Ok(db::clients::assignees(&state.db, member.provider_id, client.id).await?)
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
     Ok(ClientPage {
         chrome: Chrome::staff(&member).await?,
         client: ClientView::from(&client),
