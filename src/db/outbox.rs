@@ -77,16 +77,20 @@ const CLAIM_LEASE_SECS: f64 = 300.0;
 /// sender that dies mid-send leaves them to be retried rather than lost.
 pub async fn claim_due(db: &PgPool, limit: i64) -> sqlx::Result<Vec<ClaimedEmail>> {
     sqlx::query_as(
-        "UPDATE email_outbox o
-         SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-         FROM (SELECT id FROM email_outbox
-               WHERE state = 'QUEUED' AND next_attempt_at <= now()
-               ORDER BY next_attempt_at LIMIT $1
-               FOR UPDATE SKIP LOCKED) due
-         WHERE o.id = due.id
-         RETURNING o.id, o.to_address, o.subject,
-                   coalesce(o.text_body, '') AS text_body, coalesce(o.html_body, '') AS html_body,
-                   o.attempts",
+        "WITH claimed AS (
+             UPDATE email_outbox o
+             SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+             FROM (SELECT id FROM email_outbox
+                   WHERE state = 'QUEUED' AND next_attempt_at <= now()
+                   ORDER BY next_attempt_at LIMIT $1
+                   FOR UPDATE SKIP LOCKED) due
+             WHERE o.id = due.id
+             RETURNING o.id, o.to_address, o.subject,
+                       coalesce(o.text_body, '') AS text_body, coalesce(o.html_body, '') AS html_body,
+                       o.attempts, o.created_at
+         )
+         -- In the order they were queued (the sender keeps it for each recipient).
+         SELECT id, to_address, subject, text_body, html_body, attempts FROM claimed ORDER BY created_at, id",
     )
     .bind(limit)
     .bind(CLAIM_LEASE_SECS)

@@ -26,12 +26,18 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
         match outbox::claim_due(&db, BATCH).await {
             Ok(batch) if !batch.is_empty() => {
                 // The messages of a batch go out side by side over lettre's connection pool (up
-                // to ten connections). One at a time, each waiting for the SMTP server's answers
-                // in turn, the sender managed about 20 a second.
+                // to ten connections): one at a time, each waiting for the SMTP server's answers
+                // in turn, the sender managed about 20 a second. Messages to the same address
+                // still go in the order they were queued, so a resent invitation arrives after
+                // the one it replaces.
                 let mut sending = tokio::task::JoinSet::new();
-                for email in batch {
+                for emails in by_recipient(batch) {
                     let (db, mailer) = (db.clone(), mailer.clone());
-                    sending.spawn(async move { deliver_and_record(&db, &mailer, email, retry_base).await });
+                    sending.spawn(async move {
+                        for email in emails {
+                            deliver_and_record(&db, &mailer, email, retry_base).await;
+                        }
+                    });
                 }
                 while sending.join_next().await.is_some() {}
                 continue;
@@ -43,6 +49,20 @@ pub async fn run(db: PgPool, mailer: Mailer, wake: Arc<Notify>, retry_base: Dura
         let poll = POLL_EVERY.min(retry_base.max(Duration::from_millis(50)));
         let _ = tokio::time::timeout(poll, wake.notified()).await;
     }
+}
+
+/// The batch split by recipient, each recipient's messages in the batch's order.
+fn by_recipient(batch: Vec<outbox::ClaimedEmail>) -> Vec<Vec<outbox::ClaimedEmail>> {
+    let mut groups: Vec<Vec<outbox::ClaimedEmail>> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for email in batch {
+        let slot = *index.entry(email.to_address.to_lowercase()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[slot].push(email);
+    }
+    groups
 }
 
 /// Delivers one claimed message and records what happened on its row.
@@ -89,6 +109,30 @@ const RECORD_RETRY_FIRST: Duration = Duration::from_millis(250);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn claimed(to: &str, n: i32) -> outbox::ClaimedEmail {
+        outbox::ClaimedEmail {
+            id: uuid::Uuid::new_v4(),
+            to_address: to.into(),
+            subject: String::new(),
+            text_body: String::new(),
+            html_body: String::new(),
+            attempts: n,
+        }
+    }
+
+    #[test]
+    fn a_batch_splits_by_recipient_keeping_each_ones_order() {
+        let batch = vec![
+            claimed("a@x.test", 1),
+            claimed("b@x.test", 2),
+            claimed("A@x.test", 3),
+            claimed("a@x.test", 4),
+        ];
+        let groups: Vec<Vec<i32>> =
+            by_recipient(batch).into_iter().map(|g| g.iter().map(|e| e.attempts).collect()).collect();
+        assert_eq!(groups, vec![vec![1, 3, 4], vec![2]]);
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

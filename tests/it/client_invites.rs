@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, TestApp, PASSWORD};
 
 #[sqlx::test]
 async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPool) {
@@ -431,22 +431,7 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
     let app = spawn_app(db).await;
     let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let client = app.new_client(&staff, "Globex").await;
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
-    sqlx::query(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
-           SELECT gen_random_uuid(), $1, $2, 'person' || n || '@globex.test', 'Person ' || n, 'CLIENT',
-                  sha256(('t' || n)::bytea), now() + interval '7 days'
-           FROM generate_series(1, 60) n RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
-    )
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    invite_many(&app, client, 60, "'person' || n || '@globex.test'", "'Person ' || n").await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert_eq!(first.body.matches("<tr id=\"invitation-").count(), 25);
     assert!(first.contains("Page 1 of 3 (60 in all)"));
@@ -498,20 +483,14 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
     .execute(&app.db)
     .await
     .unwrap();
-    sqlx::query(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
-           SELECT gen_random_uuid(), $1, $2, 'invitee' || n || '@globex.test', 'Person ' || lpad((2 * n + 1)::text, 3, '0'),
-                  'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
-           FROM generate_series(1, 30) n RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
+    invite_many(
+        &app,
+        client,
+        30,
+        "'invitee' || n || '@globex.test'",
+        "'Person ' || lpad((2 * n + 1)::text, 3, '0')",
     )
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
 
     let mut pages = Vec::new();
     let mut path = format!("/clients/{client}");
@@ -568,22 +547,8 @@ async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
     let app = spawn_app(db).await;
     let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let client = app.new_client(&staff, "Globex").await;
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
-    sqlx::query(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
-           SELECT gen_random_uuid(), $1, $2, 'person' || n || '@globex.test', 'Person ' || lpad(n::text, 4, '0'), 'CLIENT',
-                  sha256(('t' || n)::bytea), now() + interval '7 days'
-           FROM generate_series(1, 1010) n RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
-    )
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    invite_many(&app, client, 1010, "'person' || n || '@globex.test'", "'Person ' || lpad(n::text, 4, '0')")
+        .await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(first.contains("Page 1 (more than 1000 in all)"), "no total past the cap");
     assert!(first.contains("Person 0001") && first.contains("Person 0025") && !first.contains("Person 0026"));
@@ -595,4 +560,25 @@ async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
     let found = staff.get(Host::Staff, &format!("/clients/{client}?q=Person%20100")).await;
     assert!(found.contains("Person 1000") && found.contains("Person 1009") && !found.contains("Person 1010"));
     assert_eq!(found.body.matches("<tr id=\"invitation-").count(), 10);
+}
+
+/// `count` pending invitations on the client's first company, made in SQL: `email` and `name`
+/// are SQL expressions of the counter `n`.
+async fn invite_many(app: &TestApp, client: uuid::Uuid, count: i32, email: &str, name: &str) {
+    let company = app.company_id(client, "Globex").await;
+    let provider = app.id_of("SELECT id FROM providers").await;
+    sqlx::query(&format!(
+        "WITH i AS (
+           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
+           SELECT gen_random_uuid(), $1, $2, {email}, {name}, 'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
+           FROM generate_series(1, $4) n RETURNING id)
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
+    ))
+    .bind(provider)
+    .bind(client)
+    .bind(company)
+    .bind(count)
+    .execute(&app.db)
+    .await
+    .unwrap();
 }
