@@ -69,6 +69,11 @@ impl Manager<'_> {
         }
     }
 
+    /// Whether every one of `companies` lies inside what this manager may grant and manage.
+    pub fn may_grant(&self, companies: &[CompanyId]) -> bool {
+        self.within().is_none_or(|w| companies.iter().all(|c| w.contains(c)))
+    }
+
     fn inviter(&self) -> Inviter<'_> {
         Inviter { provider_id: self.provider_id(), user_id: Some(self.user_id()), name: self.name() }
     }
@@ -140,11 +145,9 @@ pub async fn check_companies(
     if db::clients::count_own_companies(&state.db, client, &ids).await? != ids.len() as i64 {
         return Ok(Err("Choose companies of this client"));
     }
-    if let Some(within) = manager.within() {
-        if !ids.iter().all(|id| within.contains(id)) {
-            // Refused like any post without the permission: 403, nothing written.
-            return Err(AppError::Forbidden);
-        }
+    if !manager.may_grant(&ids) {
+        // Refused like any post without the permission: 403, nothing written.
+        return Err(AppError::Forbidden);
     }
     Ok(Ok(ids))
 }
@@ -239,13 +242,11 @@ pub async fn member_for(
     let row = db::client_users::member(&state.db, manager.provider_id(), client, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if let Some(within) = manager.within() {
-        if !row.scope.iter().all(|c| within.contains(c)) {
-            return Err(AppError::NotFound);
-        }
-        if row.user_id == manager.user_id() {
-            return Err(AppError::Forbidden);
-        }
+    if !manager.may_grant(&row.scope) {
+        return Err(AppError::NotFound);
+    }
+    if manager.within().is_some() && row.user_id == manager.user_id() {
+        return Err(AppError::Forbidden);
     }
     Ok(row)
 }
@@ -262,11 +263,10 @@ pub async fn invitation_for(
         .await?
         .filter(|r| r.client_id == Some(client))
         .ok_or(AppError::NotFound)?;
-    if let Some(within) = manager.within() {
-        let scope = db::invitations::companies_of(&state.db, row.id).await?;
-        if !scope.iter().all(|c| within.contains(c)) {
-            return Err(AppError::NotFound);
-        }
+    if manager.within().is_some()
+        && !manager.may_grant(&db::invitations::companies_of(&state.db, row.id).await?)
+    {
+        return Err(AppError::NotFound);
     }
     Ok(row)
 }
@@ -488,8 +488,7 @@ pub async fn company_choices(
     checked: &[String],
 ) -> AppResult<Vec<CompanyChoice>> {
     let all = db::clients::companies(&state.db, client).await?;
-    let grantable: Vec<_> =
-        all.into_iter().filter(|c| manager.within().is_none_or(|w| w.contains(&c.id))).collect();
+    let grantable: Vec<_> = all.into_iter().filter(|c| manager.may_grant(&[c.id])).collect();
     let only_one = grantable.len() == 1;
     Ok(grantable
         .into_iter()

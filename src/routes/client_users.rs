@@ -158,7 +158,7 @@ async fn company_choices(
     let mut choices: HashMap<ClientId, Vec<(String, String)>> =
         clients.iter().map(|c| (*c, Vec::new())).collect();
     for (client, id, name) in db::clients::companies_of(&state.db, manager.provider_id(), &clients).await? {
-        if manager.within().is_none_or(|w| w.contains(&id)) {
+        if manager.may_grant(&[id]) {
             choices.entry(client).or_default().push((id.to_string(), name));
         }
     }

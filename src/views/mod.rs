@@ -106,14 +106,7 @@ pub struct Pager {
 impl Pager {
     pub fn new(path: &str, search: &str, page: i64, size: i64, total: i64) -> Self {
         let pages = ((total + size - 1) / size).max(1);
-        let join = if path.contains('?') { '&' } else { '?' };
-        let href = |p: i64| {
-            if search.is_empty() {
-                format!("{path}{join}page={p}")
-            } else {
-                format!("{path}{join}q={}&page={p}", url_encode(search))
-            }
-        };
+        let href = |p: i64| page_href(path, search, p);
         Self {
             page,
             pages,
@@ -141,11 +134,8 @@ impl Pager {
         last: Option<String>,
     ) -> Self {
         let mut pager = Self::new(path, search, page, size, total.unwrap_or(0));
-        let href = |p: i64, side: &str, cursor: &str| {
-            let join = if path.contains('?') { '&' } else { '?' };
-            let q = if search.is_empty() { String::new() } else { format!("q={}&", url_encode(search)) };
-            format!("{path}{join}{q}page={p}&{side}={cursor}")
-        };
+        let href =
+            |p: i64, side: &str, cursor: &str| format!("{}&{side}={cursor}", page_href(path, search, p));
         pager.total = total;
         pager.more_than = total.is_none().then_some(counted_up_to);
         pager.prev_href = first.map(|c| href((page - 1).max(1), "before", &c));
@@ -164,6 +154,16 @@ impl Pager {
     /// Whether there is more than one page to move between.
     pub fn has_pages(&self) -> bool {
         self.prev_href.is_some() || self.next_href.is_some()
+    }
+}
+
+/// A list's link to page `p`, keeping its search and whatever the path already carries.
+fn page_href(path: &str, search: &str, p: i64) -> String {
+    let join = if path.contains('?') { '&' } else { '?' };
+    if search.is_empty() {
+        format!("{path}{join}page={p}")
+    } else {
+        format!("{path}{join}q={}&page={p}", url_encode(search))
     }
 }
 
