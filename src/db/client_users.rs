@@ -90,7 +90,11 @@ fn keys(q: &Listing<'_>, searching: bool, from: &Start, rows: i64) -> String {
         format!("'{{{}}}'::uuid[]", ids.join(","))
     });
     if searching {
-        common.push("{t}.search_text ILIKE $1".into());
+        // The search text is stored lower-cased, so a plain LIKE of the lower-cased pattern does
+        // what ILIKE would without folding the case of every row; the sub-select lower-cases the
+        // pattern once, as the stored text was (by PostgreSQL, not by Rust's rules), and lets the
+        // trigram index use it (migration `20261201000003`).
+        common.push("{t}.search_text LIKE (SELECT lower($1))".into());
     }
     let (cmp, dir) = match from {
         Start::Offset(_) => (None, "ASC"),
@@ -160,9 +164,10 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     };
     let dir = if backwards { "DESC" } else { "ASC" };
     let limit = q.limit + 1;
-    // The page's keys and the (capped) count, in one statement made for this client (see
-    // `keys`) and so not kept (`persistent(false)`); it is small, so planning it each time costs
-    // little. The details below are plain lookups by id and keep their plan.
+    // The page's keys and the (capped) count, in one statement made for this listing (see
+    // `keys`). Planning it takes longer than running it, so it is kept like any other statement
+    // (each connection keeps its most recent statements); only a counted-off page (an old link
+    // with a page number) is planned and dropped, so page numbers do not crowd the cache.
     let count_sql = format!(
         "SELECT count(*) FROM (SELECT 1 FROM ({keys}) c LIMIT {cap}) c",
         keys = keys(&q, searching, &Start::Offset(0), COUNT_CAP + 1),
@@ -173,7 +178,7 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
          ORDER BY sort_key {dir}, row_id {dir} LIMIT {limit} OFFSET {offset}",
         keys = keys(&q, searching, &q.from, limit + offset),
     );
-    let mut query = sqlx::query_as(&keys_sql).persistent(false);
+    let mut query = sqlx::query_as(&keys_sql).persistent(offset == 0);
     if searching {
         query = query.bind(&pattern);
     }
@@ -185,7 +190,7 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
         Some(row) => row.3,
         // Nothing on this page (an empty list, or past its end): count on its own.
         None => {
-            let mut count = sqlx::query_scalar(&count_sql).persistent(false);
+            let mut count = sqlx::query_scalar(&count_sql);
             if searching {
                 count = count.bind(&pattern);
             }

@@ -446,6 +446,19 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
     assert_eq!(nothing.body.matches("<tr id=\"invitation-").count(), 0, "wildcards are searched literally");
 }
 
+#[sqlx::test]
+async fn a_search_ignores_case_beyond_ascii(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    invite_many(&app, client, 12, "'p' || n || '@globex.test'", "'Émile Ørsted ' || n").await;
+    for search in ["%C3%89MILE%20%C3%98RSTED%2011", "%C3%A9mile%20%C3%B8rsted%2011", "P11%40GLOBEX"] {
+        let found = staff.get(Host::Staff, &format!("/clients/{client}?q={search}")).await;
+        assert_eq!(found.body.matches("<tr id=\"invitation-").count(), 1, "searching {search}");
+        assert!(found.contains("p11@globex.test"));
+    }
+}
+
 /// The pager's links, with askama's escaping of `&` undone.
 fn pager_link(body: &str, rel: &str) -> Option<String> {
     let end = body.find(&format!("\" rel=\"{rel}\""))?;
