@@ -203,6 +203,20 @@ pub async fn captures_in_scope(
     .await
 }
 
+/// The captures of a completed job the viewer may see (the job came from [`completed_job`], so
+/// it is in their scope), newest first, at most `limit`.
+pub async fn captures_of_job(db: &PgPool, job: &PortalJob, limit: i64) -> sqlx::Result<Vec<CaptureRow>> {
+    sqlx::query_as(&format!(
+        "{CAPTURE} WHERE c.job_id = $1 AND c.company_id = $2
+         ORDER BY c.captured_at DESC, c.id DESC LIMIT $3"
+    ))
+    .bind(job.id)
+    .bind(job.company_id)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 pub async fn client_captures(
     db: &PgPool,
     client: ClientId,

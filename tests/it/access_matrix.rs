@@ -181,6 +181,16 @@ fn invisible_to(actor: &str) -> Vec<&'static str> {
     all.into_iter().filter(|t| !visible.contains(t)).collect()
 }
 
+/// The page's `<title>`, if it is one line of plain text (what a tab and a screen reader show).
+fn plain_title(body: &str) -> Result<&str, &str> {
+    let start = body.find("<title>").map(|i| i + "<title>".len()).ok_or("")?;
+    let title = &body[start..start + body[start..].find("</title>").ok_or("")?];
+    if title.is_empty() || title.contains(['<', '>', '\n']) || title.len() > 200 {
+        return Err(title);
+    }
+    Ok(title)
+}
+
 #[sqlx::test]
 async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
     let world = build(db).await;
@@ -222,6 +232,11 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
                     cols[2]
                 ));
                 continue;
+            }
+            if page.status == StatusCode::OK && page.body.starts_with("<!doctype html>") {
+                if let Err(title) = plain_title(&page.body) {
+                    failures.push(format!("line {}: {} has the title {title:?}", line_no + 1, cols[2]));
+                }
             }
             if host == Host::Portal && page.status == StatusCode::OK {
                 assert!(!page.body.contains(SECRET_NOTES), "{actor} read staff notes at {path}");

@@ -363,3 +363,71 @@ async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPoo
     assert!(!single.contains("All my companies") && !single.contains("Globex South"));
     assert_eq!(one.get(Host::Portal, "/?company=junk").await.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test]
+async fn a_job_page_lists_its_captures_however_many_newer_ones_its_company_has(db: PgPool) {
+    let s = setup(db).await;
+    let old_job = s.job(s.k1, "Survey of the old depot", "COMPLETED", "Done.", "").await;
+    let provider = s.app.id_of("SELECT id FROM providers").await;
+    // The job's one capture, then 250 newer captures of the same company on no job.
+    sqlx::query(
+        "INSERT INTO captures (id, provider_id, client_id, company_id, job_id, latitude, longitude, caption, captured_at)
+         SELECT gen_random_uuid(), $1, $2, $3, CASE WHEN n = 0 THEN $4 END, 51.5, -0.1,
+                CASE WHEN n = 0 THEN 'Old depot gate' ELSE 'Newer capture ' || n END,
+                now() - interval '300 days' + make_interval(days => n)
+         FROM generate_series(0, 250) n",
+    )
+    .bind(provider)
+    .bind(s.client)
+    .bind(s.k1)
+    .bind(old_job)
+    .execute(&s.app.db)
+    .await
+    .unwrap();
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let page = carol.get(Host::Portal, &format!("/jobs/{old_job}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Old depot gate"), "the job's own capture is listed");
+    assert!(!page.contains("Newer capture"), "captures of no job are not");
+}
+
+#[sqlx::test]
+async fn a_capture_can_be_added_to_a_job_older_than_the_picker_lists(db: PgPool) {
+    let s = setup(db).await;
+    let provider = s.app.id_of("SELECT id FROM providers").await;
+    sqlx::query(
+        "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, created_at)
+         SELECT gen_random_uuid(), $1, $2, $3, 'Job ' || n, 'IN_PROGRESS', now() - make_interval(hours => n)
+         FROM generate_series(1, 501) n",
+    )
+    .bind(provider)
+    .bind(s.client)
+    .bind(s.k2)
+    .execute(&s.app.db)
+    .await
+    .unwrap();
+    let oldest = s.app.id_of("SELECT id FROM jobs WHERE title = 'Job 501'").await;
+    let tab = s.staff.get(Host::Staff, &format!("/clients/{}/captures", s.client)).await;
+    assert!(!tab.contains(&oldest.to_string()), "the picker lists the newest 500");
+    assert!(tab.contains("The 500 most recent jobs are listed"), "and says so");
+    let job_page = s.staff.get(Host::Staff, &format!("/clients/{}/jobs/{oldest}", s.client)).await;
+    let link = format!("/clients/{}/captures?job={oldest}#add-capture", s.client);
+    assert!(job_page.contains(&format!("href=\"{link}\"")), "{}", job_page.body);
+    let form = s.staff.get(Host::Staff, &link).await;
+    assert!(form.contains(&format!("<option value=\"{oldest}\" selected>Job 501 (Globex South)")));
+    assert!(form.contains(&format!("<option value=\"{}\" selected>Globex South", s.k2)));
+    let added = s
+        .upload(
+            &[
+                ("company", &s.k2.to_string()),
+                ("job", &oldest.to_string()),
+                ("latitude", "51.5"),
+                ("longitude", "-0.1"),
+                ("caption", "Gate"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    assert_eq!(s.app.count(&format!("SELECT count(*) FROM captures WHERE job_id = '{oldest}'")).await, 1);
+}

@@ -216,6 +216,37 @@ async fn page_views_send_few_statements_and_write_nothing(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn user_roles_sends_as_many_statements_for_five_clients_as_for_one(db: PgPool) {
+    let w = world(db).await;
+    let url = format!("{}/settings/users", w.app.staff_url);
+    statements_of(&w.staff, &url).await;
+    let (_, one) = statements_of(&w.staff, &url).await;
+    for n in 2..=5 {
+        let client = w.app.new_client(&w.staff, &format!("Client {n}")).await;
+        let company = w.app.company_id(client, &format!("Client {n}")).await;
+        let email = format!("person{n}@client{n}.test");
+        let sent = w
+            .app
+            .share(
+                &w.staff,
+                client,
+                &[("email", &email), ("role", "CLIENT"), ("companies", &company.to_string())],
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK);
+    }
+    let (status, five) = statements_of(&w.staff, &url).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = w.staff.get(Host::Staff, "/settings/users").await;
+    assert!(page.body.matches("@client").count() >= 4, "the four new people are listed");
+    assert_eq!(
+        page_statements(five.clone()).len(),
+        page_statements(one.clone()).len(),
+        "one client: {one:#?}\nfive clients: {five:#?}"
+    );
+}
+
+#[sqlx::test]
 async fn anonymous_visitors_leave_no_server_state(db: PgPool) {
     install();
     let app = spawn_app(db).await;

@@ -159,7 +159,12 @@ struct JobPage {
     chrome: Chrome,
     job: JobView,
     captures: Vec<CaptureView>,
+    /// The job has more than [`JOB_CAPTURES`]; the page says the newest are shown.
+    more_captures: bool,
 }
+
+/// How many of a job's captures its page lists.
+const JOB_CAPTURES: i64 = 200;
 
 async fn job(
     State(state): State<AppState>,
@@ -168,13 +173,15 @@ async fn job(
 ) -> AppResult<impl IntoResponse> {
     let id: JobId = id.parse().map_err(|_| AppError::NotFound)?;
     let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
-    let captures = db::content::captures_in_scope(&state.db, &[job.company_id], 200, 0)
-        .await?
-        .into_iter()
-        .filter(|c| c.job_id == Some(job.id))
-        .map(CaptureView::from)
-        .collect();
-    Ok(JobPage { chrome: Chrome::portal(&member).await?, job: JobView::from(job), captures })
+    let mut captures = db::content::captures_of_job(&state.db, &job, JOB_CAPTURES + 1).await?;
+    let more_captures = captures.len() as i64 > JOB_CAPTURES;
+    captures.truncate(JOB_CAPTURES as usize);
+    Ok(JobPage {
+        chrome: Chrome::portal(&member).await?,
+        job: JobView::from(job),
+        captures: captures.into_iter().map(CaptureView::from).collect(),
+        more_captures,
+    })
 }
 
 #[derive(Template, WebTemplate)]

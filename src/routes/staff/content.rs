@@ -294,21 +294,40 @@ struct CapturesPage {
     pager: Pager,
     companies: Vec<CompanyRow>,
     jobs: Vec<(JobId, String)>,
+    /// The client has more jobs than the picker lists; the form says how to reach the others.
+    more_jobs: bool,
     errors: FieldErrors,
     values: HashMap<String, String>,
     capture_base: String,
 }
+
+/// How many of a client's newest jobs the capture form's picker lists. An older job is reached
+/// from its own page ("Add a map capture"), which opens this form with that job chosen.
+const JOB_PICKER: i64 = 500;
 
 async fn captures_page(
     state: &AppState,
     member: &StaffMember,
     client: ClientRow,
     page: i64,
+    chosen_job: Option<JobId>,
 ) -> AppResult<CapturesPage> {
     let page = page.clamp(1, 100_000);
     let (rows, total) =
         db::content::client_captures(&state.db, client.id, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let (jobs, _) = db::content::client_jobs(&state.db, client.id, 500, 0).await?;
+    let (mut jobs, job_count) = db::content::client_jobs(&state.db, client.id, JOB_PICKER, 0).await?;
+    let mut values = HashMap::new();
+    if let Some(chosen) = chosen_job {
+        if !jobs.iter().any(|j| j.id == chosen) {
+            if let Some(job) = db::content::client_job(&state.db, client.id, chosen).await? {
+                jobs.insert(0, job);
+            }
+        }
+        if let Some(job) = jobs.iter().find(|j| j.id == chosen) {
+            values.insert("job".to_string(), job.id.to_string());
+            values.insert("company".to_string(), job.company_id.to_string());
+        }
+    }
     Ok(CapturesPage {
         chrome: Chrome::staff(member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
@@ -316,21 +335,31 @@ async fn captures_page(
         pager: Pager::new(&format!("/clients/{}/captures", client.id), "", page, PER_PAGE, total),
         companies: db::clients::companies(&state.db, client.id).await?,
         jobs: jobs.into_iter().map(|j| (j.id, format!("{} ({})", j.title, j.company_name))).collect(),
+        more_jobs: job_count > JOB_PICKER,
         capture_base: format!("/clients/{}/captures", client.id),
         client: ClientView::from(&client),
         errors: FieldErrors::default(),
-        values: HashMap::new(),
+        values,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CapturesQuery {
+    #[serde(deserialize_with = "crate::views::lenient_page")]
+    page: i64,
+    /// The job the new capture is for (from the job's page); an unknown one is ignored.
+    job: String,
 }
 
 async fn captures(
     State(state): State<AppState>,
     member: StaffMember,
     Path(id): Path<String>,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<CapturesQuery>,
 ) -> AppResult<impl IntoResponse> {
     let client = client(&state, &member, &id).await?;
-    captures_page(&state, &member, client, q.page).await
+    captures_page(&state, &member, client, q.page, q.job.parse().ok()).await
 }
 
 fn parse_when(raw: &str) -> Result<OffsetDateTime, &'static str> {
@@ -412,7 +441,7 @@ async fn create_capture(
     let (Some(company), Some(coords), Some(captured_at), true) =
         (company, coords, captured_at, errors.is_empty())
     else {
-        let mut page = captures_page(&state, &member, client, 1).await?;
+        let mut page = captures_page(&state, &member, client, 1, job).await?;
         page.errors = errors;
         page.values = values;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
