@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use anyhow::bail;
 use clap::{Parser, Subcommand};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::domain::{EmailAddress, StaffRole};
-use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::providers;
 use crate::startup::{self, Application};
 use crate::state::AppState;
 
@@ -63,7 +61,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             startup::migrate(&db).await?;
             let key = startup::server_key(&config, &db).await?;
             let state = AppState::new(config, db, Arc::new(Notify::new()), key);
-            let link = create_provider(&state, &name, &admin_email).await?;
+            let link = providers::create(&state, &name, &admin_email).await?;
             println!("Created provider {name:?}.");
             println!(
                 "The first administrator ({admin_email}) can accept their invitation here:\n\n  {link}\n"
@@ -94,38 +92,4 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         );
     }
     app.run_until_stopped().await
-}
-
-/// Creates a provider and invites its first ADMIN; returns the invite link.
-pub async fn create_provider(state: &AppState, name: &str, admin_email: &str) -> anyhow::Result<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        bail!("--name must be 1 to 200 characters");
-    }
-    let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("--admin-email: {e}"))?;
-    let provider = crate::db::providers::create(&state.db, name).await?;
-    create_provider_invite(state, provider.id, email.as_str()).await
-}
-
-/// Invites a first ADMIN to a provider on behalf of Portico itself; returns the invite link.
-pub async fn create_provider_invite(
-    state: &AppState,
-    provider: crate::domain::ProviderId,
-    admin_email: &str,
-) -> anyhow::Result<String> {
-    let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let inviter = Inviter { provider_id: provider, user_id: None, name: "Portico" };
-    let new = NewInvite {
-        email,
-        display_name: String::new(),
-        first_name: None,
-        last_name: None,
-        target: Target::Staff { role: StaffRole::Admin },
-    };
-    match invites::invite(state, inviter, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
-        Ok(issued) => Ok(issued.link),
-        Err(Refusal::AlreadyMember { .. } | Refusal::AlreadyPending { .. }) => {
-            bail!("that person is already a member of the new provider")
-        }
-    }
 }

@@ -17,8 +17,8 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, Issued, NewInvite, Refusal, Target};
-use crate::routes::form::FieldErrors;
 use crate::state::{AppState, Site};
+use crate::views::FieldErrors;
 
 pub const SELECT_A_COMPANY: &str = "Select at least one company";
 pub const ALREADY_BELONGS: &str = "User already belongs to this account";

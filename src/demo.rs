@@ -154,7 +154,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         .execute(&state.db)
         .await?;
     let new_admin =
-        crate::cli::create_provider_invite(state, provider.id, "new.admin@northwind.example").await?;
+        crate::providers::invite_first_admin(state, provider.id, "new.admin@northwind.example").await?;
 
     let staff_url = state.config.staff_url.origin();
     let portal_url = state.config.portal_url.origin();

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod invites;
 pub mod mail;
+pub mod providers;
 pub mod routes;
 pub mod server;
 pub mod startup;

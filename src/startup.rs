@@ -13,8 +13,8 @@ use tokio::sync::Notify;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::PostgresStore;
 
-use crate::auth::csrf::ServerKey;
 use crate::auth::rate_limit;
+use crate::auth::server_key::ServerKey;
 use crate::config::Config;
 use crate::db;
 use crate::mail::{sender, Mailer};

@@ -7,8 +7,8 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 
 use crate::auth::activity::Activity;
-use crate::auth::csrf::ServerKey;
 use crate::auth::password::Hasher;
+use crate::auth::server_key::ServerKey;
 use crate::config::{Config, PublicUrl};
 
 #[derive(Clone)]

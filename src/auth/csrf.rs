@@ -9,8 +9,6 @@
 //! - **signed-in sessions** carry their own random token, made at sign-in (so it changes then),
 //!   and only that one is accepted while the session lasts.
 
-use std::sync::Arc;
-
 use axum::body::{to_bytes, Body};
 use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -18,45 +16,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
 use tower::{Layer, ServiceExt};
 use tower_sessions::Session;
 
+use super::session;
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Site};
 
-const SESSION_KEY: &str = "csrf";
 pub const FIELD: &str = "csrf";
 /// Largest form body accepted.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 /// Largest upload (a photo of up to 5 MB and its form) accepted.
 pub const MAX_UPLOAD_BYTES: usize = 6 * 1024 * 1024;
-
-/// The server key that signs anonymous tokens. Never printed.
-#[derive(Clone)]
-pub struct ServerKey(Arc<[u8]>);
-
-impl ServerKey {
-    pub fn new(bytes: &[u8]) -> Self {
-        Self(bytes.into())
-    }
-
-    fn sign(&self, purpose: &str, value: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
-        mac.update(purpose.as_bytes());
-        mac.update(b"\0");
-        mac.update(value.as_bytes());
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    }
-}
-
-impl std::fmt::Debug for ServerKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ServerKey([redacted])")
-    }
-}
 
 /// What a page needs to render its forms and banner, put on every request by [`protect`].
 #[derive(Clone, Debug)]
@@ -72,7 +44,7 @@ impl PageContext {
     /// The token a form on this page must carry: the session's own once signed in, else the
     /// anonymous one. Reading it writes nothing.
     pub async fn token(&self, session: &Session) -> AppResult<String> {
-        Ok(session.get::<String>(SESSION_KEY).await?.unwrap_or_else(|| self.anonymous_token.clone()))
+        Ok(session.get::<String>(session::CSRF_KEY).await?.unwrap_or_else(|| self.anonymous_token.clone()))
     }
 }
 
@@ -86,13 +58,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageContext {
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("CSRF layer missing")))
     }
-}
-
-/// Gives a signed-in session its own new token: called at sign-in, so a token seen before
-/// signing in is worthless after.
-pub async fn rotate(session: &Session) -> AppResult<()> {
-    session.insert(SESSION_KEY, random_value()).await?;
-    Ok(())
 }
 
 fn random_value() -> String {
@@ -249,6 +214,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::server_key::ServerKey;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

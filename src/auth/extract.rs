@@ -5,10 +5,9 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use time::OffsetDateTime;
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use super::csrf::PageContext;
-use super::session::{self, SessionAuth, AUTH_KEY};
+use super::session::{self, Organisation, SessionAuth, AUTH_KEY};
 use crate::db;
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission, ProviderId,
@@ -24,7 +23,7 @@ pub struct CurrentUser {
     pub email: EmailAddress,
     pub display_name: String,
     /// The organisation chosen in this session, if any.
-    pub org: Option<Uuid>,
+    pub chosen: Option<Organisation>,
     pub session: Session,
     /// The page's CSRF token and banner, for the chrome.
     pub page: PageContext,
@@ -86,7 +85,7 @@ fn current_user(
         id: person.0,
         email: EmailAddress::from_trusted(person.1),
         display_name: person.2,
-        org: auth.org,
+        chosen: auth.chosen,
         session,
         page,
     }
@@ -162,7 +161,9 @@ where
         let Some(auth) = signed_in(&session).await? else {
             return Err(AppError::SignInRequired);
         };
-        let Some(found) = db::identity::staff(&app.db, auth.user_id, auth.org.map(ProviderId)).await? else {
+        let Some(found) =
+            db::identity::staff(&app.db, auth.user_id, auth.chosen.and_then(Organisation::provider)).await?
+        else {
             session::sign_out(&session).await?;
             return Err(AppError::SignInRequired);
         };
@@ -176,11 +177,11 @@ where
             session::sign_out(&session).await?;
             return Err(AppError::SignInRequired);
         };
-        if auth.org.is_none() {
+        if auth.chosen.is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
             }
-            session::set_org(&session, provider_id.0).await?;
+            session::choose(&session, Organisation::Provider(provider_id)).await?;
         }
         let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
         Ok(StaffMember { user, provider_id, provider_name, role })
@@ -219,7 +220,9 @@ where
         let Some(auth) = signed_in(&session).await? else {
             return Err(AppError::SignInRequired);
         };
-        let Some(found) = db::identity::client(&app.db, auth.user_id, auth.org.map(ClientId)).await? else {
+        let Some(found) =
+            db::identity::client(&app.db, auth.user_id, auth.chosen.and_then(Organisation::client)).await?
+        else {
             session::sign_out(&session).await?;
             return Err(AppError::SignInRequired);
         };
@@ -245,11 +248,11 @@ where
             }
         };
         let (membership_id, provider_id, provider_name, client_id, client_name, role, kind) = membership;
-        if auth.org.is_none() {
+        if auth.chosen.is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
             }
-            session::set_org(&session, client_id.0).await?;
+            session::choose(&session, Organisation::Client(client_id)).await?;
         }
         let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
         Ok(ClientMember {

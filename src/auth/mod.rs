@@ -7,6 +7,7 @@ pub mod extract;
 pub mod password;
 pub mod rate_limit;
 pub mod reset;
+pub mod server_key;
 pub mod session;
 
 pub use extract::{ClientMember, CurrentUser, StaffMember};

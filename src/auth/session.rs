@@ -5,14 +5,14 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use tower_sessions::Session;
-use uuid::Uuid;
 
-use super::csrf;
-use crate::domain::UserId;
+use crate::domain::{ClientId, ProviderId, Token, UserId};
 use crate::error::AppResult;
 
 pub const AUTH_KEY: &str = "auth";
 pub const FLASH_KEY: &str = "flash";
+/// The signed-in session's CSRF token (see `csrf`): new at every sign-in.
+pub const CSRF_KEY: &str = "csrf";
 
 /// A session ends after this long without a request...
 pub const IDLE_TIMEOUT: time::Duration = time::Duration::hours(8);
@@ -25,8 +25,48 @@ pub struct SessionAuth {
     /// Derived from the password hash: a password change ends every other session.
     pub auth_hash: String,
     pub signed_in_at: i64,
-    /// The provider (staff host) or client organisation (portal) chosen to work in.
-    pub org: Option<Uuid>,
+    /// The organisation chosen to work in. (Sessions from before it was typed kept an `org`
+    /// id instead; it is ignored, and the person is asked to choose again.)
+    #[serde(default)]
+    pub chosen: Option<Organisation>,
+}
+
+/// Where a session works: a provider on the staff host, a client organisation in the portal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Organisation {
+    Provider(ProviderId),
+    Client(ClientId),
+}
+
+impl Organisation {
+    pub fn provider(self) -> Option<ProviderId> {
+        match self {
+            Organisation::Provider(id) => Some(id),
+            Organisation::Client(_) => None,
+        }
+    }
+
+    pub fn client(self) -> Option<ClientId> {
+        match self {
+            Organisation::Client(id) => Some(id),
+            Organisation::Provider(_) => None,
+        }
+    }
+
+    /// The id the chooser's form sends back.
+    pub fn id(self) -> uuid::Uuid {
+        match self {
+            Organisation::Provider(id) => id.0,
+            Organisation::Client(id) => id.0,
+        }
+    }
+}
+
+impl std::fmt::Display for Organisation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.id().fmt(f)
+    }
 }
 
 impl SessionAuth {
@@ -47,9 +87,9 @@ pub fn auth_hash(password_hash: &str) -> String {
 pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_hash: &str) -> AppResult<()> {
     session.cycle_id().await?;
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let auth = SessionAuth { user_id, auth_hash: auth_hash(password_hash), signed_in_at: now, org: None };
+    let auth = SessionAuth { user_id, auth_hash: auth_hash(password_hash), signed_in_at: now, chosen: None };
     session.insert(AUTH_KEY, auth).await?;
-    csrf::rotate(session).await?;
+    session.insert(CSRF_KEY, Token::generate().expose()).await?;
     crate::db::users::touch_last_seen(db, user_id).await?;
     Ok(())
 }
@@ -60,9 +100,9 @@ pub async fn sign_out(session: &Session) -> AppResult<()> {
     Ok(())
 }
 
-pub async fn set_org(session: &Session, org: Uuid) -> AppResult<()> {
+pub async fn choose(session: &Session, org: Organisation) -> AppResult<()> {
     if let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await? {
-        auth.org = Some(org);
+        auth.chosen = Some(org);
         session.insert(AUTH_KEY, auth).await?;
     }
     Ok(())
@@ -89,7 +129,7 @@ mod tests {
     use super::*;
 
     fn auth(signed_in_at: i64) -> SessionAuth {
-        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, org: None }
+        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, chosen: None }
     }
 
     #[test]

@@ -7,6 +7,9 @@ use time::OffsetDateTime;
 
 use crate::domain::{Answer, CaptureId, ClientId, CompanyId, JobId, JobStatus, ProviderId, UserId};
 
+/// The most rows an export holds.
+pub const EXPORT_LIMIT: i64 = 5000;
+
 /// A completed job as a client sees it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PortalJob {

@@ -17,7 +17,8 @@ use super::{safe_next, ClientIp};
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::optional_user;
 use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
-use crate::auth::{reset, session, CurrentUser};
+use crate::auth::session::{self, Organisation};
+use crate::auth::{reset, CurrentUser};
 use crate::db;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
 use crate::error::{AppError, AppResult};
@@ -133,7 +134,7 @@ async fn login(
     }
     session::sign_in(&state.db, &session, user.id, stored.as_deref().unwrap_or_default()).await?;
     if let [(only, _)] = providers.as_slice() {
-        session::set_org(&session, *only).await?;
+        session::choose(&session, *only).await?;
     }
     for (_, provider) in &providers {
         db::audit::record(
@@ -151,18 +152,22 @@ async fn login(
 }
 
 /// The organisations a person can work in on a site: (org id, its provider).
-async fn memberships_on(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Uuid, ProviderId)>> {
+async fn memberships_on(
+    state: &AppState,
+    site: Site,
+    user: UserId,
+) -> AppResult<Vec<(Organisation, ProviderId)>> {
     Ok(match site {
         Site::Staff => db::staff::memberships_of(&state.db, user)
             .await?
             .into_iter()
-            .map(|m| (m.provider_id.0, m.provider_id))
+            .map(|m| (Organisation::Provider(m.provider_id), m.provider_id))
             .collect(),
         Site::Portal => db::client_members::memberships_of(&state.db, user)
             .await?
             .into_iter()
             .filter(|m| !m.scope.is_empty())
-            .map(|m| (m.client_id.0, m.provider_id))
+            .map(|m| (Organisation::Client(m.client_id), m.provider_id))
             .collect(),
     })
 }
@@ -348,7 +353,7 @@ async fn reset_form_error(
 #[template(path = "account/choose.html")]
 struct ChoosePage {
     chrome: Chrome,
-    choices: Vec<(Uuid, String)>,
+    choices: Vec<(Organisation, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -357,18 +362,18 @@ pub struct ChooseForm {
     org: String,
 }
 
-async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Uuid, String)>> {
+async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Organisation, String)>> {
     Ok(match site {
         Site::Staff => db::staff::memberships_of(&state.db, user)
             .await?
             .into_iter()
-            .map(|m| (m.provider_id.0, m.provider_name))
+            .map(|m| (Organisation::Provider(m.provider_id), m.provider_name))
             .collect(),
         Site::Portal => db::client_members::memberships_of(&state.db, user)
             .await?
             .into_iter()
             .filter(|m| !m.scope.is_empty())
-            .map(|m| (m.client_id.0, format!("{} ({})", m.client_name, m.provider_name)))
+            .map(|m| (Organisation::Client(m.client_id), format!("{} ({})", m.client_name, m.provider_name)))
             .collect(),
     })
 }
@@ -392,9 +397,10 @@ async fn choose(
 ) -> AppResult<Response> {
     let site = page.site;
     let org: Uuid = form.org.parse().map_err(|_| AppError::NotFound)?;
-    if !choices(&state, site, user.id).await?.iter().any(|(id, _)| *id == org) {
+    let choices = choices(&state, site, user.id).await?;
+    let Some((chosen, _)) = choices.iter().find(|(choice, _)| choice.id() == org) else {
         return Err(AppError::NotFound);
-    }
-    session::set_org(&user.session, org).await?;
+    };
+    session::choose(&user.session, *chosen).await?;
     Ok(Redirect::to("/").into_response())
 }

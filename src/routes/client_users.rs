@@ -7,19 +7,71 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::staff::users::InviteSentPage;
 use crate::auth::session;
-use crate::client_access::{self, CompanyChoice, Manager, ReaddressProblem};
+use crate::client_access::{self, CompanyChoice, InviteFields, Manager, ReaddressProblem};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, Start};
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId};
 use crate::error::{AppError, AppResult};
 use crate::invites;
 use crate::state::AppState;
+use crate::views::pages::InviteSentPage;
 use crate::views::when::{moment, Moment};
 use crate::views::{Chrome, Pager};
 
 pub const PAGE_SIZE: i64 = 25;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteQuery {
+    pub kind: String,
+    pub from: String,
+}
+
+impl InviteQuery {
+    pub fn kind(&self) -> ClientKind {
+        if self.kind == "representative" {
+            ClientKind::Representative
+        } else {
+            ClientKind::Client
+        }
+    }
+
+    pub fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if self.kind() == ClientKind::Representative {
+            parts.push("kind=representative");
+        }
+        if self.from == "settings" {
+            parts.push("from=settings");
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    /// The seed pages' labels: "Send Invitation" from Share to Client, "Invite client user"
+    /// from Settings -> User Roles, "Invite" for a representative.
+    pub fn submit_label(&self) -> &'static str {
+        match (self.kind(), self.from.as_str()) {
+            (ClientKind::Representative, _) => "Invite",
+            (_, "settings") => "Invite client user",
+            _ => "Send Invitation",
+        }
+    }
+}
+
+/// Keeps what was typed, bounded, for showing the form again.
+pub fn trimmed(mut fields: InviteFields) -> InviteFields {
+    let cut = |s: &mut String| *s = s.trim().chars().take(300).collect();
+    cut(&mut fields.email);
+    cut(&mut fields.name);
+    cut(&mut fields.first_name);
+    cut(&mut fields.last_name);
+    fields
+}
 
 /// One row as the table shows it.
 pub struct ClientUserView {

@@ -1,47 +1,11 @@
-//! Reading what a browser sent: forms, query strings and uploads that fail with a plain page,
-//! and forms that re-render with a message per field.
-
-use std::collections::BTreeMap;
+//! Reading what a browser sent: path segments, forms, query strings and uploads that fail with a
+//! plain page (a form that re-renders with a message per field uses `views::FieldErrors`).
 
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::domain::Invalid;
 use crate::error::AppError;
-
-/// Messages keyed by field name; empty means the form was fine.
-#[derive(Default, Debug)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
-    }
-
-    /// Keeps the parsed value, or records why it was refused.
-    pub fn take<T>(&mut self, field: &'static str, parsed: Result<T, Invalid>) -> Option<T> {
-        match parsed {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.add(field, e.0);
-                None
-            }
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn messages(&self) -> Vec<&str> {
-        self.0.values().map(String::as_str).collect()
-    }
-}
 
 /// A submitted form, parsed into `T`. A body that does not fit (a missing or repeated field, a
 /// word where a number belongs, bytes that are not text) is answered with a plain 400 page in
@@ -62,6 +26,26 @@ where
             Err(_) => Err(AppError::BadRequest(
                 "The form could not be read: a field was missing, repeated or not in the expected form.",
             )),
+        }
+    }
+}
+
+/// The path's parameters parsed into `T` (typed ids, a menu action). A segment that does not fit
+/// (not an id, an unknown action) names no page: 404, the same answer as an id that does not
+/// exist or lies outside the viewer's scope, so a guess learns nothing.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(_) => Err(AppError::NotFound),
         }
     }
 }

@@ -11,12 +11,11 @@ use axum::Router;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::form::FieldErrors;
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::{optional_user, CurrentUser};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
-use crate::auth::session;
+use crate::auth::session::{self, Organisation};
 use crate::db;
 use crate::db::invitations::{InvitationRow, InvitationStatus};
 use crate::domain::{EmailAddress, Password, PersonName, Token};
@@ -26,6 +25,7 @@ use crate::routes::form::Form;
 use crate::state::{AppState, Site};
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
+use crate::views::FieldErrors;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -257,8 +257,8 @@ async fn accept(
             if mode != Mode::SignedIn {
                 session::sign_in(&state.db, &session, user_id, &password_hash).await?;
             }
-            let org = row.client_id.map(|c| c.0).unwrap_or(row.provider_id.0);
-            session::set_org(&session, org).await?;
+            let org = row.client_id.map_or(Organisation::Provider(row.provider_id), Organisation::Client);
+            session::choose(&session, org).await?;
             session::flash(&session, format!("Welcome to {}.", row.organisation())).await?;
             Ok(Redirect::to("/").into_response())
         }

@@ -2,7 +2,11 @@
 //! written in words.
 
 pub mod content;
+mod fields;
+pub mod pages;
 pub mod when;
+
+pub use fields::FieldErrors;
 
 use tower_sessions::Session;
 

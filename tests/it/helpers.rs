@@ -96,7 +96,7 @@ impl TestApp {
 
     /// Creates a provider from the command line's code path; returns the admin's invite link.
     pub async fn create_provider(&self, name: &str, admin_email: &str) -> String {
-        portico::cli::create_provider(&self.state, name, admin_email).await.unwrap()
+        portico::providers::create(&self.state, name, admin_email).await.unwrap()
     }
 
     /// A provider with a signed-in ADMIN: (agent, provider id).

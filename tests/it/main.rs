@@ -6,6 +6,7 @@ mod smtp;
 
 mod access_matrix;
 mod account;
+mod architecture;
 mod bootstrap;
 mod browser;
 mod client_invites;

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -14,12 +14,14 @@ use std::collections::HashMap;
 use crate::assessment;
 use crate::auth::{session, ClientMember};
 use crate::db;
+use crate::db::content::EXPORT_LIMIT;
 use crate::domain::{CaptureId, CompanyId, JobId};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{Form, Query};
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
-use crate::views::when::{moment, Moment};
+use crate::views::pages::{csv_response, photo_response, AssessmentPage, ExportPage};
+use crate::views::when::moment;
 use crate::views::{Chrome, Pager};
 
 pub fn router() -> Router<AppState> {
@@ -242,31 +244,6 @@ async fn photo(
     Ok(photo_response(bytes, content_type))
 }
 
-/// A stored photo, never kept in any cache (it must not outlive Sign out) and never sniffed as
-/// anything else.
-pub fn photo_response(bytes: Vec<u8>, content_type: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-            (header::CONTENT_DISPOSITION, "inline".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "assessment.html")]
-pub struct AssessmentPage {
-    pub chrome: Chrome,
-    pub organisation: String,
-    pub assessment: AssessmentView,
-    pub action: String,
-    pub show_who: bool,
-    pub error: Option<String>,
-}
-
 async fn assessment_page(
     State(state): State<AppState>,
     member: ClientMember,
@@ -305,22 +282,6 @@ async fn answer(
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "export.html")]
-pub struct ExportPage {
-    pub chrome: Chrome,
-    pub organisation: String,
-    pub provider: String,
-    pub generated: Moment,
-    pub assessment: AssessmentView,
-    pub jobs: Vec<JobView>,
-    pub captures: Vec<CaptureView>,
-    pub csv_href: String,
-}
-
-/// The most rows an export holds.
-pub const EXPORT_LIMIT: i64 = 5000;
-
 async fn export_data(
     state: &AppState,
     member: &ClientMember,
@@ -352,17 +313,4 @@ async fn export_page(State(state): State<AppState>, member: ClientMember) -> App
 async fn export_download(State(state): State<AppState>, member: ClientMember) -> AppResult<Response> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
     Ok(csv_response(&member.client_name, export_csv(&member.client_name, &assessment, &jobs, &captures)))
-}
-
-pub fn csv_response(organisation: &str, csv: String) -> Response {
-    let safe: String =
-        organisation.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"summary-{safe}.csv\"")),
-        ],
-        csv,
-    )
-        .into_response()
 }

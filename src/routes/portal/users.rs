@@ -11,11 +11,11 @@ use axum::Router;
 use crate::auth::ClientMember;
 use crate::client_access::{self, InviteFields, Manager};
 use crate::error::AppResult;
-use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
-use crate::routes::form::FieldErrors;
+use crate::routes::client_users::{self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery};
 use crate::routes::form::{Form, Query};
-use crate::routes::staff::clients::{trimmed, InviteFormPage, InviteQuery};
 use crate::state::AppState;
+use crate::views::pages::InviteFormPage;
+use crate::views::FieldErrors;
 use crate::views::{Chrome, Pager};
 
 pub fn router() -> Router<AppState> {

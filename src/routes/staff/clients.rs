@@ -12,16 +12,17 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{session, StaffMember};
-use crate::client_access::{self, staff_visibility, CompanyChoice, InviteFields, InviteProblem, Manager};
+use crate::client_access::{self, staff_visibility, InviteFields, Manager};
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
 use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId};
 use crate::error::{AppError, AppResult};
-use crate::routes::client_users::{self, ActionForm, ClientUserView, ListQuery};
-use crate::routes::form::FieldErrors;
+use crate::routes::client_users::{self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery};
 use crate::routes::form::{Form, Query};
 use crate::state::AppState;
+use crate::views::pages::InviteFormPage;
 use crate::views::when::{moment, Moment};
+use crate::views::FieldErrors;
 use crate::views::{Chrome, Pager};
 
 pub fn router() -> Router<AppState> {
@@ -501,67 +502,6 @@ async fn unassign(
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
-/// The invite form, for the client page (Share to Client, Invite client representative), for
-/// Settings -> User Roles, and for a Client Admin in the portal.
-#[derive(Template, WebTemplate)]
-#[template(path = "client_invite.html")]
-pub struct InviteFormPage {
-    pub chrome: Chrome,
-    pub client_name: String,
-    pub action: String,
-    pub representative: bool,
-    pub fields: InviteFields,
-    pub companies: Vec<CompanyChoice>,
-    pub errors: FieldErrors,
-    pub already_member: Option<String>,
-    pub pending_resend: Option<String>,
-    pub submit_label: &'static str,
-    pub cancel_href: String,
-    pub can_make_admin: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct InviteQuery {
-    pub kind: String,
-    pub from: String,
-}
-
-impl InviteQuery {
-    pub fn kind(&self) -> ClientKind {
-        if self.kind == "representative" {
-            ClientKind::Representative
-        } else {
-            ClientKind::Client
-        }
-    }
-
-    pub fn query_string(&self) -> String {
-        let mut parts = Vec::new();
-        if self.kind() == ClientKind::Representative {
-            parts.push("kind=representative");
-        }
-        if self.from == "settings" {
-            parts.push("from=settings");
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", parts.join("&"))
-        }
-    }
-
-    /// The seed pages' labels: "Send Invitation" from Share to Client, "Invite client user"
-    /// from Settings -> User Roles, "Invite" for a representative.
-    pub fn submit_label(&self) -> &'static str {
-        match (self.kind(), self.from.as_str()) {
-            (ClientKind::Representative, _) => "Invite",
-            (_, "settings") => "Invite client user",
-            _ => "Send Invitation",
-        }
-    }
-}
-
 async fn invite_page(
     state: &AppState,
     member: &StaffMember,
@@ -631,39 +571,6 @@ async fn invite(
     };
     let page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
     Ok(page.refused(problem, &format!("/clients/{}/users", client.id)))
-}
-
-impl InviteFormPage {
-    /// The form again, with why the invitation was not sent. `base` prefixes the menu actions.
-    pub fn refused(mut self, problem: InviteProblem, base: &str) -> Response {
-        let status = match problem {
-            InviteProblem::Fields(errors) => {
-                self.errors = errors;
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            InviteProblem::AlreadyMember(link) => {
-                self.errors.add("email", client_access::ALREADY_BELONGS);
-                self.already_member = Some(link);
-                StatusCode::CONFLICT
-            }
-            InviteProblem::AlreadyPending(invitation) => {
-                self.errors.add("email", client_access::ALREADY_INVITED);
-                self.pending_resend = Some(format!("{base}/invitations/{invitation}/resend"));
-                StatusCode::CONFLICT
-            }
-        };
-        (status, self).into_response()
-    }
-}
-
-/// Keeps what was typed, bounded, for showing the form again.
-pub fn trimmed(mut fields: InviteFields) -> InviteFields {
-    let cut = |s: &mut String| *s = s.trim().chars().take(300).collect();
-    cut(&mut fields.email);
-    cut(&mut fields.name);
-    cut(&mut fields.first_name);
-    cut(&mut fields.last_name);
-    fields
 }
 
 async fn member_action(

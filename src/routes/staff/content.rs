@@ -22,18 +22,17 @@ use crate::auth::{session, StaffMember};
 use crate::client_access::staff_visibility;
 use crate::db;
 use crate::db::clients::{ClientRow, CompanyRow};
+use crate::db::content::EXPORT_LIMIT;
 use crate::db::content::{NewCapture, StaffJob};
 use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
 use crate::error::{AppError, AppResult};
-use crate::routes::form::FieldErrors;
 use crate::routes::form::{Form, Query, Upload};
-use crate::routes::portal::content::{
-    csv_response, photo_response, AssessmentPage, ExportPage, EXPORT_LIMIT,
-};
 use crate::routes::staff::clients::ClientView;
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
+use crate::views::pages::{csv_response, photo_response, AssessmentPage, ExportPage};
 use crate::views::when::{moment, Moment};
+use crate::views::FieldErrors;
 use crate::views::{Chrome, Pager};
 
 pub fn router() -> Router<AppState> {

@@ -19,11 +19,12 @@ use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffR
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
-use crate::routes::form::FieldErrors;
 use crate::routes::form::{Form, Query};
 use crate::state::AppState;
+use crate::views::pages::InviteSentPage;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
+use crate::views::FieldErrors;
 use crate::views::Pager;
 
 pub fn router() -> Router<AppState> {
@@ -145,17 +146,6 @@ struct InviteStaffPage {
     errors: FieldErrors,
     already_member: Option<String>,
     pending: Option<InvitationId>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "staff/invite_sent.html")]
-pub struct InviteSentPage {
-    pub chrome: Chrome,
-    pub heading: String,
-    pub email: String,
-    pub link: String,
-    pub back_href: String,
-    pub back_label: String,
 }
 
 #[derive(Deserialize, Default)]

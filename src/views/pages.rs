@@ -1,0 +1,117 @@
+//! Page types that more than one group of routes renders: the invite form and its "sent" page
+//! (staff app and portal), the assessment and Export Summary (a client's own and staff's view of
+//! it), and the responses for a photo and a CSV download.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::client_access::{self, CompanyChoice, InviteFields, InviteProblem};
+use crate::views::content::{AssessmentView, CaptureView, JobView};
+use crate::views::when::Moment;
+use crate::views::{Chrome, FieldErrors};
+
+/// The invite form, for the client page (Share to Client, Invite client representative), for
+/// Settings -> User Roles, and for a Client Admin in the portal.
+#[derive(Template, WebTemplate)]
+#[template(path = "client_invite.html")]
+pub struct InviteFormPage {
+    pub chrome: Chrome,
+    pub client_name: String,
+    pub action: String,
+    pub representative: bool,
+    pub fields: InviteFields,
+    pub companies: Vec<CompanyChoice>,
+    pub errors: FieldErrors,
+    pub already_member: Option<String>,
+    pub pending_resend: Option<String>,
+    pub submit_label: &'static str,
+    pub cancel_href: String,
+    pub can_make_admin: bool,
+}
+
+impl InviteFormPage {
+    /// The form again, with why the invitation was not sent. `base` prefixes the menu actions.
+    pub fn refused(mut self, problem: InviteProblem, base: &str) -> Response {
+        let status = match problem {
+            InviteProblem::Fields(errors) => {
+                self.errors = errors;
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            InviteProblem::AlreadyMember(link) => {
+                self.errors.add("email", client_access::ALREADY_BELONGS);
+                self.already_member = Some(link);
+                StatusCode::CONFLICT
+            }
+            InviteProblem::AlreadyPending(invitation) => {
+                self.errors.add("email", client_access::ALREADY_INVITED);
+                self.pending_resend = Some(format!("{base}/invitations/{invitation}/resend"));
+                StatusCode::CONFLICT
+            }
+        };
+        (status, self).into_response()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/invite_sent.html")]
+pub struct InviteSentPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub email: String,
+    pub link: String,
+    pub back_href: String,
+    pub back_label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "assessment.html")]
+pub struct AssessmentPage {
+    pub chrome: Chrome,
+    pub organisation: String,
+    pub assessment: AssessmentView,
+    pub action: String,
+    pub show_who: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "export.html")]
+pub struct ExportPage {
+    pub chrome: Chrome,
+    pub organisation: String,
+    pub provider: String,
+    pub generated: Moment,
+    pub assessment: AssessmentView,
+    pub jobs: Vec<JobView>,
+    pub captures: Vec<CaptureView>,
+    pub csv_href: String,
+}
+
+/// A stored photo, never kept in any cache (it must not outlive Sign out) and never sniffed as
+/// anything else.
+pub fn photo_response(bytes: Vec<u8>, content_type: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::CONTENT_DISPOSITION, "inline".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub fn csv_response(organisation: &str, csv: String) -> Response {
+    let safe: String =
+        organisation.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"summary-{safe}.csv\"")),
+        ],
+        csv,
+    )
+        .into_response()
+}
