@@ -236,9 +236,8 @@ pub async fn member_for(
     state: &AppState,
     manager: Manager<'_>,
     client: ClientId,
-    raw: &str,
+    id: MembershipId,
 ) -> AppResult<MemberRow> {
-    let id: MembershipId = raw.parse().map_err(|_| AppError::NotFound)?;
     let row = db::client_users::member(&state.db, manager.provider_id(), client, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -256,9 +255,8 @@ pub async fn invitation_for(
     state: &AppState,
     manager: Manager<'_>,
     client: ClientId,
-    raw: &str,
+    id: InvitationId,
 ) -> AppResult<InvitationRow> {
-    let id: InvitationId = raw.parse().map_err(|_| AppError::NotFound)?;
     let row = db::invitations::find(&state.db, manager.provider_id(), id)
         .await?
         .filter(|r| r.client_id == Some(client))

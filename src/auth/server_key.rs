@@ -1,24 +1,24 @@
 //! The server key: it signs what the server hands out and must recognise later without storing
 //! it (an anonymous visitor's CSRF token). The same on every replica (see `startup::server_key`).
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// The server key that signs anonymous tokens. Never printed.
+/// The server key that signs anonymous tokens, kept as a keyed HMAC that each signature starts
+/// from. Never printed.
 #[derive(Clone)]
-pub struct ServerKey(Arc<[u8]>);
+pub struct ServerKey(Hmac<Sha256>);
 
 impl ServerKey {
+    /// Keys the HMAC, once, at startup.
     pub fn new(bytes: &[u8]) -> Self {
-        Self(bytes.into())
+        Self(Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes a key of any length"))
     }
 
     pub(super) fn sign(&self, purpose: &str, value: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        let mut mac = self.0.clone();
         mac.update(purpose.as_bytes());
         mac.update(b"\0");
         mac.update(value.as_bytes());

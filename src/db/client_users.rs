@@ -24,8 +24,7 @@ pub struct ClientUserRow {
     pub name: String,
     pub role: ClientRole,
     pub kind: ClientKind,
-    /// ACTIVE, INVITED, EXPIRED or DECLINED.
-    pub status: String,
+    pub status: RowStatus,
     pub invited_by: Option<String>,
     pub last_activity: Option<OffsetDateTime>,
     pub expires_at: Option<OffsetDateTime>,
@@ -33,6 +32,31 @@ pub struct ClientUserRow {
     pub companies: Vec<String>,
     pub delivery_state: Option<OutboxState>,
     pub delivery_error: Option<String>,
+}
+
+/// Where a row of the tab stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RowStatus {
+    Active,
+    Invited,
+    Expired,
+    Declined,
+}
+
+impl RowStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            RowStatus::Active => "Active",
+            RowStatus::Invited => "Invited",
+            RowStatus::Expired => "Expired",
+            RowStatus::Declined => "Declined",
+        }
+    }
+
+    pub fn is_invited(self) -> bool {
+        self == RowStatus::Invited
+    }
 }
 
 /// What to list: one client, or every visible client; for a Client Admin, only the people whose

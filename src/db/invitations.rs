@@ -37,6 +37,10 @@ impl InvitationStatus {
             Self::Revoked => "Removed",
         }
     }
+
+    pub fn is_invited(self) -> bool {
+        self == Self::Invited
+    }
 }
 
 pub const UNIQUE_PENDING: &str = "invitations_one_pending_idx";

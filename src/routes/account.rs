@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -22,7 +22,7 @@ use crate::auth::{reset, CurrentUser};
 use crate::db;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
 use crate::error::{AppError, AppResult};
-use crate::routes::form::{Form, Query};
+use crate::routes::form::{Form, Path, Query};
 use crate::state::{AppState, Site};
 use crate::views::Chrome;
 

@@ -10,8 +10,8 @@ use serde::Deserialize;
 use crate::auth::session;
 use crate::client_access::{self, CompanyChoice, InviteFields, Manager, ReaddressProblem};
 use crate::db;
-use crate::db::client_users::{ClientUserRow, Cursor, Listing, Start};
-use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId};
+use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
+use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::invites;
 use crate::state::AppState;
@@ -84,7 +84,7 @@ pub struct ClientUserView {
     pub role: ClientRole,
     pub representative: bool,
     pub companies: String,
-    pub status: &'static str,
+    pub status: RowStatus,
     pub invited_by: String,
     pub last_activity: Option<Moment>,
     pub expires: Option<Moment>,
@@ -224,12 +224,7 @@ fn view(
     base: &str,
 ) -> ClientUserView {
     let scope: Vec<String> = row.scope.iter().map(CompanyId::to_string).collect();
-    let status = match row.status.as_str() {
-        "ACTIVE" => "Active",
-        "INVITED" => "Invited",
-        "EXPIRED" => "Expired",
-        _ => "Declined",
-    };
+    let status = row.status;
     let (delivery, delivery_failed) = match (&row.delivery_state, &row.delivery_error) {
         (None, _) => (String::new(), false),
         (Some(state), Some(error)) if *state != db::outbox::OutboxState::Sent => {
@@ -255,8 +250,8 @@ fn view(
         delivery,
         delivery_failed,
         is_invitation: row.is_invitation,
-        can_change_email: matches!(status, "Invited" | "Expired"),
-        declined: status == "Declined",
+        can_change_email: matches!(status, RowStatus::Invited | RowStatus::Expired),
+        declined: status == RowStatus::Declined,
         is_self: row.user_id == Some(manager.user_id()),
         choices: choices
             .iter()
@@ -267,6 +262,28 @@ fn view(
             })
             .collect(),
     }
+}
+
+/// What a member row's three-dot menu does (the last segment of its form's address).
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MemberAction {
+    /// Sends a password reset (the member has an account already).
+    Resend,
+    Role,
+    Companies,
+    Remove,
+}
+
+/// What an invitation row's three-dot menu does.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitationAction {
+    Resend,
+    Email,
+    Role,
+    Companies,
+    Remove,
 }
 
 #[derive(Deserialize, Default)]
@@ -282,34 +299,33 @@ pub async fn member_action(
     state: &AppState,
     manager: Manager<'_>,
     client: ClientId,
-    id: &str,
-    action: &str,
+    id: MembershipId,
+    action: MemberAction,
     form: ActionForm,
     back: &str,
 ) -> AppResult<Response> {
     let member = client_access::member_for(state, manager, client, id).await?;
     let flash = match action {
-        "resend" => {
+        MemberAction::Resend => {
             client_access::resend_to_member(state, manager, &member).await?;
             format!("A password reset email is on its way to {}.", member.email)
         }
-        "role" => {
+        MemberAction::Role => {
             let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             client_access::change_member_role(state, manager, &member, role).await?;
             format!("Role changed to {} for {}.", role.label(), member.email)
         }
-        "companies" => {
+        MemberAction::Companies => {
             let companies = client_access::check_companies(state, manager, client, &form.companies)
                 .await?
                 .map_err(AppError::BadRequest)?;
             client_access::change_member_companies(state, manager, &member, &companies).await?;
             format!("Companies updated for {}.", member.email)
         }
-        "remove" => {
+        MemberAction::Remove => {
             client_access::remove_member(state, manager, &member).await?;
             format!("{} no longer has access to this organisation.", member.email)
         }
-        _ => return Err(AppError::NotFound),
     };
     session::flash(&session_of(manager), flash).await?;
     Ok(Redirect::to(back).into_response())
@@ -322,20 +338,20 @@ pub async fn invitation_action(
     manager: Manager<'_>,
     chrome: Chrome,
     client: ClientId,
-    id: &str,
-    action: &str,
+    id: InvitationId,
+    action: InvitationAction,
     form: ActionForm,
     back: &str,
 ) -> AppResult<Response> {
     let row = client_access::invitation_for(state, manager, client, id).await?;
     let flash = match action {
-        "resend" => {
+        InvitationAction::Resend => {
             let link = invites::resend(state, manager.provider_id(), manager.user_id(), row.id)
                 .await?
                 .map_err(AppError::BadRequest)?;
             return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
-        "email" => {
+        InvitationAction::Email => {
             return match client_access::change_invitation_email(state, manager, &row, &form.email).await? {
                 Ok(link) => {
                     let email = form.email.trim().to_lowercase();
@@ -353,27 +369,26 @@ pub async fn invitation_action(
                 }
             };
         }
-        "role" => {
+        InvitationAction::Role => {
             let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             if !client_access::change_invitation_role(state, manager, &row, role).await? {
                 return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }
             format!("Role changed to {} for {}.", role.label(), row.email)
         }
-        "companies" => {
+        InvitationAction::Companies => {
             let companies = client_access::check_companies(state, manager, client, &form.companies)
                 .await?
                 .map_err(AppError::BadRequest)?;
             client_access::change_invitation_companies(state, manager, &row, &companies).await?;
             format!("Companies updated for {}.", row.email)
         }
-        "remove" => {
+        InvitationAction::Remove => {
             if !invites::revoke(state, manager.provider_id(), manager.user_id(), row.id).await? {
                 return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }
             format!("The invitation for {} was removed; its link no longer works.", row.email)
         }
-        _ => return Err(AppError::NotFound),
     };
     session::flash(&session_of(manager), flash).await?;
     Ok(Redirect::to(back).into_response())

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,7 @@ use crate::db::invitations::{InvitationRow, InvitationStatus};
 use crate::domain::{EmailAddress, Password, PersonName, Token};
 use crate::error::AppResult;
 use crate::invites::{self, Acceptor, NotAccepted};
-use crate::routes::form::Form;
+use crate::routes::form::{Form, Path};
 use crate::state::{AppState, Site};
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
@@ -216,7 +216,10 @@ async fn accept(
             let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
             return Ok((StatusCode::CONFLICT, page).into_response());
         }
-        Mode::SignedIn => Acceptor::Existing { user_id: viewer.expect("signed in").id },
+        Mode::SignedIn => match &viewer {
+            Some(viewer) => Acceptor::Existing { user_id: viewer.id },
+            None => return Err(anyhow::anyhow!("signed-in mode without a viewer").into()),
+        },
         Mode::SignIn => {
             rate_limit::before_password(&state.db, &row.email, &ip).await?;
             let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
@@ -244,11 +247,11 @@ async fn accept(
             if password.is_some() && form.password != form.confirm {
                 errors.add("confirm", "The two passwords do not match");
             }
-            if !errors.is_empty() {
+            let (Some(password), true) = (password, errors.is_empty()) else {
                 let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
                 return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            }
-            let password_hash = state.hasher.hash(&password.expect("checked")).await?;
+            };
+            let password_hash = state.hasher.hash(&password).await?;
             Acceptor::NewPassword { password_hash, display_name: name }
         }
     };

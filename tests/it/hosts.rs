@@ -67,3 +67,31 @@ async fn nonsense_in_a_query_string_is_not_an_error(db: PgPool) {
         assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
     }
 }
+
+#[sqlx::test]
+async fn an_address_that_names_no_id_or_no_action_is_our_not_found_page(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&admin, "Globex").await;
+    let nobody = uuid::Uuid::new_v4();
+    for path in [
+        "/clients/not-an-id".to_string(),
+        format!("/clients/{client}/jobs/123"),
+        format!("/clients/{client}/captures/{nobody}x/photo"),
+    ] {
+        let page = admin.get(Host::Staff, &path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(page.contains("<!doctype html>") && page.contains("Page not found"), "{path}: {}", page.body);
+    }
+    let base = format!("/clients/{client}");
+    for action in [
+        format!("{base}/users/members/{nobody}/promote"),
+        format!("{base}/users/invitations/{nobody}/delete"),
+        format!("{base}/users/invitations/not-an-id/remove"),
+        format!("/settings/users/staff/{nobody}x/role"),
+    ] {
+        let page = admin.post(Host::Staff, &base, &action, &[]).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
+        assert!(page.contains("Page not found"), "{action}: {}", page.body);
+    }
+}

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -17,7 +17,7 @@ use crate::db;
 use crate::db::content::EXPORT_LIMIT;
 use crate::domain::{CaptureId, CompanyId, JobId};
 use crate::error::{AppError, AppResult};
-use crate::routes::form::{Form, Query};
+use crate::routes::form::{Form, Path, Query};
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
 use crate::views::pages::{csv_response, photo_response, AssessmentPage, ExportPage};
@@ -171,9 +171,8 @@ const JOB_CAPTURES: i64 = 200;
 async fn job(
     State(state): State<AppState>,
     member: ClientMember,
-    Path(id): Path<String>,
+    Path(id): Path<JobId>,
 ) -> AppResult<impl IntoResponse> {
-    let id: JobId = id.parse().map_err(|_| AppError::NotFound)?;
     let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
     let mut captures = db::content::captures_of_job(&state.db, &job, JOB_CAPTURES + 1).await?;
     let more_captures = captures.len() as i64 > JOB_CAPTURES;
@@ -226,9 +225,8 @@ struct CapturePage {
 async fn capture(
     State(state): State<AppState>,
     member: ClientMember,
-    Path(id): Path<String>,
+    Path(id): Path<CaptureId>,
 ) -> AppResult<impl IntoResponse> {
-    let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
     let row = db::content::capture_in_scope(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
     Ok(CapturePage { chrome: Chrome::portal(&member).await?, capture: CaptureView::from(row) })
 }
@@ -236,9 +234,8 @@ async fn capture(
 async fn photo(
     State(state): State<AppState>,
     member: ClientMember,
-    Path(id): Path<String>,
+    Path(id): Path<CaptureId>,
 ) -> AppResult<Response> {
-    let id: CaptureId = id.parse().map_err(|_| AppError::NotFound)?;
     let (bytes, content_type) =
         db::content::photo(&state.db, id, Some(&member.scope), None).await?.ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))

@@ -3,16 +3,19 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
 use crate::auth::ClientMember;
 use crate::client_access::{self, InviteFields, Manager};
+use crate::domain::{InvitationId, MembershipId};
 use crate::error::AppResult;
-use crate::routes::client_users::{self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery};
-use crate::routes::form::{Form, Query};
+use crate::routes::client_users::{
+    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+};
+use crate::routes::form::{Form, Path, Query};
 use crate::state::AppState;
 use crate::views::pages::InviteFormPage;
 use crate::views::FieldErrors;
@@ -121,32 +124,23 @@ async fn invite(
 async fn member_action(
     State(state): State<AppState>,
     member: ClientMember,
-    Path((target, action)): Path<(String, String)>,
+    Path((target, action)): Path<(MembershipId, MemberAction)>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     client_access::client_for(&state, manager, member.client_id).await?;
-    client_users::member_action(&state, manager, member.client_id, &target, &action, form, "/users").await
+    client_users::member_action(&state, manager, member.client_id, target, action, form, "/users").await
 }
 
 async fn invitation_action(
     State(state): State<AppState>,
     member: ClientMember,
-    Path((target, action)): Path<(String, String)>,
+    Path((target, action)): Path<(InvitationId, InvitationAction)>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     client_access::client_for(&state, manager, member.client_id).await?;
     let chrome = Chrome::portal(&member).await?;
-    client_users::invitation_action(
-        &state,
-        manager,
-        chrome,
-        member.client_id,
-        &target,
-        &action,
-        form,
-        "/users",
-    )
-    .await
+    client_users::invitation_action(&state, manager, chrome, member.client_id, target, action, form, "/users")
+        .await
 }

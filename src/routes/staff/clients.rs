@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,10 +15,14 @@ use crate::auth::{session, StaffMember};
 use crate::client_access::{self, staff_visibility, InviteFields, Manager};
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
-use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId};
+use crate::domain::{
+    ClientId, ClientKind, CompanyId, EmailAddress, InvitationId, MembershipId, Permission, PersonName, UserId,
+};
 use crate::error::{AppError, AppResult};
-use crate::routes::client_users::{self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery};
-use crate::routes::form::{Form, Query};
+use crate::routes::client_users::{
+    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+};
+use crate::routes::form::{Form, Path, Query};
 use crate::state::AppState;
 use crate::views::pages::InviteFormPage;
 use crate::views::when::{moment, Moment};
@@ -42,20 +46,16 @@ pub fn router() -> Router<AppState> {
         .route("/settings/users/invite-client", get(choose_client))
 }
 
-fn parse_client(raw: &str) -> AppResult<ClientId> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 /// The client if this staff member may see it (404 otherwise).
-async fn visible_client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
-    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), parse_client(raw)?)
+async fn visible_client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
+    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// The client if this staff member may also change it (403 when they may only look).
-async fn managed_client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
-    let client = visible_client(state, member, raw).await?;
+async fn managed_client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
+    let client = visible_client(state, member, id).await?;
     member.require(Permission::ManageClients)?;
     Ok(client)
 }
@@ -215,10 +215,10 @@ struct ClientPage {
 async fn client_page(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = visible_client(&state, &member, &id).await?;
+    let client = visible_client(&state, &member, id).await?;
     let can_manage = member.can(Permission::ManageClients);
     let path = format!("/clients/{}", client.id);
     let ((rows, pager), assignees) = tokio::try_join!(
@@ -263,9 +263,9 @@ struct CompaniesPage {
 async fn companies_page(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> AppResult<impl IntoResponse> {
-    let client = visible_client(&state, &member, &id).await?;
+    let client = visible_client(&state, &member, id).await?;
     Ok(CompaniesPage {
         chrome: Chrome::staff(&member).await?,
         companies: db::clients::companies(&state.db, client.id).await?,
@@ -284,10 +284,10 @@ struct NameForm {
 async fn add_company(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
+    let client = managed_client(&state, &member, id).await?;
     let name = match PersonName::parse(&form.name, "Enter the company's name") {
         Ok(n) => n,
         Err(e) => {
@@ -320,11 +320,10 @@ async fn add_company(
 async fn rename_company(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, company)): Path<(String, String)>,
+    Path((id, company)): Path<(ClientId, CompanyId)>,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
-    let company: CompanyId = company.parse().map_err(|_| AppError::NotFound)?;
+    let client = managed_client(&state, &member, id).await?;
     let name =
         PersonName::parse(&form.name, "Enter the company's name").map_err(|e| AppError::BadRequest(e.0))?;
     let mut tx = state.db.begin().await?;
@@ -354,10 +353,10 @@ struct EmailForm {
 async fn change_contact_email(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
+    let client = managed_client(&state, &member, id).await?;
     let email = if form.email.trim().is_empty() {
         None
     } else {
@@ -394,10 +393,10 @@ struct NoteForm {
 async fn record_declined(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<NoteForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
+    let client = managed_client(&state, &member, id).await?;
     let note = form.note.trim();
     if note.chars().count() > 2000 {
         return Err(AppError::BadRequest("The note must be at most 2000 characters."));
@@ -428,9 +427,9 @@ async fn record_declined(
 async fn clear_declined(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
+    let client = managed_client(&state, &member, id).await?;
     let mut tx = state.db.begin().await?;
     db::clients::set_declined(&mut *tx, member.provider_id, client.id, None, None).await?;
     db::audit::record(
@@ -455,10 +454,10 @@ struct AssignForm {
 async fn assign(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<AssignForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
+    let client = managed_client(&state, &member, id).await?;
     let user: UserId =
         form.user.parse().map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
     let mut tx = state.db.begin().await?;
@@ -481,10 +480,9 @@ async fn assign(
 async fn unassign(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, user)): Path<(String, String)>,
+    Path((id, user)): Path<(ClientId, UserId)>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, &id).await?;
-    let user: UserId = user.parse().map_err(|_| AppError::NotFound)?;
+    let client = managed_client(&state, &member, id).await?;
     let mut tx = state.db.begin().await?;
     if !db::clients::unassign(&mut *tx, member.provider_id, client.id, user).await? {
         return Err(AppError::NotFound);
@@ -538,22 +536,22 @@ async fn invite_page(
 async fn invite_form(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Query(query): Query<InviteQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client_access::client_for(&state, Manager::Staff(&member), parse_client(&id)?).await?;
+    let client = client_access::client_for(&state, Manager::Staff(&member), id).await?;
     invite_page(&state, &member, &client, &query, InviteFields::default()).await
 }
 
 async fn invite(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Query(query): Query<InviteQuery>,
     Form(fields): Form<InviteFields>,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    let client = client_access::client_for(&state, manager, id).await?;
     let result = client_access::invite(&state, manager, &client, query.kind(), &fields).await?;
     let back = format!("/clients/{}", client.id);
     let problem = match result {
@@ -576,17 +574,17 @@ async fn invite(
 async fn member_action(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, target, action)): Path<(String, String, String)>,
+    Path((id, target, action)): Path<(ClientId, MembershipId, MemberAction)>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    let client = client_access::client_for(&state, manager, id).await?;
     client_users::member_action(
         &state,
         manager,
         client.id,
-        &target,
-        &action,
+        target,
+        action,
         form,
         &format!("/clients/{}", client.id),
     )
@@ -596,19 +594,19 @@ async fn member_action(
 async fn invitation_action(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, target, action)): Path<(String, String, String)>,
+    Path((id, target, action)): Path<(ClientId, InvitationId, InvitationAction)>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, parse_client(&id)?).await?;
+    let client = client_access::client_for(&state, manager, id).await?;
     let chrome = Chrome::staff(&member).await?;
     client_users::invitation_action(
         &state,
         manager,
         chrome,
         client.id,
-        &target,
-        &action,
+        target,
+        action,
         form,
         &format!("/clients/{}", client.id),
     )
@@ -636,7 +634,8 @@ async fn choose_client(
 ) -> AppResult<Response> {
     member.require(Permission::ManageClients)?;
     if !q.client.is_empty() {
-        let client = visible_client(&state, &member, &q.client).await?;
+        let chosen = q.client.parse().map_err(|_| AppError::NotFound)?;
+        let client = visible_client(&state, &member, chosen).await?;
         return Ok(
             Redirect::to(&format!("/clients/{}/users/invite?from=settings", client.id)).into_response()
         );

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -26,7 +26,7 @@ use crate::db::content::EXPORT_LIMIT;
 use crate::db::content::{NewCapture, StaffJob};
 use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
 use crate::error::{AppError, AppResult};
-use crate::routes::form::{Form, Query, Upload};
+use crate::routes::form::{Form, Path, Query, Upload};
 use crate::routes::staff::clients::ClientView;
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
@@ -52,8 +52,7 @@ pub fn router() -> Router<AppState> {
 const PER_PAGE: i64 = 25;
 
 /// The client, if this staff member may see (and so work on) it; 404 otherwise.
-async fn client(state: &AppState, member: &StaffMember, raw: &str) -> AppResult<ClientRow> {
-    let id: ClientId = raw.parse().map_err(|_| AppError::NotFound)?;
+async fn client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
     db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), id)
         .await?
         .ok_or(AppError::NotFound)
@@ -129,10 +128,10 @@ async fn jobs_page(
 async fn jobs(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Query(q): Query<PageQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     jobs_page(&state, &member, client, q.page).await
 }
 
@@ -151,10 +150,10 @@ fn company_of(companies: &[CompanyRow], raw: &str) -> Result<CompanyId, &'static
 async fn create_job(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<NewJobForm>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     let companies = db::clients::companies(&state.db, client.id).await?;
     let mut errors = FieldErrors::default();
     let company = match company_of(&companies, &form.company) {
@@ -207,10 +206,9 @@ struct JobPage {
 async fn job(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, job)): Path<(String, String)>,
+    Path((id, job)): Path<(ClientId, JobId)>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, &id).await?;
-    let job: JobId = job.parse().map_err(|_| AppError::NotFound)?;
+    let client = client(&state, &member, id).await?;
     let job = db::content::client_job(&state.db, client.id, job).await?.ok_or(AppError::NotFound)?;
     Ok(JobPage {
         chrome: Chrome::staff(&member).await?,
@@ -233,31 +231,33 @@ struct JobForm {
 async fn save_job(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, job)): Path<(String, String)>,
+    Path((id, job)): Path<(ClientId, JobId)>,
     Form(form): Form<JobForm>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
-    let job_id: JobId = job.parse().map_err(|_| AppError::NotFound)?;
+    let client = client(&state, &member, id).await?;
+    let job_id = job;
     let current = db::content::client_job(&state.db, client.id, job_id).await?.ok_or(AppError::NotFound)?;
-    let problem = match JobStatus::parse(&form.status) {
-        Err(e) => Some(e.0),
+    let parsed = match JobStatus::parse(&form.status) {
+        Err(e) => Err(e.0),
         Ok(_) if form.summary.chars().count() > 5000 || form.staff_notes.chars().count() > 5000 => {
-            Some("The summary and the notes must each be at most 5000 characters")
+            Err("The summary and the notes must each be at most 5000 characters")
         }
-        Ok(_) => None,
+        Ok(status) => Ok(status),
     };
-    if let Some(message) = problem {
-        let page = JobPage {
-            chrome: Chrome::staff(&member).await?,
-            can_manage: member.can(crate::domain::Permission::ManageClients),
-            client: ClientView::from(&client),
-            job: current.into(),
-            statuses: JobStatus::ALL,
-            error: Some(message.into()),
-        };
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-    }
-    let status = JobStatus::parse(&form.status).expect("checked");
+    let status = match parsed {
+        Ok(status) => status,
+        Err(message) => {
+            let page = JobPage {
+                chrome: Chrome::staff(&member).await?,
+                can_manage: member.can(crate::domain::Permission::ManageClients),
+                client: ClientView::from(&client),
+                job: current.into(),
+                statuses: JobStatus::ALL,
+                error: Some(message.into()),
+            };
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
     let mut tx = state.db.begin().await?;
     db::content::update_job(
         &mut *tx,
@@ -354,10 +354,10 @@ struct CapturesQuery {
 async fn captures(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Query(q): Query<CapturesQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     captures_page(&state, &member, client, q.page, q.job.parse().ok()).await
 }
 
@@ -377,10 +377,10 @@ fn parse_when(raw: &str) -> Result<OffsetDateTime, &'static str> {
 async fn create_capture(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Upload(mut multipart): Upload,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     let mut values: HashMap<String, String> = HashMap::new();
     let mut photo_bytes: Option<Vec<u8>> = None;
     while let Some(field) =
@@ -479,10 +479,9 @@ async fn create_capture(
 async fn photo(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, capture)): Path<(String, String)>,
+    Path((id, capture)): Path<(ClientId, CaptureId)>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
-    let capture: CaptureId = capture.parse().map_err(|_| AppError::NotFound)?;
+    let client = client(&state, &member, id).await?;
     let (bytes, content_type) =
         db::content::photo(&state.db, capture, None, Some(client.id)).await?.ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
@@ -491,9 +490,9 @@ async fn photo(
 async fn assessment_page(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     Ok(AssessmentPage {
         chrome: Chrome::staff(&member).await?,
         organisation: client.name.clone(),
@@ -507,10 +506,10 @@ async fn assessment_page(
 async fn answer(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     match assessment::save(&state, member.provider_id, client.id, member.user.id, &form).await? {
         Ok(changed) => {
             session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
@@ -539,9 +538,9 @@ async fn export_data(
 async fn export_page(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
     Ok(ExportPage {
         chrome: Chrome::staff(&member).await?,
@@ -558,9 +557,9 @@ async fn export_page(
 async fn export_download(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(id): Path<String>,
+    Path(id): Path<ClientId>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, &id).await?;
+    let client = client(&state, &member, id).await?;
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
     Ok(csv_response(&client.name, export_csv(&client.name, &assessment, &jobs, &captures)))
 }

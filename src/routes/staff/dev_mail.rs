@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -13,6 +13,7 @@ use crate::auth::csrf::PageContext;
 use crate::db;
 use crate::db::dev_mail::DevMailRow;
 use crate::error::{AppError, AppResult};
+use crate::routes::form::Path;
 use crate::state::AppState;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
@@ -76,10 +77,9 @@ async fn message(
     State(state): State<AppState>,
     page: PageContext,
     session: Session,
-    Path(id): Path<String>,
+    Path(id): Path<uuid::Uuid>,
 ) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
-    let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     let m = db::dev_mail::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let lines = m
         .text_body

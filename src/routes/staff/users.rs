@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -15,11 +15,12 @@ use crate::auth::{session, StaffMember};
 use crate::client_access::{self, staff_visibility, Manager};
 use crate::db;
 use crate::db::clients::Visibility;
+use crate::db::invitations::InvitationStatus;
 use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
-use crate::routes::form::{Form, Query};
+use crate::routes::form::{Form, Path, Query};
 use crate::state::AppState;
 use crate::views::pages::InviteSentPage;
 use crate::views::when::{moment, Moment};
@@ -45,7 +46,7 @@ struct StaffRowView {
     name: String,
     email: String,
     role: StaffRole,
-    status: &'static str,
+    status: InvitationStatus,
     invited_by: String,
     last_activity: Option<Moment>,
     expires: Option<Moment>,
@@ -82,7 +83,7 @@ async fn list(
             name: s.display_name,
             email: s.email,
             role: s.role,
-            status: "Active",
+            status: InvitationStatus::Accepted,
             invited_by: String::new(),
             last_activity: s.last_seen_at.map(moment),
             expires: None,
@@ -99,13 +100,13 @@ async fn list(
             name: i.name(),
             email: i.email.clone(),
             role: i.staff_role.unwrap_or(StaffRole::User),
-            status: status.label(),
+            status,
             invited_by: i.inviter().to_string(),
             last_activity: Some(moment(i.last_sent_at)),
             expires: Some(moment(i.expires_at)),
             is_invitation: true,
             is_self: false,
-            declined: status == db::invitations::InvitationStatus::Declined,
+            declined: status == InvitationStatus::Declined,
         });
     }
     let assigned_to = match staff_visibility(&member) {
@@ -238,18 +239,13 @@ pub struct RoleForm {
     role: String,
 }
 
-fn parse_id<T: std::str::FromStr>(raw: &str) -> AppResult<T> {
-    raw.parse().map_err(|_| AppError::NotFound)
-}
-
 async fn change_staff_role(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(user): Path<String>,
+    Path(user): Path<UserId>,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
     member.require(Permission::ManageStaff)?;
-    let user: UserId = parse_id(&user)?;
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
     if user == member.user.id {
         return Err(AppError::BadRequest("You cannot change your own role. Ask another administrator."));
@@ -276,10 +272,9 @@ async fn change_staff_role(
 async fn remove_staff(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(user): Path<String>,
+    Path(user): Path<UserId>,
 ) -> AppResult<Response> {
     member.require(Permission::ManageStaff)?;
-    let user: UserId = parse_id(&user)?;
     if user == member.user.id {
         return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
     }
@@ -312,9 +307,8 @@ async fn remove_staff(
 async fn managed_invitation(
     state: &AppState,
     member: &StaffMember,
-    raw: &str,
+    id: InvitationId,
 ) -> AppResult<db::invitations::InvitationRow> {
-    let id: InvitationId = parse_id(raw)?;
     let row = db::invitations::find(&state.db, member.provider_id, id).await?.ok_or(AppError::NotFound)?;
     member.require(if row.is_staff() { Permission::ManageStaff } else { Permission::ManageClients })?;
     Ok(row)
@@ -323,9 +317,9 @@ async fn managed_invitation(
 async fn resend_invitation(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(raw): Path<String>,
+    Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
-    let row = managed_invitation(&state, &member, &raw).await?;
+    let row = managed_invitation(&state, &member, id).await?;
     let link = invites::resend(&state, member.provider_id, member.user.id, row.id)
         .await?
         .map_err(AppError::BadRequest)?;
@@ -347,10 +341,10 @@ async fn resend_invitation(
 async fn change_invitation_role(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(raw): Path<String>,
+    Path(id): Path<InvitationId>,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
-    let row = managed_invitation(&state, &member, &raw).await?;
+    let row = managed_invitation(&state, &member, id).await?;
     if !row.is_staff() {
         return Err(AppError::NotFound);
     }
@@ -377,9 +371,9 @@ async fn change_invitation_role(
 async fn remove_invitation(
     State(state): State<AppState>,
     member: StaffMember,
-    Path(raw): Path<String>,
+    Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
-    let row = managed_invitation(&state, &member, &raw).await?;
+    let row = managed_invitation(&state, &member, id).await?;
     if !invites::revoke(&state, member.provider_id, member.user.id, row.id).await? {
         return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
