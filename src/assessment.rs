@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use serde_json::json;
 
 use crate::db;
-use crate::domain::{question, Answer, ClientId, ProviderId, UserId};
+use crate::db::scope::ClientScope;
+use crate::domain::{question, Answer, UserId};
 use crate::error::AppResult;
 use crate::state::AppState;
 
@@ -13,8 +14,7 @@ use crate::state::AppState;
 /// refused with a message and nothing is written. Returns how many answers changed.
 pub async fn save(
     state: &AppState,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     by: UserId,
     form: &HashMap<String, String>,
 ) -> AppResult<Result<u64, &'static str>> {
@@ -35,7 +35,8 @@ pub async fn save(
         answers.push((q.key, answer));
     }
     let mut tx = state.db.begin().await?;
-    let changed = db::content::save_answers(&mut *tx, provider, client, &answers, by).await?;
+    let changed = db::content::save_answers(&mut *tx, client, &answers, by).await?;
+    let provider = client.provider();
     if changed > 0 {
         let keys: Vec<&str> = answers.iter().map(|a| a.0).collect();
         db::audit::record(
@@ -43,7 +44,7 @@ pub async fn save(
             Some(provider),
             Some(by),
             "assessment.answered",
-            &client.to_string(),
+            &client.client().to_string(),
             json!({ "questions": keys, "changed": changed }),
         )
         .await?;

@@ -11,6 +11,7 @@ use crate::db;
 use crate::db::client_users::MemberRow;
 use crate::db::clients::{ClientRow, Visibility};
 use crate::db::invitations::{InvitationRow, InvitationStatus};
+use crate::db::scope::ClientScope;
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId, OptionalName,
     Permission, PersonName, ProviderId, Token, UserId,
@@ -65,7 +66,7 @@ impl Manager<'_> {
     pub fn within(&self) -> Option<&[CompanyId]> {
         match self {
             Manager::Staff(_) => None,
-            Manager::ClientAdmin(m) => Some(&m.scope),
+            Manager::ClientAdmin(m) => Some(m.scope.ids()),
         }
     }
 
@@ -125,7 +126,7 @@ pub struct InviteFields {
 pub async fn check_companies(
     state: &AppState,
     manager: Manager<'_>,
-    client: ClientId,
+    client: ClientScope,
     raw: &[String],
 ) -> AppResult<Result<Vec<CompanyId>, &'static str>> {
     if raw.is_empty() {
@@ -186,7 +187,7 @@ pub async fn invite(
         }
     };
     let role = errors.take("role", ClientRole::parse(&fields.role));
-    let companies = match check_companies(state, manager, client.id, &fields.companies).await? {
+    let companies = match check_companies(state, manager, client.scope(), &fields.companies).await? {
         Ok(ids) => Some(ids),
         Err(message) => {
             errors.add("companies", message);
@@ -235,12 +236,10 @@ pub async fn member_link(state: &AppState, manager: Manager<'_>, user: UserId) -
 pub async fn member_for(
     state: &AppState,
     manager: Manager<'_>,
-    client: ClientId,
+    client: ClientScope,
     id: MembershipId,
 ) -> AppResult<MemberRow> {
-    let row = db::client_users::member(&state.db, manager.provider_id(), client, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = db::client_users::member(&state.db, client, id).await?.ok_or(AppError::NotFound)?;
     if !manager.may_grant(&row.scope) {
         return Err(AppError::NotFound);
     }
@@ -254,15 +253,15 @@ pub async fn member_for(
 pub async fn invitation_for(
     state: &AppState,
     manager: Manager<'_>,
-    client: ClientId,
+    client: ClientScope,
     id: InvitationId,
 ) -> AppResult<InvitationRow> {
-    let row = db::invitations::find(&state.db, manager.provider_id(), id)
+    let row = db::invitations::find(&state.db, client.provider(), id)
         .await?
-        .filter(|r| r.client_id == Some(client))
+        .filter(|r| r.client_id == Some(client.client()))
         .ok_or(AppError::NotFound)?;
     if manager.within().is_some()
-        && !manager.may_grant(&db::invitations::companies_of(&state.db, row.id).await?)
+        && !manager.may_grant(&db::invitations::companies_of(&state.db, &row).await?)
     {
         return Err(AppError::NotFound);
     }
@@ -295,7 +294,7 @@ pub async fn change_member_role(
     role: ClientRole,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    db::client_users::set_member_role(&mut *tx, member.id, role).await?;
+    db::client_users::set_member_role(&mut *tx, member, role).await?;
     audit(
         &mut tx,
         manager,
@@ -315,7 +314,7 @@ pub async fn change_member_companies(
     companies: &[CompanyId],
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    db::client_users::set_member_scope(&mut tx, member.id, member.client_id, companies).await?;
+    db::client_users::set_member_scope(&mut tx, member, companies).await?;
     audit(
         &mut tx,
         manager,
@@ -332,7 +331,7 @@ pub async fn change_member_companies(
 /// membership. The person's other memberships are untouched.
 pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    db::client_users::remove_member(&mut *tx, member.id).await?;
+    db::client_users::remove_member(&mut *tx, member).await?;
     audit(&mut tx, manager, "client_user.removed", &member.email, json!({ "client": member.client_id }))
         .await?;
     tx.commit().await?;
@@ -379,7 +378,7 @@ pub async fn change_invitation_role(
 ) -> AppResult<bool> {
     refuse_if_member(state, manager, row).await?;
     let mut tx = state.db.begin().await?;
-    if !db::client_users::set_invitation_role(&mut *tx, row.id, role).await? {
+    if !db::client_users::set_invitation_role(&mut *tx, row, role).await? {
         return Ok(false);
     }
     audit(
@@ -400,10 +399,9 @@ pub async fn change_invitation_companies(
     row: &InvitationRow,
     companies: &[CompanyId],
 ) -> AppResult<()> {
-    let client = row.client_id.ok_or(AppError::NotFound)?;
     refuse_if_member(state, manager, row).await?;
     let mut tx = state.db.begin().await?;
-    db::client_users::set_invitation_scope(&mut tx, row.id, client, companies).await?;
+    db::client_users::set_invitation_scope(&mut tx, row, companies).await?;
     audit(
         &mut tx,
         manager,
@@ -447,7 +445,7 @@ pub async fn change_invitation_email(
     let mut tx = state.db.begin().await?;
     let updated = db::client_users::readdress_invitation(
         &mut *tx,
-        row.id,
+        row,
         email.as_str(),
         &token.hash(),
         state.config.invite_ttl_days,
@@ -482,7 +480,7 @@ pub async fn change_invitation_email(
 pub async fn company_choices(
     state: &AppState,
     manager: Manager<'_>,
-    client: ClientId,
+    client: ClientScope,
     checked: &[String],
 ) -> AppResult<Vec<CompanyChoice>> {
     let all = db::clients::companies(&state.db, client).await?;

@@ -3,9 +3,9 @@
 //! client users in every status, then prints how to sign in as each.
 
 use crate::db;
+use crate::db::scope::ClientScope;
 use crate::domain::{
-    Answer, ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password, ProviderId,
-    StaffRole, UserId,
+    Answer, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password, StaffRole, UserId,
 };
 use crate::invites::{self, Inviter, NewInvite, Target};
 use crate::state::AppState;
@@ -45,19 +45,13 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
 
     let globex = db::clients::create(&mut tx, provider.id, "Globex", Some("office@globex.example")).await?;
     let globex_hq = db::clients::companies(&mut *tx, globex).await?[0].id;
-    let warehouse = db::clients::add_company(&mut *tx, provider.id, globex, "Globex Warehouse").await?;
+    let warehouse = db::clients::add_company(&mut *tx, globex, "Globex Warehouse").await?;
     let initech = db::clients::create(&mut tx, provider.id, "Initech", None).await?;
     let initech_co = db::clients::companies(&mut *tx, initech).await?[0].id;
     let care = db::clients::create(&mut tx, provider.id, "Umbrella Care", None).await?;
-    db::clients::set_declined(
-        &mut *tx,
-        provider.id,
-        care,
-        Some(admin),
-        Some("Prefers a printed report each quarter"),
-    )
-    .await?;
-    db::clients::assign(&mut *tx, provider.id, globex, uma).await?;
+    db::clients::set_declined(&mut *tx, care, Some(admin), Some("Prefers a printed report each quarter"))
+        .await?;
+    db::clients::assign(&mut *tx, globex, uma).await?;
 
     let jobs = [
         (globex, globex_hq, "Firewall replacement", JobStatus::Completed, 20),
@@ -68,29 +62,26 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         (initech, initech_co, "Backup restore test", JobStatus::Completed, 10),
     ];
     for (client, company, title, status, days_ago) in jobs {
-        job(&mut tx, provider.id, client, company, title, status, days_ago, admin).await?;
+        job(&mut tx, client, company, title, status, days_ago, admin).await?;
     }
     let captures = [
         (globex, globex_hq, 51.5072, -0.1276, "Server room, rack 2"),
         (globex, warehouse, 51.4543, -0.9781, "Loading bay access point"),
         (initech, initech_co, 53.4808, -2.2426, "Comms cabinet"),
     ];
-    for (client, company, lat, lon, caption) in captures {
-        sqlx::query(
-            "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at,
-                                   photo, photo_type, created_by)
-             VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, now() - interval '2 days', $7, 'image/png', $8)",
-        )
-        .bind(provider.id)
-        .bind(client)
-        .bind(company)
-        .bind(lat)
-        .bind(lon)
-        .bind(caption)
-        .bind(TINY_PNG)
-        .bind(admin)
-        .execute(&mut *tx)
-        .await?;
+    for (client, company, latitude, longitude, caption) in captures {
+        let capture = db::content::NewCapture {
+            client,
+            company,
+            job: None,
+            latitude,
+            longitude,
+            caption,
+            captured_at: time::OffsetDateTime::now_utc() - time::Duration::days(2),
+            photo: Some((TINY_PNG, "image/png")),
+            by: admin,
+        };
+        db::content::create_capture(&mut *tx, capture).await?;
     }
     let answers = [
         ("mfa.email", Answer::Yes),
@@ -101,14 +92,14 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         ("backups.coverage", Answer::Yes),
         ("edr.deployed", Answer::Yes),
     ];
-    db::content::save_answers(&mut *tx, provider.id, globex, &answers, admin).await?;
+    db::content::save_answers(&mut *tx, globex, &answers, admin).await?;
 
     // Client users who have accepted.
     let carol = person(&mut tx, "client@globex.example", "Carol Client", &hash).await?;
     db::client_members::add(
         &mut tx,
         provider.id,
-        globex,
+        globex.client(),
         carol,
         ClientRole::Client,
         ClientKind::Client,
@@ -120,7 +111,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     db::client_members::add(
         &mut tx,
         provider.id,
-        globex,
+        globex.client(),
         gina,
         ClientRole::ClientAdmin,
         ClientKind::Client,
@@ -136,7 +127,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         display_name: String::new(),
         first_name: (kind == ClientKind::Representative).then(|| "Rita".to_string()),
         last_name: (kind == ClientKind::Representative).then(|| "Representative".to_string()),
-        target: Target::Client { client_id: globex, role, kind, companies: vec![globex_hq] },
+        target: Target::Client { client_id: globex.client(), role, kind, companies: vec![globex_hq] },
     };
     let inviter = Inviter { provider_id: provider.id, user_id: Some(admin), name: "Ada Admin" };
     let waiting =
@@ -147,12 +138,8 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     issue(state, inviter, invite("declined@globex.example", ClientRole::Client, ClientKind::Client)).await?;
     issue(state, inviter, invite("expired@globex.example", ClientRole::ClientAdmin, ClientKind::Client))
         .await?;
-    sqlx::query("UPDATE invitations SET status = 'DECLINED', decided_at = now() WHERE email = 'declined@globex.example'")
-        .execute(&state.db)
-        .await?;
-    sqlx::query("UPDATE invitations SET expires_at = now() - interval '1 day', created_at = now() - interval '8 days' WHERE email = 'expired@globex.example'")
-        .execute(&state.db)
-        .await?;
+    db::demo::decline_invitation(&state.db, "declined@globex.example").await?;
+    db::demo::expire_invitation(&state.db, "expired@globex.example").await?;
     let new_admin =
         crate::providers::invite_first_admin(state, provider.id, "new.admin@northwind.example").await?;
 
@@ -182,18 +169,16 @@ async fn person(tx: &mut db::Tx<'_>, email: &str, name: &str, hash: &str) -> any
     Ok(user.id)
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn job(
     tx: &mut db::Tx<'_>,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     company: CompanyId,
     title: &str,
     status: JobStatus,
     days_ago: i32,
     by: UserId,
 ) -> anyhow::Result<()> {
-    let id = db::content::create_job(&mut **tx, provider, client, company, title, by).await?;
+    let id = db::content::create_job(&mut **tx, client, company, title, by).await?;
     let summary = format!("{title}: done and checked. Nothing further is needed from you.");
     db::content::update_job(
         &mut **tx,
@@ -205,11 +190,7 @@ async fn job(
     )
     .await?;
     if status == JobStatus::Completed {
-        sqlx::query("UPDATE jobs SET completed_at = now() - make_interval(days => $2) WHERE id = $1")
-            .bind(id)
-            .bind(days_ago)
-            .execute(&mut **tx)
-            .await?;
+        db::demo::complete_days_ago(&mut **tx, id, days_ago).await?;
     }
     Ok(())
 }

@@ -314,7 +314,7 @@ pub async fn accept(
     match (row.staff_role, row.client_id, row.client_role) {
         (Some(role), None, _) => db::staff::add(&mut *tx, row.provider_id, user.id, role).await?,
         (None, Some(client), Some(role)) => {
-            let companies = db::invitations::companies_of(&mut *tx, row.id).await?;
+            let companies = db::invitations::companies_of(&mut *tx, &row).await?;
             db::client_members::add(
                 &mut tx,
                 row.provider_id,

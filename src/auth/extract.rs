@@ -9,9 +9,9 @@ use tower_sessions::Session;
 use super::csrf::PageContext;
 use super::session::{self, Organisation, SessionAuth, AUTH_KEY};
 use crate::db;
+use crate::db::scope::{ClientScope, CompanyScope};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, MembershipId, Permission, ProviderId,
-    StaffRole, UserId,
+    ClientId, ClientKind, ClientRole, EmailAddress, MembershipId, Permission, ProviderId, StaffRole, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -196,11 +196,13 @@ pub struct ClientMember {
     pub provider_id: ProviderId,
     pub provider_name: String,
     pub client_id: ClientId,
+    /// The member's own client, as the reads of its data take it.
+    pub client: ClientScope,
     pub client_name: String,
     pub role: ClientRole,
     pub kind: ClientKind,
     /// The companies this person may see, ordered by name; never empty.
-    pub scope: Vec<CompanyId>,
+    pub scope: CompanyScope,
     /// The names of `scope`'s companies, in the same order.
     pub scope_names: Vec<String>,
     /// How many organisations this person can use the portal for.
@@ -232,14 +234,15 @@ where
         let membership = match (
             found.membership_id,
             found.provider_id,
-            found.provider_name,
+            found.provider_name.clone(),
             found.client_id,
-            found.client_name,
+            found.client_name.clone(),
             found.role,
             found.kind,
+            found.scopes(),
         ) {
-            (Some(m), Some(p), Some(pn), Some(c), Some(cn), Some(r), Some(k)) if !found.scope.is_empty() => {
-                (m, p, pn, c, cn, r, k)
+            (Some(m), Some(p), Some(pn), Some(c), Some(cn), Some(r), Some(k), Some(scopes)) => {
+                (m, p, pn, c, cn, r, k, scopes)
             }
             _ => {
                 // Removed, ended, or never a client user: this session has nothing left to do here.
@@ -247,7 +250,9 @@ where
                 return Err(AppError::SignInRequired);
             }
         };
-        let (membership_id, provider_id, provider_name, client_id, client_name, role, kind) = membership;
+        let (membership_id, provider_id, provider_name, client_id, client_name, role, kind, scopes) =
+            membership;
+        let (client, scope) = scopes;
         if auth.chosen.is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
@@ -261,10 +266,11 @@ where
             provider_id,
             provider_name,
             client_id,
+            client,
             client_name,
             role,
             kind,
-            scope: found.scope,
+            scope,
             scope_names: found.scope_names,
             memberships: found.memberships,
         })

@@ -4,9 +4,11 @@
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
+use super::invitations::InvitationRow;
 use super::outbox::OutboxState;
+use super::scope::ClientScope;
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, ProviderId, TokenHash, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, TokenHash, UserId,
 };
 
 /// One row of the tab: a member (`Active`) or an invitation (`Invited`, `Expired`, `Declined`).
@@ -63,7 +65,7 @@ impl RowStatus {
 /// whole scope lies inside `within`.
 pub struct Listing<'a> {
     pub provider: ProviderId,
-    pub client: Option<ClientId>,
+    pub client: Option<ClientScope>,
     /// A staff USER sees only their assigned clients.
     pub assigned_to: Option<UserId>,
     pub within: Option<&'a [CompanyId]>,
@@ -102,7 +104,7 @@ fn keys(q: &Listing<'_>, searching: bool, from: &Start, rows: i64) -> String {
     let provider = q.provider;
     let mut common = Vec::new();
     if let Some(client) = q.client {
-        common.push(format!("{{t}}.client_id = '{client}'::uuid"));
+        common.push(format!("{{t}}.client_id = '{}'::uuid", client.client()));
     }
     if let Some(user) = q.assigned_to {
         common.push(format!(
@@ -312,7 +314,10 @@ async fn details(
     .await
 }
 
-/// A client membership as the menu actions need it.
+/// A client membership as the menu actions need it, found by [`member`] in a client the asker
+/// may work with; the writes below take it (and only [`member`] makes one).
+// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MemberRow {
     pub id: MembershipId,
@@ -321,12 +326,13 @@ pub struct MemberRow {
     pub email: String,
     pub role: ClientRole,
     pub scope: Vec<CompanyId>,
+    #[sqlx(skip)]
+    _found: (),
 }
 
 pub async fn member(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     id: MembershipId,
 ) -> sqlx::Result<Option<MemberRow>> {
     sqlx::query_as(
@@ -335,8 +341,8 @@ pub async fn member(
          FROM client_memberships m JOIN users u ON u.id = m.user_id
          WHERE m.provider_id = $1 AND m.client_id = $2 AND m.id = $3",
     )
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(id)
     .fetch_optional(db)
     .await
@@ -344,11 +350,11 @@ pub async fn member(
 
 pub async fn set_member_role(
     db: impl PgExecutor<'_>,
-    id: MembershipId,
+    member: &MemberRow,
     role: ClientRole,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE client_memberships SET role = $2 WHERE id = $1")
-        .bind(id)
+        .bind(member.id)
         .bind(role)
         .execute(db)
         .await?;
@@ -358,10 +364,10 @@ pub async fn set_member_role(
 /// Replaces a membership's scope.
 pub async fn set_member_scope(
     db: &mut sqlx::PgConnection,
-    id: MembershipId,
-    client: ClientId,
+    member: &MemberRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
+    let (id, client) = (member.id, member.client_id);
     sqlx::query("DELETE FROM client_membership_companies WHERE membership_id = $1")
         .bind(id)
         .execute(&mut *db)
@@ -378,32 +384,37 @@ pub async fn set_member_scope(
     Ok(())
 }
 
-pub async fn remove_member(db: impl PgExecutor<'_>, id: MembershipId) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM client_memberships WHERE id = $1").bind(id).execute(db).await?;
+pub async fn remove_member(db: impl PgExecutor<'_>, member: &MemberRow) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM client_memberships WHERE id = $1").bind(member.id).execute(db).await?;
     Ok(done.rows_affected() == 1)
 }
 
 pub async fn set_invitation_role(
     db: impl PgExecutor<'_>,
-    id: InvitationId,
+    invitation: &InvitationRow,
     role: ClientRole,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE invitations SET client_role = $2 WHERE id = $1 AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(id)
+    .bind(invitation.id)
     .bind(role)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
+/// Replaces a client invitation's scope (a staff invitation has none: nothing is written).
 pub async fn set_invitation_scope(
     db: &mut sqlx::PgConnection,
-    id: InvitationId,
-    client: ClientId,
+    invitation: &InvitationRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
+    let Some(client) = invitation.client_id else {
+        return Ok(());
+    };
+    let id = invitation.id;
     sqlx::query("DELETE FROM invitation_companies WHERE invitation_id = $1")
         .bind(id)
         .execute(&mut *db)
@@ -423,7 +434,7 @@ pub async fn set_invitation_scope(
 /// Points a pending invitation at a corrected address with a new token and window.
 pub async fn readdress_invitation(
     db: impl PgExecutor<'_>,
-    id: InvitationId,
+    invitation: &InvitationRow,
     email: &str,
     hash: &TokenHash,
     ttl_days: i64,
@@ -434,7 +445,7 @@ pub async fn readdress_invitation(
                 send_count = send_count + 1
          WHERE id = $1 AND status = 'PENDING'",
     )
-    .bind(id)
+    .bind(invitation.id)
     .bind(email)
     .bind(hash)
     .bind(ttl_days as i32)

@@ -3,8 +3,14 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+use super::scope::{ClientScope, CompanyScope};
 use crate::domain::{ClientId, CompanyId, ProviderId, UserId};
 
+/// A client as a query of this module found it: in the asker's provider and, for a staff USER,
+/// assigned to them (see [`find_visible`]). Only this module makes one (`found` is private), so
+/// holding one is holding the check; [`ClientRow::scope`] carries it to the other tables.
+// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ClientRow {
     pub id: ClientId,
@@ -15,6 +21,14 @@ pub struct ClientRow {
     pub declined_by_name: Option<String>,
     pub declined_note: Option<String>,
     pub created_at: OffsetDateTime,
+    #[sqlx(skip)]
+    _found: (),
+}
+
+impl ClientRow {
+    pub fn scope(&self) -> ClientScope {
+        ClientScope::checked(self.provider_id, self.id)
+    }
 }
 
 const SELECT: &str = "SELECT c.id, c.provider_id, c.name, c.contact_email, c.declined_at,
@@ -103,13 +117,14 @@ pub async fn all_visible(
     .await
 }
 
-/// Creates a client and its first company, named after it.
+/// Creates a client and its first company, named after it; the new client is the creator's to
+/// work with.
 pub async fn create(
     db: &mut sqlx::PgConnection,
     provider: ProviderId,
     name: &str,
     contact_email: Option<&str>,
-) -> sqlx::Result<ClientId> {
+) -> sqlx::Result<ClientScope> {
     let id = ClientId::new();
     sqlx::query("INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)")
         .bind(id)
@@ -118,19 +133,19 @@ pub async fn create(
         .bind(contact_email)
         .execute(&mut *db)
         .await?;
-    add_company(&mut *db, provider, id, name).await?;
-    Ok(id)
+    let client = ClientScope::checked(provider, id);
+    add_company(&mut *db, client, name).await?;
+    Ok(client)
 }
 
 pub async fn set_contact_email(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    id: ClientId,
+    client: ClientScope,
     email: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE clients SET contact_email = $3 WHERE provider_id = $1 AND id = $2")
-        .bind(provider)
-        .bind(id)
+        .bind(client.provider())
+        .bind(client.client())
         .bind(email)
         .execute(db)
         .await?;
@@ -140,8 +155,7 @@ pub async fn set_contact_email(
 /// Records (or, with `None`, clears) that the client declined portal access.
 pub async fn set_declined(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    id: ClientId,
+    client: ClientScope,
     by: Option<UserId>,
     note: Option<&str>,
 ) -> sqlx::Result<()> {
@@ -150,8 +164,8 @@ pub async fn set_declined(
                 declined_by = $3, declined_note = $4
          WHERE provider_id = $1 AND id = $2",
     )
-    .bind(provider)
-    .bind(id)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(by)
     .bind(note)
     .execute(db)
@@ -165,11 +179,29 @@ pub struct CompanyRow {
     pub name: String,
 }
 
-pub async fn companies(db: impl PgExecutor<'_>, client: ClientId) -> sqlx::Result<Vec<CompanyRow>> {
-    sqlx::query_as("SELECT id, name FROM companies WHERE client_id = $1 ORDER BY lower(name), id")
-        .bind(client)
-        .fetch_all(db)
-        .await
+pub async fn companies(db: impl PgExecutor<'_>, client: ClientScope) -> sqlx::Result<Vec<CompanyRow>> {
+    sqlx::query_as(
+        "SELECT id, name FROM companies WHERE provider_id = $1 AND client_id = $2 ORDER BY lower(name), id",
+    )
+    .bind(client.provider())
+    .bind(client.client())
+    .fetch_all(db)
+    .await
+}
+
+/// Every company of the client, as the scope of what staff show of it (Export Summary); `None`
+/// for a client without companies.
+pub async fn company_scope(
+    db: impl PgExecutor<'_>,
+    client: ClientScope,
+) -> sqlx::Result<Option<CompanyScope>> {
+    let ids: Vec<CompanyId> =
+        sqlx::query_scalar("SELECT id FROM companies WHERE provider_id = $1 AND client_id = $2 ORDER BY id")
+            .bind(client.provider())
+            .bind(client.client())
+            .fetch_all(db)
+            .await?;
+    Ok(CompanyScope::checked(ids))
 }
 
 /// The companies of several clients of one provider at once, ordered by name within each.
@@ -190,15 +222,14 @@ pub async fn companies_of(
 
 pub async fn add_company(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     name: &str,
 ) -> sqlx::Result<CompanyId> {
     let id = CompanyId::new();
     sqlx::query("INSERT INTO companies (id, provider_id, client_id, name) VALUES ($1, $2, $3, $4)")
         .bind(id)
-        .bind(provider)
-        .bind(client)
+        .bind(client.provider())
+        .bind(client.client())
         .bind(name)
         .execute(db)
         .await?;
@@ -207,27 +238,29 @@ pub async fn add_company(
 
 pub async fn rename_company(
     db: impl PgExecutor<'_>,
-    client: ClientId,
+    client: ClientScope,
     company: CompanyId,
     name: &str,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE companies SET name = $3 WHERE client_id = $1 AND id = $2")
-        .bind(client)
-        .bind(company)
-        .bind(name)
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("UPDATE companies SET name = $3 WHERE provider_id = $4 AND client_id = $1 AND id = $2")
+            .bind(client.client())
+            .bind(company)
+            .bind(name)
+            .bind(client.provider())
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// How many of `companies` belong to the client; equal to `companies.len()` when all do.
 pub async fn count_own_companies(
     db: impl PgExecutor<'_>,
-    client: ClientId,
+    client: ClientScope,
     companies: &[CompanyId],
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM companies WHERE client_id = $1 AND id = ANY($2)")
-        .bind(client)
+        .bind(client.client())
         .bind(companies)
         .fetch_one(db)
         .await
@@ -241,11 +274,7 @@ pub struct AssigneeRow {
 }
 
 /// Every staff USER of the provider, and whether they are assigned to the client.
-pub async fn assignees(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
-) -> sqlx::Result<Vec<AssigneeRow>> {
+pub async fn assignees(db: impl PgExecutor<'_>, client: ClientScope) -> sqlx::Result<Vec<AssigneeRow>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, coalesce(nullif(u.display_name, ''), u.email) AS name,
                 EXISTS (SELECT 1 FROM staff_assignments a WHERE a.client_id = $2 AND a.user_id = u.id) AS assigned
@@ -253,44 +282,34 @@ pub async fn assignees(
          WHERE m.provider_id = $1 AND m.role = 'USER'
          ORDER BY lower(coalesce(nullif(u.display_name, ''), u.email))",
     )
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .fetch_all(db)
     .await
 }
 
 /// Assigns a staff USER of the provider to a client; false when the user is no staff USER here.
-pub async fn assign(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
-    user: UserId,
-) -> sqlx::Result<bool> {
+pub async fn assign(db: impl PgExecutor<'_>, client: ClientScope, user: UserId) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "INSERT INTO staff_assignments (provider_id, client_id, user_id)
          SELECT $1, $2, m.user_id FROM staff_memberships m
          WHERE m.provider_id = $1 AND m.user_id = $3 AND m.role = 'USER'
          ON CONFLICT DO NOTHING",
     )
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(user)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn unassign(
-    db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
-    user: UserId,
-) -> sqlx::Result<bool> {
+pub async fn unassign(db: impl PgExecutor<'_>, client: ClientScope, user: UserId) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "DELETE FROM staff_assignments WHERE provider_id = $1 AND client_id = $2 AND user_id = $3",
     )
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(user)
     .execute(db)
     .await?;

@@ -5,7 +5,8 @@
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
-use crate::domain::{Answer, CaptureId, ClientId, CompanyId, JobId, JobStatus, ProviderId, UserId};
+use super::scope::{ClientScope, CompanyScope};
+use crate::domain::{Answer, CaptureId, CompanyId, JobId, JobStatus, UserId};
 
 /// The most rows an export holds.
 pub const EXPORT_LIMIT: i64 = 5000;
@@ -25,7 +26,7 @@ pub struct PortalJob {
 /// entries per company (the lateral form), then merges.
 pub async fn completed_jobs(
     db: &PgPool,
-    scope: &[CompanyId],
+    scope: &CompanyScope,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<PortalJob>> {
@@ -42,20 +43,20 @@ pub async fn completed_jobs(
          ORDER BY j.completed_at DESC, j.id DESC
          LIMIT $2 OFFSET $3",
     )
-    .bind(scope)
+    .bind(scope.ids())
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
     .await
 }
 
-pub async fn completed_job(db: &PgPool, scope: &[CompanyId], id: JobId) -> sqlx::Result<Option<PortalJob>> {
+pub async fn completed_job(db: &PgPool, scope: &CompanyScope, id: JobId) -> sqlx::Result<Option<PortalJob>> {
     sqlx::query_as(
         "SELECT j.id, j.company_id, co.name AS company_name, j.title, j.summary, j.completed_at
          FROM jobs j JOIN companies co ON co.id = j.company_id
          WHERE j.id = $2 AND j.company_id = ANY($1) AND j.status = 'COMPLETED'",
     )
-    .bind(scope)
+    .bind(scope.ids())
     .bind(id)
     .fetch_optional(db)
     .await
@@ -82,20 +83,20 @@ const STAFF_JOB: &str =
 
 pub async fn client_jobs(
     db: &PgPool,
-    client: ClientId,
+    client: ClientScope,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<StaffJob>, i64)> {
     let rows = sqlx::query_as(&format!(
         "{STAFF_JOB} WHERE j.client_id = $1 ORDER BY j.created_at DESC, j.id LIMIT $2 OFFSET $3"
     ))
-    .bind(client)
+    .bind(client.client())
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
     .await?;
     let total = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE client_id = $1")
-        .bind(client)
+        .bind(client.client())
         .fetch_one(db)
         .await?;
     Ok((rows, total))
@@ -103,11 +104,11 @@ pub async fn client_jobs(
 
 pub async fn client_job(
     db: impl PgExecutor<'_>,
-    client: ClientId,
+    client: ClientScope,
     id: JobId,
 ) -> sqlx::Result<Option<StaffJob>> {
     sqlx::query_as(&format!("{STAFF_JOB} WHERE j.client_id = $1 AND j.id = $2"))
-        .bind(client)
+        .bind(client.client())
         .bind(id)
         .fetch_optional(db)
         .await
@@ -115,8 +116,7 @@ pub async fn client_job(
 
 pub async fn create_job(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     company: CompanyId,
     title: &str,
     by: UserId,
@@ -126,8 +126,8 @@ pub async fn create_job(
         "INSERT INTO jobs (id, provider_id, client_id, company_id, title, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(id)
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(company)
     .bind(title)
     .bind(by)
@@ -140,7 +140,7 @@ pub async fn create_job(
 /// if it is reopened.
 pub async fn update_job(
     db: impl PgExecutor<'_>,
-    client: ClientId,
+    client: ClientScope,
     id: JobId,
     status: JobStatus,
     summary: &str,
@@ -151,7 +151,7 @@ pub async fn update_job(
                 completed_at = CASE WHEN $3 = 'COMPLETED' THEN coalesce(completed_at, now()) ELSE NULL END
          WHERE client_id = $1 AND id = $2",
     )
-    .bind(client)
+    .bind(client.client())
     .bind(id)
     .bind(status)
     .bind(summary)
@@ -184,7 +184,7 @@ const CAPTURE: &str =
 /// Captures inside `scope`, newest first (the lateral form, as for jobs).
 pub async fn captures_in_scope(
     db: &PgPool,
-    scope: &[CompanyId],
+    scope: &CompanyScope,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<CaptureRow>> {
@@ -199,7 +199,7 @@ pub async fn captures_in_scope(
         )
         {CAPTURE} JOIN page p ON p.id = c.id ORDER BY c.captured_at DESC, c.id DESC"
     ))
-    .bind(scope)
+    .bind(scope.ids())
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
@@ -222,28 +222,27 @@ pub async fn captures_of_job(db: &PgPool, job: &PortalJob, limit: i64) -> sqlx::
 
 pub async fn client_captures(
     db: &PgPool,
-    client: ClientId,
+    client: ClientScope,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<CaptureRow>, i64)> {
     let rows = sqlx::query_as(&format!(
         "{CAPTURE} WHERE c.client_id = $1 ORDER BY c.captured_at DESC, c.id DESC LIMIT $2 OFFSET $3"
     ))
-    .bind(client)
+    .bind(client.client())
     .bind(limit)
     .bind(offset)
     .fetch_all(db)
     .await?;
     let total = sqlx::query_scalar("SELECT count(*) FROM captures WHERE client_id = $1")
-        .bind(client)
+        .bind(client.client())
         .fetch_one(db)
         .await?;
     Ok((rows, total))
 }
 
 pub struct NewCapture<'a> {
-    pub provider: ProviderId,
-    pub client: ClientId,
+    pub client: ClientScope,
     pub company: CompanyId,
     pub job: Option<JobId>,
     pub latitude: f64,
@@ -262,8 +261,8 @@ pub async fn create_capture(db: impl PgExecutor<'_>, c: NewCapture<'_>) -> sqlx:
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id)
-    .bind(c.provider)
-    .bind(c.client)
+    .bind(c.client.provider())
+    .bind(c.client.client())
     .bind(c.company)
     .bind(c.job)
     .bind(c.latitude)
@@ -278,14 +277,18 @@ pub async fn create_capture(db: impl PgExecutor<'_>, c: NewCapture<'_>) -> sqlx:
     Ok(id)
 }
 
-/// A photo, if the capture is inside `scope` (portal) or of `client` (staff).
-pub async fn photo(
-    db: &PgPool,
-    id: CaptureId,
-    scope: Option<&[CompanyId]>,
-    client: Option<ClientId>,
-) -> sqlx::Result<Option<(Vec<u8>, String)>> {
-    let scope: Option<Vec<CompanyId>> = scope.map(<[CompanyId]>::to_vec);
+/// Whose photo is asked for: a client user's (inside their companies) or staff's (of a client).
+pub enum PhotoOf<'a> {
+    Portal(&'a CompanyScope),
+    Staff(ClientScope),
+}
+
+/// A photo, if the capture lies inside what is asked for.
+pub async fn photo(db: &PgPool, id: CaptureId, of: PhotoOf<'_>) -> sqlx::Result<Option<(Vec<u8>, String)>> {
+    let (scope, client) = match of {
+        PhotoOf::Portal(scope) => (Some(scope.ids()), None),
+        PhotoOf::Staff(client) => (None, Some(client.client())),
+    };
     sqlx::query_as(
         "SELECT photo, photo_type FROM captures
          WHERE id = $1 AND photo IS NOT NULL
@@ -301,11 +304,11 @@ pub async fn photo(
 
 pub async fn capture_in_scope(
     db: &PgPool,
-    scope: &[CompanyId],
+    scope: &CompanyScope,
     id: CaptureId,
 ) -> sqlx::Result<Option<CaptureRow>> {
     sqlx::query_as(&format!("{CAPTURE} WHERE c.id = $2 AND c.company_id = ANY($1)"))
-        .bind(scope)
+        .bind(scope.ids())
         .bind(id)
         .fetch_optional(db)
         .await
@@ -319,13 +322,13 @@ pub struct AnswerRow {
     pub answered_at: OffsetDateTime,
 }
 
-pub async fn answers(db: impl PgExecutor<'_>, client: ClientId) -> sqlx::Result<Vec<AnswerRow>> {
+pub async fn answers(db: impl PgExecutor<'_>, client: ClientScope) -> sqlx::Result<Vec<AnswerRow>> {
     sqlx::query_as(
         "SELECT a.question, a.answer, nullif(coalesce(nullif(u.display_name, ''), u.email), '') AS answered_by, a.answered_at
          FROM assessment_answers a LEFT JOIN users u ON u.id = a.answered_by
          WHERE a.client_id = $1",
     )
-    .bind(client)
+    .bind(client.client())
     .fetch_all(db)
     .await
 }
@@ -333,8 +336,7 @@ pub async fn answers(db: impl PgExecutor<'_>, client: ClientId) -> sqlx::Result<
 /// Records answers; an unchanged answer keeps who gave it and when.
 pub async fn save_answers(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    client: ClientId,
+    client: ClientScope,
     answers: &[(&str, Answer)],
     by: UserId,
 ) -> sqlx::Result<u64> {
@@ -347,8 +349,8 @@ pub async fn save_answers(
             SET answer = EXCLUDED.answer, answered_by = EXCLUDED.answered_by, answered_at = now()
             WHERE assessment_answers.answer IS DISTINCT FROM EXCLUDED.answer",
     )
-    .bind(provider)
-    .bind(client)
+    .bind(client.provider())
+    .bind(client.client())
     .bind(&keys)
     .bind(&values)
     .bind(by)

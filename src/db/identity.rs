@@ -4,6 +4,8 @@
 
 use sqlx::PgExecutor;
 
+use super::scope::{ClientScope, CompanyScope};
+
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, StaffRole, UserId,
 };
@@ -64,6 +66,15 @@ pub struct ClientIdentity {
     pub scope_names: Vec<String>,
     /// Memberships that give access (a non-empty scope).
     pub memberships: i64,
+}
+
+impl ClientIdentity {
+    /// The client and the companies this sign-in may see: the proof the portal's reads take.
+    /// `None` when the person has no membership that gives access.
+    pub fn scopes(&self) -> Option<(ClientScope, CompanyScope)> {
+        let client = ClientScope::checked(self.provider_id?, self.client_id?);
+        Some((client, CompanyScope::checked(self.scope.clone())?))
+    }
 }
 
 /// `client`: the organisation chosen in the session, if any. A membership whose scope is empty

@@ -45,6 +45,8 @@ impl InvitationStatus {
 
 pub const UNIQUE_PENDING: &str = "invitations_one_pending_idx";
 
+// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: InvitationId,
@@ -66,6 +68,9 @@ pub struct InvitationRow {
     pub expires_at: OffsetDateTime,
     pub last_sent_at: OffsetDateTime,
     pub send_count: i32,
+    /// Only this module's lookups (each by provider, or by the token's hash) make a row.
+    #[sqlx(skip)]
+    _found: (),
 }
 
 impl InvitationRow {
@@ -179,9 +184,12 @@ pub async fn add_companies(
     Ok(())
 }
 
-pub async fn companies_of(db: impl PgExecutor<'_>, invitation: InvitationId) -> sqlx::Result<Vec<CompanyId>> {
+pub async fn companies_of(
+    db: impl PgExecutor<'_>,
+    invitation: &InvitationRow,
+) -> sqlx::Result<Vec<CompanyId>> {
     sqlx::query_scalar("SELECT company_id FROM invitation_companies WHERE invitation_id = $1")
-        .bind(invitation)
+        .bind(invitation.id)
         .fetch_all(db)
         .await
 }

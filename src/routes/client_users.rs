@@ -11,6 +11,7 @@ use crate::auth::session;
 use crate::client_access::{self, CompanyChoice, InviteFields, Manager, ReaddressProblem};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
+use crate::db::scope::ClientScope;
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::invites;
@@ -139,7 +140,7 @@ pub fn parse_cursor(raw: &str) -> Option<Cursor> {
 pub async fn list(
     state: &AppState,
     manager: Manager<'_>,
-    client: Option<ClientId>,
+    client: Option<ClientScope>,
     assigned_to: Option<crate::domain::UserId>,
     query: &ListQuery,
     path: &str,
@@ -162,7 +163,7 @@ pub async fn list(
         async { Ok::<_, AppError>(db::client_users::page(&state.db, listing).await?) },
         async {
             match client {
-                Some(c) => company_choices(state, manager, &[c]).await.map(Some),
+                Some(c) => company_choices(state, manager, &[c.client()]).await.map(Some),
                 None => Ok(None),
             }
         },
@@ -298,7 +299,7 @@ pub struct ActionForm {
 pub async fn member_action(
     state: &AppState,
     manager: Manager<'_>,
-    client: ClientId,
+    client: ClientScope,
     id: MembershipId,
     action: MemberAction,
     form: ActionForm,
@@ -337,7 +338,7 @@ pub async fn invitation_action(
     state: &AppState,
     manager: Manager<'_>,
     chrome: Chrome,
-    client: ClientId,
+    client: ClientScope,
     id: InvitationId,
     action: InvitationAction,
     form: ActionForm,

@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use crate::assessment;
 use crate::auth::{session, ClientMember};
 use crate::db;
-use crate::db::content::EXPORT_LIMIT;
+use crate::db::content::{PhotoOf, EXPORT_LIMIT};
+use crate::db::scope::CompanyScope;
 use crate::domain::{CaptureId, CompanyId, JobId};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{Form, Path, Query};
@@ -50,7 +51,7 @@ pub struct ContentQuery {
 /// The companies to show: the whole scope, or the one company chosen in the filter (which must
 /// be in scope).
 struct Filter {
-    scope: Vec<CompanyId>,
+    scope: CompanyScope,
     chosen: String,
     /// (id, name) of every company in scope, when there are several to choose from.
     choices: Vec<(String, String)>,
@@ -61,14 +62,12 @@ fn filter(member: &ClientMember, company: &str) -> AppResult<Filter> {
         member.scope.clone()
     } else {
         let id: CompanyId = company.parse().map_err(|_| AppError::NotFound)?;
-        if !member.scope.contains(&id) {
-            return Err(AppError::NotFound);
-        }
-        vec![id]
+        member.scope.narrowed_to(id).ok_or(AppError::NotFound)?
     };
-    let choices = if member.scope.len() > 1 {
+    let choices = if member.scope.ids().len() > 1 {
         member
             .scope
+            .ids()
             .iter()
             .zip(&member.scope_names)
             .map(|(id, name)| (id.to_string(), name.clone()))
@@ -108,7 +107,7 @@ async fn home(
         organisation: member.client_name.clone(),
         provider: member.provider_name.clone(),
         role: member.role.label(),
-        assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
+        assessment: AssessmentView::build(db::content::answers(&state.db, member.client).await?),
         jobs: jobs.into_iter().map(JobView::from).collect(),
         captures: captures.into_iter().map(CaptureView::from).collect(),
         filter,
@@ -237,7 +236,7 @@ async fn photo(
     Path(id): Path<CaptureId>,
 ) -> AppResult<Response> {
     let (bytes, content_type) =
-        db::content::photo(&state.db, id, Some(&member.scope), None).await?.ok_or(AppError::NotFound)?;
+        db::content::photo(&state.db, id, PhotoOf::Portal(&member.scope)).await?.ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
 }
 
@@ -248,7 +247,7 @@ async fn assessment_page(
     Ok(AssessmentPage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
-        assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
+        assessment: AssessmentView::build(db::content::answers(&state.db, member.client).await?),
         action: "/assessment".into(),
         show_who: true,
         error: None,
@@ -260,7 +259,7 @@ async fn answer(
     member: ClientMember,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    match assessment::save(&state, member.provider_id, member.client_id, member.user.id, &form).await? {
+    match assessment::save(&state, member.client, member.user.id, &form).await? {
         Ok(changed) => {
             session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
             Ok(Redirect::to("/assessment").into_response())
@@ -269,7 +268,7 @@ async fn answer(
             let page = AssessmentPage {
                 chrome: Chrome::portal(&member).await?,
                 organisation: member.client_name.clone(),
-                assessment: AssessmentView::build(db::content::answers(&state.db, member.client_id).await?),
+                assessment: AssessmentView::build(db::content::answers(&state.db, member.client).await?),
                 action: "/assessment".into(),
                 show_who: true,
                 error: Some(message.into()),
@@ -283,7 +282,7 @@ async fn export_data(
     state: &AppState,
     member: &ClientMember,
 ) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
-    let assessment = AssessmentView::build(db::content::answers(&state.db, member.client_id).await?);
+    let assessment = AssessmentView::build(db::content::answers(&state.db, member.client).await?);
     let jobs = db::content::completed_jobs(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
     let captures = db::content::captures_in_scope(&state.db, &member.scope, EXPORT_LIMIT, 0).await?;
     Ok((

@@ -48,10 +48,8 @@ async fn list(
     let manager = Manager::ClientAdmin(&member);
     client_access::client_for(&state, manager, member.client_id).await?;
     let (rows, pager) =
-        client_users::list(&state, manager, Some(member.client_id), None, &query, "/users", |_| {
-            "/users".into()
-        })
-        .await?;
+        client_users::list(&state, manager, Some(member.client), None, &query, "/users", |_| "/users".into())
+            .await?;
     Ok(UsersPage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
@@ -69,8 +67,7 @@ async fn form_page(
     fields: InviteFields,
 ) -> AppResult<InviteFormPage> {
     let manager = Manager::ClientAdmin(member);
-    let companies =
-        client_access::company_choices(state, manager, member.client_id, &fields.companies).await?;
+    let companies = client_access::company_choices(state, manager, member.client, &fields.companies).await?;
     Ok(InviteFormPage {
         chrome: Chrome::portal(member).await?,
         client_name: member.client_name.clone(),
@@ -128,8 +125,8 @@ async fn member_action(
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
-    client_access::client_for(&state, manager, member.client_id).await?;
-    client_users::member_action(&state, manager, member.client_id, target, action, form, "/users").await
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
+    client_users::member_action(&state, manager, client.scope(), target, action, form, "/users").await
 }
 
 async fn invitation_action(
@@ -139,8 +136,8 @@ async fn invitation_action(
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
-    client_access::client_for(&state, manager, member.client_id).await?;
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
     let chrome = Chrome::portal(&member).await?;
-    client_users::invitation_action(&state, manager, chrome, member.client_id, target, action, form, "/users")
+    client_users::invitation_action(&state, manager, chrome, client.scope(), target, action, form, "/users")
         .await
 }

@@ -155,7 +155,8 @@ async fn create(
         name.as_str(),
         email.as_ref().map(EmailAddress::as_str),
     )
-    .await?;
+    .await?
+    .client();
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -225,7 +226,7 @@ async fn client_page(
         client_users::list(
             &state,
             Manager::Staff(&member),
-            Some(client.id),
+            Some(client.scope()),
             None,
             &query,
             &path,
@@ -233,7 +234,7 @@ async fn client_page(
         ),
         async {
             if can_manage {
-                Ok(db::clients::assignees(&state.db, member.provider_id, client.id).await?)
+                Ok(db::clients::assignees(&state.db, client.scope()).await?)
             } else {
                 Ok(Vec::new())
             }
@@ -268,7 +269,7 @@ async fn companies_page(
     let client = visible_client(&state, &member, id).await?;
     Ok(CompaniesPage {
         chrome: Chrome::staff(&member).await?,
-        companies: db::clients::companies(&state.db, client.id).await?,
+        companies: db::clients::companies(&state.db, client.scope()).await?,
         client: ClientView::from(&client),
         can_manage: member.can(Permission::ManageClients),
         error: None,
@@ -293,7 +294,7 @@ async fn add_company(
         Err(e) => {
             let page = CompaniesPage {
                 chrome: Chrome::staff(&member).await?,
-                companies: db::clients::companies(&state.db, client.id).await?,
+                companies: db::clients::companies(&state.db, client.scope()).await?,
                 client: ClientView::from(&client),
                 can_manage: true,
                 error: Some(e.0.to_string()),
@@ -302,7 +303,7 @@ async fn add_company(
         }
     };
     let mut tx = state.db.begin().await?;
-    let company = db::clients::add_company(&mut *tx, member.provider_id, client.id, name.as_str()).await?;
+    let company = db::clients::add_company(&mut *tx, client.scope(), name.as_str()).await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -327,7 +328,7 @@ async fn rename_company(
     let name =
         PersonName::parse(&form.name, "Enter the company's name").map_err(|e| AppError::BadRequest(e.0))?;
     let mut tx = state.db.begin().await?;
-    if !db::clients::rename_company(&mut *tx, client.id, company, name.as_str()).await? {
+    if !db::clients::rename_company(&mut *tx, client.scope(), company, name.as_str()).await? {
         return Err(AppError::NotFound);
     }
     db::audit::record(
@@ -363,13 +364,8 @@ async fn change_contact_email(
         Some(EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?)
     };
     let mut tx = state.db.begin().await?;
-    db::clients::set_contact_email(
-        &mut *tx,
-        member.provider_id,
-        client.id,
-        email.as_ref().map(EmailAddress::as_str),
-    )
-    .await?;
+    db::clients::set_contact_email(&mut *tx, client.scope(), email.as_ref().map(EmailAddress::as_str))
+        .await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -404,8 +400,7 @@ async fn record_declined(
     let mut tx = state.db.begin().await?;
     db::clients::set_declined(
         &mut *tx,
-        member.provider_id,
-        client.id,
+        client.scope(),
         Some(member.user.id),
         (!note.is_empty()).then_some(note),
     )
@@ -431,7 +426,7 @@ async fn clear_declined(
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, id).await?;
     let mut tx = state.db.begin().await?;
-    db::clients::set_declined(&mut *tx, member.provider_id, client.id, None, None).await?;
+    db::clients::set_declined(&mut *tx, client.scope(), None, None).await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -461,7 +456,7 @@ async fn assign(
     let user: UserId =
         form.user.parse().map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
     let mut tx = state.db.begin().await?;
-    if !db::clients::assign(&mut *tx, member.provider_id, client.id, user).await? {
+    if !db::clients::assign(&mut *tx, client.scope(), user).await? {
         return Err(AppError::BadRequest("Only staff with the USER role can be assigned, once."));
     }
     db::audit::record(
@@ -484,7 +479,7 @@ async fn unassign(
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, id).await?;
     let mut tx = state.db.begin().await?;
-    if !db::clients::unassign(&mut *tx, member.provider_id, client.id, user).await? {
+    if !db::clients::unassign(&mut *tx, client.scope(), user).await? {
         return Err(AppError::NotFound);
     }
     db::audit::record(
@@ -508,7 +503,8 @@ async fn invite_page(
     fields: InviteFields,
 ) -> AppResult<InviteFormPage> {
     let companies =
-        client_access::company_choices(state, Manager::Staff(member), client.id, &fields.companies).await?;
+        client_access::company_choices(state, Manager::Staff(member), client.scope(), &fields.companies)
+            .await?;
     let mut fields = fields;
     if fields.email.is_empty() && fields.role.is_empty() {
         fields.email = client.contact_email.clone().unwrap_or_default();
@@ -582,7 +578,7 @@ async fn member_action(
     client_users::member_action(
         &state,
         manager,
-        client.id,
+        client.scope(),
         target,
         action,
         form,
@@ -604,7 +600,7 @@ async fn invitation_action(
         &state,
         manager,
         chrome,
-        client.id,
+        client.scope(),
         target,
         action,
         form,

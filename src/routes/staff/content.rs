@@ -22,8 +22,8 @@ use crate::auth::{session, StaffMember};
 use crate::client_access::staff_visibility;
 use crate::db;
 use crate::db::clients::{ClientRow, CompanyRow};
-use crate::db::content::EXPORT_LIMIT;
 use crate::db::content::{NewCapture, StaffJob};
+use crate::db::content::{PhotoOf, EXPORT_LIMIT};
 use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{Form, Path, Query, Upload};
@@ -112,13 +112,13 @@ async fn jobs_page(
 ) -> AppResult<JobsPage> {
     let page = page.clamp(1, 100_000);
     let (rows, total) =
-        db::content::client_jobs(&state.db, client.id, PER_PAGE, (page - 1) * PER_PAGE).await?;
+        db::content::client_jobs(&state.db, client.scope(), PER_PAGE, (page - 1) * PER_PAGE).await?;
     Ok(JobsPage {
         chrome: Chrome::staff(member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
         jobs: rows.into_iter().map(StaffJobView::from).collect(),
         pager: Pager::new(&format!("/clients/{}/jobs", client.id), "", page, PER_PAGE, total),
-        companies: db::clients::companies(&state.db, client.id).await?,
+        companies: db::clients::companies(&state.db, client.scope()).await?,
         client: ClientView::from(&client),
         errors: FieldErrors::default(),
         title: String::new(),
@@ -154,7 +154,7 @@ async fn create_job(
     Form(form): Form<NewJobForm>,
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
-    let companies = db::clients::companies(&state.db, client.id).await?;
+    let companies = db::clients::companies(&state.db, client.scope()).await?;
     let mut errors = FieldErrors::default();
     let company = match company_of(&companies, &form.company) {
         Ok(c) => Some(c),
@@ -176,9 +176,7 @@ async fn create_job(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let mut tx = state.db.begin().await?;
-    let job =
-        db::content::create_job(&mut *tx, member.provider_id, client.id, company, title, member.user.id)
-            .await?;
+    let job = db::content::create_job(&mut *tx, client.scope(), company, title, member.user.id).await?;
     db::audit::record(
         &mut *tx,
         Some(member.provider_id),
@@ -209,7 +207,7 @@ async fn job(
     Path((id, job)): Path<(ClientId, JobId)>,
 ) -> AppResult<impl IntoResponse> {
     let client = client(&state, &member, id).await?;
-    let job = db::content::client_job(&state.db, client.id, job).await?.ok_or(AppError::NotFound)?;
+    let job = db::content::client_job(&state.db, client.scope(), job).await?.ok_or(AppError::NotFound)?;
     Ok(JobPage {
         chrome: Chrome::staff(&member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
@@ -236,7 +234,8 @@ async fn save_job(
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
     let job_id = job;
-    let current = db::content::client_job(&state.db, client.id, job_id).await?.ok_or(AppError::NotFound)?;
+    let current =
+        db::content::client_job(&state.db, client.scope(), job_id).await?.ok_or(AppError::NotFound)?;
     let parsed = match JobStatus::parse(&form.status) {
         Err(e) => Err(e.0),
         Ok(_) if form.summary.chars().count() > 5000 || form.staff_notes.chars().count() > 5000 => {
@@ -261,7 +260,7 @@ async fn save_job(
     let mut tx = state.db.begin().await?;
     db::content::update_job(
         &mut *tx,
-        client.id,
+        client.scope(),
         job_id,
         status,
         form.summary.trim(),
@@ -313,12 +312,12 @@ async fn captures_page(
 ) -> AppResult<CapturesPage> {
     let page = page.clamp(1, 100_000);
     let (rows, total) =
-        db::content::client_captures(&state.db, client.id, PER_PAGE, (page - 1) * PER_PAGE).await?;
-    let (mut jobs, job_count) = db::content::client_jobs(&state.db, client.id, JOB_PICKER, 0).await?;
+        db::content::client_captures(&state.db, client.scope(), PER_PAGE, (page - 1) * PER_PAGE).await?;
+    let (mut jobs, job_count) = db::content::client_jobs(&state.db, client.scope(), JOB_PICKER, 0).await?;
     let mut values = HashMap::new();
     if let Some(chosen) = chosen_job {
         if !jobs.iter().any(|j| j.id == chosen) {
-            if let Some(job) = db::content::client_job(&state.db, client.id, chosen).await? {
+            if let Some(job) = db::content::client_job(&state.db, client.scope(), chosen).await? {
                 jobs.insert(0, job);
             }
         }
@@ -332,7 +331,7 @@ async fn captures_page(
         can_manage: member.can(crate::domain::Permission::ManageClients),
         captures: rows.into_iter().map(CaptureView::from).collect(),
         pager: Pager::new(&format!("/clients/{}/captures", client.id), "", page, PER_PAGE, total),
-        companies: db::clients::companies(&state.db, client.id).await?,
+        companies: db::clients::companies(&state.db, client.scope()).await?,
         jobs: jobs.into_iter().map(|j| (j.id, format!("{} ({})", j.title, j.company_name))).collect(),
         more_jobs: job_count > JOB_PICKER,
         capture_base: format!("/clients/{}/captures", client.id),
@@ -402,7 +401,7 @@ async fn create_capture(
         }
     }
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
-    let companies = db::clients::companies(&state.db, client.id).await?;
+    let companies = db::clients::companies(&state.db, client.scope()).await?;
     let mut errors = FieldErrors::default();
     let company = company_of(&companies, get("company")).map_err(|m| errors.add("company", m)).ok();
     let coords = errors.take("latitude", Coordinates::parse(get("latitude"), get("longitude")));
@@ -424,7 +423,7 @@ async fn create_capture(
     } else {
         let job: Option<JobId> = get("job").parse().ok();
         match job {
-            Some(j) => match db::content::client_job(&state.db, client.id, j).await? {
+            Some(j) => match db::content::client_job(&state.db, client.scope(), j).await? {
                 Some(row) if Some(row.company_id) == company => Some(j),
                 _ => {
                     errors.add("job", "Choose a job of the same company, or none");
@@ -449,8 +448,7 @@ async fn create_capture(
     let capture = db::content::create_capture(
         &mut *tx,
         NewCapture {
-            provider: member.provider_id,
-            client: client.id,
+            client: client.scope(),
             company,
             job,
             latitude: coords.latitude,
@@ -482,8 +480,9 @@ async fn photo(
     Path((id, capture)): Path<(ClientId, CaptureId)>,
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
-    let (bytes, content_type) =
-        db::content::photo(&state.db, capture, None, Some(client.id)).await?.ok_or(AppError::NotFound)?;
+    let (bytes, content_type) = db::content::photo(&state.db, capture, PhotoOf::Staff(client.scope()))
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
 }
 
@@ -496,7 +495,7 @@ async fn assessment_page(
     Ok(AssessmentPage {
         chrome: Chrome::staff(&member).await?,
         organisation: client.name.clone(),
-        assessment: AssessmentView::build(db::content::answers(&state.db, client.id).await?),
+        assessment: AssessmentView::build(db::content::answers(&state.db, client.scope()).await?),
         action: format!("/clients/{}/assessment", client.id),
         show_who: true,
         error: None,
@@ -510,7 +509,7 @@ async fn answer(
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
-    match assessment::save(&state, member.provider_id, client.id, member.user.id, &form).await? {
+    match assessment::save(&state, client.scope(), member.user.id, &form).await? {
         Ok(changed) => {
             session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
             Ok(Redirect::to(&format!("/clients/{}/assessment", client.id)).into_response())
@@ -523,9 +522,10 @@ async fn export_data(
     state: &AppState,
     client: &ClientRow,
 ) -> AppResult<(AssessmentView, Vec<JobView>, Vec<CaptureView>)> {
-    let scope: Vec<CompanyId> =
-        db::clients::companies(&state.db, client.id).await?.into_iter().map(|c| c.id).collect();
-    let assessment = AssessmentView::build(db::content::answers(&state.db, client.id).await?);
+    let assessment = AssessmentView::build(db::content::answers(&state.db, client.scope()).await?);
+    let Some(scope) = db::clients::company_scope(&state.db, client.scope()).await? else {
+        return Ok((assessment, Vec::new(), Vec::new()));
+    };
     let jobs = db::content::completed_jobs(&state.db, &scope, EXPORT_LIMIT, 0).await?;
     let captures = db::content::captures_in_scope(&state.db, &scope, EXPORT_LIMIT, 0).await?;
     Ok((

@@ -1,0 +1,58 @@
+//! Proof that a tenant check was made. Each value here is made only inside `db`, by the query
+//! that checks it, and the functions that read or change a client's data take one instead of a
+//! bare id: a handler that skipped the check does not compile.
+//!
+//! - [`ClientScope`]: a client of a provider that the asker may work with. From a `ClientRow` of
+//!   `db::clients` (every query that returns one filters by the provider, and by assignment for a
+//!   staff USER) or from a client user's sign-in (`ClientIdentity::scopes` in `db::identity`).
+//! - [`CompanyScope`]: the companies a client user may see (from their sign-in, or a part of it),
+//!   or all of a client's for what staff show of it (`clients::company_scope`).
+//!
+//! Rows that a provider-scoped lookup returned and that writes take (a membership, an invitation)
+//! carry a private `_found` field for the same reason: they cannot be made up outside their module.
+
+use crate::domain::{ClientId, CompanyId, ProviderId};
+
+/// A client of a provider that the asker was found to be allowed to work with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientScope {
+    provider: ProviderId,
+    client: ClientId,
+}
+
+impl ClientScope {
+    pub(in crate::db) fn checked(provider: ProviderId, client: ClientId) -> Self {
+        Self { provider, client }
+    }
+
+    pub fn provider(self) -> ProviderId {
+        self.provider
+    }
+
+    pub fn client(self) -> ClientId {
+        self.client
+    }
+}
+
+/// Companies of one client that a client user may see; never empty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompanyScope(Vec<CompanyId>);
+
+impl CompanyScope {
+    pub(in crate::db) fn checked(companies: Vec<CompanyId>) -> Option<Self> {
+        (!companies.is_empty()).then_some(Self(companies))
+    }
+
+    pub fn ids(&self) -> &[CompanyId] {
+        &self.0
+    }
+
+    pub fn contains(&self, company: CompanyId) -> bool {
+        self.0.contains(&company)
+    }
+
+    /// Only `company`, if it lies inside this scope (a filter on a portal page).
+    pub fn narrowed_to(&self, company: CompanyId) -> Option<Self> {
+        self.contains(company).then(|| Self(vec![company]))
+    }
+}
