@@ -69,9 +69,18 @@ pub enum ClientRole {
 }
 
 impl ClientRole {
+    /// The invite form's role: none chosen means Client.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         match raw.trim() {
-            "" | "CLIENT" => Ok(Self::Client),
+            "" => Ok(Self::Client),
+            other => Self::parse_chosen(other),
+        }
+    }
+
+    /// A role chosen in a row's menu ("Change Role"): one must be given.
+    pub fn parse_chosen(raw: &str) -> Result<Self, Invalid> {
+        match raw.trim() {
+            "CLIENT" => Ok(Self::Client),
             "CLIENT_ADMIN" => Ok(Self::ClientAdmin),
             _ => Err(Invalid("Choose Client or Client Admin")),
         }
@@ -120,5 +129,13 @@ mod tests {
         assert!(StaffRole::parse("OWNER").is_err());
         assert_eq!(ClientRole::parse(""), Ok(ClientRole::Client));
         assert_eq!(ClientRole::parse("CLIENT_ADMIN"), Ok(ClientRole::ClientAdmin));
+    }
+
+    #[test]
+    fn a_role_change_needs_a_role_where_an_invitation_defaults_to_client() {
+        assert_eq!(ClientRole::parse(""), Ok(ClientRole::Client));
+        assert!(ClientRole::parse_chosen("").is_err());
+        assert_eq!(ClientRole::parse_chosen(" CLIENT_ADMIN "), Ok(ClientRole::ClientAdmin));
+        assert!(ClientRole::parse_chosen("ADMIN").is_err());
     }
 }

@@ -312,7 +312,7 @@ pub async fn member_action(
             format!("A password reset email is on its way to {}.", member.email)
         }
         MemberAction::Role => {
-            let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+            let role = ClientRole::parse_chosen(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             client_access::change_member_role(state, manager, &member, role).await?;
             format!("Role changed to {} for {}.", role.label(), member.email)
         }
@@ -371,7 +371,7 @@ pub async fn invitation_action(
             };
         }
         InvitationAction::Role => {
-            let role = ClientRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
+            let role = ClientRole::parse_chosen(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             if !client_access::change_invitation_role(state, manager, &row, role).await? {
                 return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }

@@ -140,6 +140,23 @@ async fn build(db: PgPool) -> World {
     ids.insert("cap_c2", capture(&app, provider_a, c2, c2_co, "Capture of C2").await);
     ids.insert("cap_b", capture(&app, provider_b, c3, c3_co, "Capture of provider B").await);
 
+    // Each actor's own victims, for the menu actions that change or remove what they act on:
+    // `{member@}` in the matrix is this actor's, so one actor's removal is not the next one's 404.
+    for actor in ACTORS {
+        ids.insert(leak(format!("member@{actor}")), victim_member(&app, provider_a, c1, k1, actor).await);
+        ids.insert(
+            leak(format!("inv@{actor}")),
+            victim_invitation(&app, provider_a, Some((c1, k1)), actor).await,
+        );
+        ids.insert(leak(format!("staff@{actor}")), victim_staff(&app, provider_a, c1, actor).await);
+        ids.insert(leak(format!("sinv@{actor}")), victim_invitation(&app, provider_a, None, actor).await);
+        let second = format!("second.{actor}");
+        ids.insert(
+            leak(format!("inv2@{actor}")),
+            victim_invitation(&app, provider_a, Some((c1, k1)), &second).await,
+        );
+    }
+
     let agents: HashMap<&'static str, Agent> = [
         ("anon", app.agent()),
         ("admin", admin),
@@ -156,6 +173,89 @@ async fn build(db: PgPool) -> World {
     .into_iter()
     .collect();
     World { app, agents, ids }
+}
+
+fn leak(key: String) -> &'static str {
+    Box::leak(key.into_boxed_str())
+}
+
+/// A client user of C1 scoped to K1, for `actor` to act on.
+async fn victim_member(
+    app: &TestApp,
+    provider: uuid::Uuid,
+    client: uuid::Uuid,
+    company: uuid::Uuid,
+    actor: &str,
+) -> String {
+    let user = uuid::Uuid::new_v4();
+    let membership = uuid::Uuid::new_v4();
+    sqlx::query(
+        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES ($1, $4, 'Victim') RETURNING id),
+              m AS (INSERT INTO client_memberships (id, provider_id, client_id, user_id, role)
+                    SELECT $2, $3, $5, id, 'CLIENT' FROM u RETURNING id)
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $5, $6 FROM m",
+    )
+    .bind(user)
+    .bind(membership)
+    .bind(provider)
+    .bind(format!("member.{actor}@victims.test"))
+    .bind(client)
+    .bind(company)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    membership.to_string()
+}
+
+/// A pending invitation: to C1 scoped to K1, or (with `None`) to the provider's staff.
+async fn victim_invitation(
+    app: &TestApp,
+    provider: uuid::Uuid,
+    client: Option<(uuid::Uuid, uuid::Uuid)>,
+    actor: &str,
+) -> String {
+    let id = uuid::Uuid::new_v4();
+    let (kind, client_id, company) = match client {
+        Some((c, k)) => ("client", Some(c), Some(k)),
+        None => ("staff", None, None),
+    };
+    sqlx::query(
+        "WITH i AS (
+           INSERT INTO invitations (id, provider_id, client_id, email, client_role, staff_role, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4, CASE WHEN $3 IS NULL THEN NULL ELSE 'CLIENT'::client_role END,
+                   CASE WHEN $3 IS NULL THEN 'USER'::staff_role END, sha256($4::bytea), now() + interval '7 days')
+           RETURNING id)
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT id, $3, $5 FROM i WHERE $3 IS NOT NULL",
+    )
+    .bind(id)
+    .bind(provider)
+    .bind(client_id)
+    .bind(format!("{kind}.invite.{actor}@victims.test"))
+    .bind(company)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    id.to_string()
+}
+
+/// A staff USER of the provider, assigned to C1.
+async fn victim_staff(app: &TestApp, provider: uuid::Uuid, client: uuid::Uuid, actor: &str) -> String {
+    let user = uuid::Uuid::new_v4();
+    sqlx::query(
+        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES ($1, $3, 'Victim') RETURNING id),
+              m AS (INSERT INTO staff_memberships (id, provider_id, user_id, role)
+                    SELECT gen_random_uuid(), $2, id, 'USER' FROM u RETURNING user_id)
+         INSERT INTO staff_assignments (provider_id, client_id, user_id) SELECT $2, $4, user_id FROM m",
+    )
+    .bind(user)
+    .bind(provider)
+    .bind(format!("staff.{actor}@victims.test"))
+    .bind(client)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    user.to_string()
 }
 
 /// What each client actor must never read anywhere in the portal.
@@ -210,10 +310,15 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
         for (key, value) in &world.ids {
             path = path.replace(&format!("{{{key}}}"), value);
         }
-        assert!(!path.contains('{'), "line {}: unknown placeholder in {path}", line_no + 1);
         for (i, actor) in ACTORS.iter().enumerate() {
             let expected = cols[3 + i];
             let agent = &world.agents[actor];
+            let mut path = path.clone();
+            for victim in ["member", "inv", "inv2", "staff", "sinv"] {
+                path =
+                    path.replace(&format!("{{{victim}@}}"), &world.ids[format!("{victim}@{actor}").as_str()]);
+            }
+            assert!(!path.contains('{'), "line {}: unknown placeholder in {path}", line_no + 1);
             let page = if method == "GET" {
                 agent.get(host, &path).await
             } else {
@@ -256,4 +361,28 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
     assert!(failures.is_empty(), "{} of {cells} cells differ:\n{}", failures.len(), failures.join("\n"));
     // Nothing the denied requests tried was written.
     assert_eq!(world.app.count("SELECT count(*) FROM jobs").await, 5);
+    // The menu actions did what they answered: each allowed actor's victims are gone, every
+    // refused actor's are untouched.
+    let app = &world.app;
+    for actor in ACTORS {
+        let id = |victim: &str| world.ids[format!("{victim}@{actor}").as_str()].clone();
+        let left = |sql: String| async move { app.count(&sql).await };
+        let pending = |victim: &str| {
+            left(format!(
+                "SELECT count(*) FROM invitations WHERE id = '{}' AND status = 'PENDING'",
+                id(victim)
+            ))
+        };
+        let member =
+            left(format!("SELECT count(*) FROM client_memberships WHERE id = '{}'", id("member"))).await;
+        let staff =
+            left(format!("SELECT count(*) FROM staff_memberships WHERE user_id = '{}'", id("staff"))).await;
+        let manages_clients = matches!(actor, "admin" | "manager" | "cla");
+        let manages_staff = actor == "admin";
+        assert_eq!(member == 0, manages_clients, "{actor}'s client user");
+        assert_eq!(pending("inv").await == 0, manages_clients, "{actor}'s client invitation");
+        assert_eq!(pending("inv2").await == 0, matches!(actor, "admin" | "manager"), "{actor}'s second one");
+        assert_eq!(pending("sinv").await == 0, manages_staff, "{actor}'s staff invitation");
+        assert_eq!(staff == 0, manages_staff, "{actor}'s staff USER");
+    }
 }
