@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use sqlx::PgPool;
 
 use super::session::IDLE_TIMEOUT;
+use crate::db;
 use crate::domain::UserId;
 
 /// When each session on this replica last recorded activity.
@@ -43,29 +44,9 @@ impl Activity {
         let db = db.clone();
         let every = self.every;
         tokio::spawn(async move {
-            if let Err(e) = record(&db, &session_id, user, every).await {
+            if let Err(e) = db::users::record_activity(&db, &session_id, user, IDLE_TIMEOUT, every).await {
                 tracing::warn!(error = %e, "could not record activity");
             }
         });
     }
-}
-
-/// One statement: the session's idle expiry moves on, and the person's last activity too when
-/// it is older than `every` (another session of theirs may have just written it).
-async fn record(db: &PgPool, session_id: &str, user: UserId, every: Duration) -> sqlx::Result<()> {
-    sqlx::query(
-        "WITH session AS (
-             UPDATE tower_sessions.session SET expiry_date = now() + make_interval(secs => $3)
-             WHERE id = $1 AND expiry_date > now()
-         )
-         UPDATE users SET last_seen_at = now()
-         WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $4))",
-    )
-    .bind(session_id)
-    .bind(user)
-    .bind(IDLE_TIMEOUT.whole_seconds() as f64)
-    .bind(every.as_secs_f64())
-    .execute(db)
-    .await?;
-    Ok(())
 }

@@ -2,6 +2,7 @@
 
 use sqlx::PgPool;
 
+use crate::db;
 use crate::error::{AppError, AppResult};
 
 /// A limit: at most `max` hits per `window_secs` for one bucket.
@@ -30,16 +31,7 @@ pub const ACCEPT_PER_INVITATION: Limit = Limit { name: "accept-invitation", max:
 
 /// Counts one hit in the current window; returns the hits so far.
 async fn count(db: &PgPool, limit: Limit, key: &str) -> sqlx::Result<i32> {
-    sqlx::query_scalar(
-        "INSERT INTO rate_limits (bucket, window_start, hits)
-         VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
-         ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
-         RETURNING hits",
-    )
-    .bind(format!("{}:{}", limit.name, key))
-    .bind(limit.window_secs as f64)
-    .fetch_one(db)
-    .await
+    db::rate_limits::hit(db, &format!("{}:{}", limit.name, key), limit.window_secs).await
 }
 
 /// Counts one hit and refuses with 429 once the window's allowance is spent.
@@ -53,15 +45,7 @@ pub async fn check(db: &PgPool, limit: Limit, key: &str) -> AppResult<()> {
 
 /// Hits in the current window, without counting one.
 async fn peek(db: &PgPool, limit: Limit, key: &str) -> sqlx::Result<i32> {
-    let hits: Option<i32> = sqlx::query_scalar(
-        "SELECT hits FROM rate_limits
-         WHERE bucket = $1 AND window_start = to_timestamp(floor(extract(epoch FROM now()) / $2) * $2)",
-    )
-    .bind(format!("{}:{}", limit.name, key))
-    .bind(limit.window_secs as f64)
-    .fetch_optional(db)
-    .await?;
-    Ok(hits.unwrap_or(0))
+    db::rate_limits::hits(db, &format!("{}:{}", limit.name, key), limit.window_secs).await
 }
 
 /// Before a password is checked for `account` from `address`. Guessing is slowed per account
@@ -91,6 +75,5 @@ pub async fn wrong_password(db: &PgPool, account: &str, address: &str) -> AppRes
 
 /// Drops finished windows; called by the background housekeeping task.
 pub async fn purge_old(db: &PgPool) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM rate_limits WHERE window_start < now() - interval '1 day'").execute(db).await?;
-    Ok(())
+    db::rate_limits::purge_old(db).await
 }

@@ -27,6 +27,31 @@ pub async fn record(
     Ok(())
 }
 
+/// A change and its audit event in one transaction: begin, write through [`Audited::tx`], then
+/// [`Audited::commit`] with what happened. Dropped without committing, nothing is written.
+pub struct Audited<'a> {
+    tx: super::Tx<'a>,
+    provider: ProviderId,
+    actor: UserId,
+}
+
+impl Audited<'static> {
+    pub async fn begin(db: &sqlx::PgPool, provider: ProviderId, actor: UserId) -> sqlx::Result<Self> {
+        Ok(Self { tx: db.begin().await?, provider, actor })
+    }
+}
+
+impl<'a> Audited<'a> {
+    pub fn tx(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(mut self, action: &str, target: &str, details: Value) -> sqlx::Result<()> {
+        record(&mut *self.tx, Some(self.provider), Some(self.actor), action, target, details).await?;
+        self.tx.commit().await
+    }
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: i64,

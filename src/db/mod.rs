@@ -12,6 +12,7 @@ pub mod identity;
 pub mod invitations;
 pub mod outbox;
 pub mod providers;
+pub mod rate_limits;
 pub mod resets;
 pub mod scope;
 pub mod server_keys;
@@ -24,6 +25,11 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
 }
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Postgres>;
+
+/// Whether the database answers (the readiness probe).
+pub async fn ping(db: &sqlx::PgPool) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(db).await.map(|_| ())
+}
 
 /// A case-insensitive `ILIKE` pattern that matches `search` anywhere, with its wildcards escaped;
 /// empty when there is nothing to search for.

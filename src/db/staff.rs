@@ -98,13 +98,19 @@ pub async fn change_role(
     .await
 }
 
+/// Removes a staff member and, with the membership, their assignments to the provider's clients.
 pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderId, user: UserId) -> sqlx::Result<bool> {
-    let done = sqlx::query("DELETE FROM staff_memberships WHERE provider_id = $1 AND user_id = $2")
-        .bind(provider)
-        .bind(user)
-        .execute(db)
-        .await?;
-    Ok(done.rows_affected() == 1)
+    let removed: Option<bool> = sqlx::query_scalar(
+        "WITH gone AS (DELETE FROM staff_memberships WHERE provider_id = $1 AND user_id = $2 RETURNING user_id),
+              unassigned AS (DELETE FROM staff_assignments a USING gone
+                             WHERE a.provider_id = $1 AND a.user_id = gone.user_id)
+         SELECT true FROM gone",
+    )
+    .bind(provider)
+    .bind(user)
+    .fetch_optional(db)
+    .await?;
+    Ok(removed.is_some())
 }
 
 pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {

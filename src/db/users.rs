@@ -76,3 +76,29 @@ pub async fn touch_last_seen(db: &PgPool, id: UserId) -> sqlx::Result<()> {
     sqlx::query("UPDATE users SET last_seen_at = now() WHERE id = $1").bind(id).execute(db).await?;
     Ok(())
 }
+
+/// One statement: the session's idle expiry moves on, and the person's last activity too when
+/// it is older than `every` (another session of theirs may have just written it).
+pub async fn record_activity(
+    db: &PgPool,
+    session_id: &str,
+    user: UserId,
+    idle_timeout: time::Duration,
+    every: std::time::Duration,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH session AS (
+             UPDATE tower_sessions.session SET expiry_date = now() + make_interval(secs => $3)
+             WHERE id = $1 AND expiry_date > now()
+         )
+         UPDATE users SET last_seen_at = now()
+         WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < now() - make_interval(secs => $4))",
+    )
+    .bind(session_id)
+    .bind(user)
+    .bind(idle_timeout.whole_seconds() as f64)
+    .bind(every.as_secs_f64())
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -161,7 +161,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.db).await {
+    match crate::db::ping(&state.db).await {
         Ok(_) => "ready".into_response(),
         Err(e) => {
             tracing::warn!(error = ?e, "database not reachable");

@@ -151,6 +151,17 @@ fn the_staff_app_and_the_portal_do_not_import_each_other() {
 }
 
 #[test]
+fn sql_is_written_only_in_db() {
+    let outside: Vec<String> = modules()
+        .into_iter()
+        .filter(|(module, text)| !module.starts_with("db") && text.contains("sqlx::query"))
+        .map(|(module, _)| module)
+        .collect();
+    assert!(modules()["db/clients"].contains("sqlx::query"), "the check looks for the wrong words");
+    assert!(outside.is_empty(), "SQL outside db/: {outside:?}");
+}
+
+#[test]
 fn the_cycle_finder_finds_a_cycle() {
     let graph: BTreeMap<String, BTreeSet<String>> = [
         ("a".to_string(), BTreeSet::from(["b".to_string()])),

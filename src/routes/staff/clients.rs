@@ -9,10 +9,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::{session, StaffMember};
 use crate::client_access::{self, staff_visibility, InviteFields, Manager};
+use crate::clients;
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
 use crate::domain::{
@@ -148,25 +148,7 @@ async fn create(
         page.errors = errors;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    let id = db::clients::create(
-        &mut tx,
-        member.provider_id,
-        name.as_str(),
-        email.as_ref().map(EmailAddress::as_str),
-    )
-    .await?
-    .client();
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.created",
-        name.as_str(),
-        json!({ "client": id }),
-    )
-    .await?;
-    tx.commit().await?;
+    let id = clients::create(&state, &member, &name, email.as_ref()).await?;
     Ok(Redirect::to(&format!("/clients/{id}")).into_response())
 }
 
@@ -302,18 +284,7 @@ async fn add_company(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let mut tx = state.db.begin().await?;
-    let company = db::clients::add_company(&mut *tx, client.scope(), name.as_str()).await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "company.created",
-        name.as_str(),
-        json!({ "client": client.id, "company": company }),
-    )
-    .await?;
-    tx.commit().await?;
+    clients::add_company(&state, &member, &client, &name).await?;
     session::flash(&member.user.session, format!("Company {} added.", name.as_str())).await?;
     Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
 }
@@ -327,20 +298,9 @@ async fn rename_company(
     let client = managed_client(&state, &member, id).await?;
     let name =
         PersonName::parse(&form.name, "Enter the company's name").map_err(|e| AppError::BadRequest(e.0))?;
-    let mut tx = state.db.begin().await?;
-    if !db::clients::rename_company(&mut *tx, client.scope(), company, name.as_str()).await? {
+    if !clients::rename_company(&state, &member, &client, company, &name).await? {
         return Err(AppError::NotFound);
     }
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "company.renamed",
-        name.as_str(),
-        json!({ "client": client.id, "company": company }),
-    )
-    .await?;
-    tx.commit().await?;
     session::flash(&member.user.session, format!("Company renamed to {}.", name.as_str())).await?;
     Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
 }
@@ -363,19 +323,7 @@ async fn change_contact_email(
     } else {
         Some(EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?)
     };
-    let mut tx = state.db.begin().await?;
-    db::clients::set_contact_email(&mut *tx, client.scope(), email.as_ref().map(EmailAddress::as_str))
-        .await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.email_changed",
-        &client.name,
-        json!({ "from": client.contact_email, "to": email }),
-    )
-    .await?;
-    tx.commit().await?;
+    clients::set_contact_email(&state, &member, &client, email.as_ref()).await?;
     session::flash(&member.user.session, "The client's email was changed.").await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
@@ -397,24 +345,7 @@ async fn record_declined(
     if note.chars().count() > 2000 {
         return Err(AppError::BadRequest("The note must be at most 2000 characters."));
     }
-    let mut tx = state.db.begin().await?;
-    db::clients::set_declined(
-        &mut *tx,
-        client.scope(),
-        Some(member.user.id),
-        (!note.is_empty()).then_some(note),
-    )
-    .await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.declined_portal_access",
-        &client.name,
-        json!({ "note": note }),
-    )
-    .await?;
-    tx.commit().await?;
+    clients::set_declined(&state, &member, &client, Some(note)).await?;
     session::flash(&member.user.session, "Recorded: the client declined portal access.").await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
@@ -425,18 +356,7 @@ async fn clear_declined(
     Path(id): Path<ClientId>,
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, id).await?;
-    let mut tx = state.db.begin().await?;
-    db::clients::set_declined(&mut *tx, client.scope(), None, None).await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.declined_cleared",
-        &client.name,
-        json!({}),
-    )
-    .await?;
-    tx.commit().await?;
+    clients::set_declined(&state, &member, &client, None).await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -455,20 +375,9 @@ async fn assign(
     let client = managed_client(&state, &member, id).await?;
     let user: UserId =
         form.user.parse().map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
-    let mut tx = state.db.begin().await?;
-    if !db::clients::assign(&mut *tx, client.scope(), user).await? {
+    if !clients::set_assigned(&state, &member, &client, user, true).await? {
         return Err(AppError::BadRequest("Only staff with the USER role can be assigned, once."));
     }
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.staff_assigned",
-        &client.name,
-        json!({ "user": user }),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
@@ -478,20 +387,9 @@ async fn unassign(
     Path((id, user)): Path<(ClientId, UserId)>,
 ) -> AppResult<Response> {
     let client = managed_client(&state, &member, id).await?;
-    let mut tx = state.db.begin().await?;
-    if !db::clients::unassign(&mut *tx, client.scope(), user).await? {
+    if !clients::set_assigned(&state, &member, &client, user, false).await? {
         return Err(AppError::NotFound);
     }
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "client.staff_unassigned",
-        &client.name,
-        json!({ "user": user }),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::json;
 use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -20,6 +19,7 @@ use crate::assessment;
 use crate::auth::csrf::MAX_UPLOAD_BYTES;
 use crate::auth::{session, StaffMember};
 use crate::client_access::staff_visibility;
+use crate::content;
 use crate::db;
 use crate::db::clients::{ClientRow, CompanyRow};
 use crate::db::content::{NewCapture, StaffJob};
@@ -175,18 +175,7 @@ async fn create_job(
         page.title = title.chars().take(300).collect();
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    let job = db::content::create_job(&mut *tx, client.scope(), company, title, member.user.id).await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "job.created",
-        title,
-        json!({ "job": job, "client": client.id }),
-    )
-    .await?;
-    tx.commit().await?;
+    let job = content::create_job(&state, &member, &client, company, title).await?;
     Ok(Redirect::to(&format!("/clients/{}/jobs/{job}", client.id)).into_response())
 }
 
@@ -257,26 +246,16 @@ async fn save_job(
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let mut tx = state.db.begin().await?;
-    db::content::update_job(
-        &mut *tx,
-        client.scope(),
-        job_id,
+    content::update_job(
+        &state,
+        &member,
+        &client,
+        &current,
         status,
         form.summary.trim(),
         form.staff_notes.trim(),
     )
     .await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "job.updated",
-        &current.title,
-        json!({ "job": job_id, "from": current.status.code(), "to": status.code() }),
-    )
-    .await?;
-    tx.commit().await?;
     session::flash(&member.user.session, format!("Saved. The job is {}.", status.label().to_lowercase()))
         .await?;
     Ok(Redirect::to(&format!("/clients/{}/jobs/{job_id}", client.id)).into_response())
@@ -373,33 +352,57 @@ fn parse_when(raw: &str) -> Result<OffsetDateTime, &'static str> {
         .map_err(|_| "Enter the time as a date and time, like 2026-11-23T14:30")
 }
 
-async fn create_capture(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
-    Upload(mut multipart): Upload,
-) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
+/// The capture form as uploaded: its text fields (at most 20, each cut to 2,000 characters) and
+/// the photo's bytes, if one was chosen.
+async fn read_capture_upload(
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<(HashMap<String, String>, Option<Vec<u8>>)> {
+    let unreadable = |_| AppError::BadRequest("The upload could not be read.");
     let mut values: HashMap<String, String> = HashMap::new();
-    let mut photo_bytes: Option<Vec<u8>> = None;
-    while let Some(field) =
-        multipart.next_field().await.map_err(|_| AppError::BadRequest("The upload could not be read."))?
-    {
+    let mut photo = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "photo" {
             let bytes = field
                 .bytes()
                 .await
                 .map_err(|_| AppError::BadRequest("The upload was too large: photos may be at most 5 MB."))?;
-            if !bytes.is_empty() {
-                photo_bytes = Some(bytes.to_vec());
-            }
+            photo = (!bytes.is_empty()).then(|| bytes.to_vec());
         } else if values.len() < 20 {
-            let text =
-                field.text().await.map_err(|_| AppError::BadRequest("The upload could not be read."))?;
+            let text = field.text().await.map_err(unreadable)?;
             values.insert(name, text.chars().filter(|c| *c != '\0').take(2000).collect());
         }
     }
+    Ok((values, photo))
+}
+
+/// The job a new capture is for: none, or one of the client's of the same company.
+async fn chosen_job(
+    state: &AppState,
+    client: &ClientRow,
+    raw: &str,
+    company: Option<CompanyId>,
+) -> AppResult<Result<Option<JobId>, &'static str>> {
+    if raw.is_empty() {
+        return Ok(Ok(None));
+    }
+    let Ok(job) = raw.parse::<JobId>() else {
+        return Ok(Err("Choose a job from the list"));
+    };
+    Ok(match db::content::client_job(&state.db, client.scope(), job).await? {
+        Some(row) if Some(row.company_id) == company => Ok(Some(job)),
+        _ => Err("Choose a job of the same company, or none"),
+    })
+}
+
+async fn create_capture(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<ClientId>,
+    Upload(multipart): Upload,
+) -> AppResult<Response> {
+    let client = client(&state, &member, id).await?;
+    let (values, photo_bytes) = read_capture_upload(multipart).await?;
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
     let companies = db::clients::companies(&state.db, client.scope()).await?;
     let mut errors = FieldErrors::default();
@@ -418,24 +421,11 @@ async fn create_capture(
             None
         }
     };
-    let job = if get("job").is_empty() {
-        None
-    } else {
-        let job: Option<JobId> = get("job").parse().ok();
-        match job {
-            Some(j) => match db::content::client_job(&state.db, client.scope(), j).await? {
-                Some(row) if Some(row.company_id) == company => Some(j),
-                _ => {
-                    errors.add("job", "Choose a job of the same company, or none");
-                    None
-                }
-            },
-            None => {
-                errors.add("job", "Choose a job from the list");
-                None
-            }
-        }
-    };
+    let job = chosen_job(&state, &client, get("job"), company)
+        .await?
+        .map_err(|m| errors.add("job", m))
+        .ok()
+        .flatten();
     let (Some(company), Some(coords), Some(captured_at), true) =
         (company, coords, captured_at, errors.is_empty())
     else {
@@ -444,9 +434,10 @@ async fn create_capture(
         page.values = values;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let mut tx = state.db.begin().await?;
-    let capture = db::content::create_capture(
-        &mut *tx,
+    content::add_capture(
+        &state,
+        &member,
+        &client,
         NewCapture {
             client: client.scope(),
             company,
@@ -460,16 +451,6 @@ async fn create_capture(
         },
     )
     .await?;
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "capture.created",
-        &caption,
-        json!({ "capture": capture, "client": client.id }),
-    )
-    .await?;
-    tx.commit().await?;
     session::flash(&member.user.session, "Map capture added.").await?;
     Ok(Redirect::to(&format!("/clients/{}/captures", client.id)).into_response())
 }

@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::{session, StaffMember};
 use crate::client_access::{self, staff_visibility, Manager};
@@ -21,6 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::{Form, Path, Query};
+use crate::staff;
 use crate::state::AppState;
 use crate::views::pages::InviteSentPage;
 use crate::views::when::{moment, Moment};
@@ -247,24 +247,7 @@ async fn change_staff_role(
 ) -> AppResult<Response> {
     member.require(Permission::ManageStaff)?;
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
-    if user == member.user.id {
-        return Err(AppError::BadRequest("You cannot change your own role. Ask another administrator."));
-    }
-    let mut tx = state.db.begin().await?;
-    let Some(previous) = db::staff::change_role(&mut *tx, member.provider_id, user, role).await? else {
-        return Err(AppError::NotFound);
-    };
-    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "staff.role_changed",
-        &target,
-        json!({ "from": previous.code(), "to": role.code() }),
-    )
-    .await?;
-    tx.commit().await?;
+    let target = staff::change_role(&state, &member, user, role).await?.ok_or(AppError::NotFound)?;
     session::flash(&member.user.session, format!("Role changed to {} for {target}.", role.label())).await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
@@ -275,30 +258,7 @@ async fn remove_staff(
     Path(user): Path<UserId>,
 ) -> AppResult<Response> {
     member.require(Permission::ManageStaff)?;
-    if user == member.user.id {
-        return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
-    }
-    let mut tx = state.db.begin().await?;
-    if !db::staff::remove(&mut *tx, member.provider_id, user).await? {
-        return Err(AppError::NotFound);
-    }
-    // Assignments to clients go with the membership.
-    sqlx::query("DELETE FROM staff_assignments WHERE provider_id = $1 AND user_id = $2")
-        .bind(member.provider_id)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?;
-    let target = db::users::find_by_id(&mut *tx, user).await?.map(|u| u.email).unwrap_or_default();
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "staff.removed",
-        &target,
-        json!({}),
-    )
-    .await?;
-    tx.commit().await?;
+    let target = staff::remove(&state, &member, user).await?.ok_or(AppError::NotFound)?;
     session::flash(&member.user.session, format!("{target} was removed.")).await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
@@ -349,20 +309,9 @@ async fn change_invitation_role(
         return Err(AppError::NotFound);
     }
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
-    let mut tx = state.db.begin().await?;
-    if !db::invitations::change_staff_role(&mut *tx, member.provider_id, row.id, role).await? {
+    if !staff::change_invitation_role(&state, &member, &row, role).await? {
         return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
-    db::audit::record(
-        &mut *tx,
-        Some(member.provider_id),
-        Some(member.user.id),
-        "invitation.role_changed",
-        &row.email,
-        json!({ "invitation": row.id, "from": row.role_label(), "to": role.code() }),
-    )
-    .await?;
-    tx.commit().await?;
     session::flash(&member.user.session, format!("Role changed to {} for {}.", role.label(), row.email))
         .await?;
     Ok(Redirect::to("/settings/users").into_response())
