@@ -38,7 +38,7 @@ pub async fn completed_jobs(
              SELECT id, company_id, title, summary, completed_at FROM jobs
              WHERE company_id = s.company_id AND status = 'COMPLETED'
              ORDER BY completed_at DESC, id DESC
-             LIMIT $2 + $3
+             LIMIT $2::bigint + $3::bigint
          ) j
          ORDER BY j.completed_at DESC, j.id DESC
          LIMIT $2 OFFSET $3",
@@ -147,8 +147,8 @@ pub async fn update_job(
     staff_notes: &str,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
-        "UPDATE jobs SET status = $3, summary = $4, staff_notes = $5,
-                completed_at = CASE WHEN $3 = 'COMPLETED' THEN coalesce(completed_at, now()) ELSE NULL END
+        "UPDATE jobs SET status = $3::job_status, summary = $4, staff_notes = $5,
+                completed_at = CASE WHEN $3::job_status = 'COMPLETED' THEN coalesce(completed_at, now()) ELSE NULL END
          WHERE client_id = $1 AND id = $2",
     )
     .bind(client.client())
@@ -193,7 +193,7 @@ pub async fn captures_in_scope(
             SELECT x.id, x.captured_at FROM unnest($1::uuid[]) AS s(company_id)
             CROSS JOIN LATERAL (
                 SELECT id, captured_at FROM captures WHERE company_id = s.company_id
-                ORDER BY captured_at DESC, id DESC LIMIT $2 + $3
+                ORDER BY captured_at DESC, id DESC LIMIT $2::bigint + $3::bigint
             ) x
             ORDER BY x.captured_at DESC, x.id DESC LIMIT $2 OFFSET $3
         )

@@ -16,5 +16,6 @@ mod mail;
 mod portal_content;
 mod reads;
 mod safety;
+mod schema;
 mod staff_users;
 mod tokens;
