@@ -75,7 +75,7 @@ impl Manager<'_> {
         self.within().is_none_or(|w| companies.iter().all(|c| w.contains(c)))
     }
 
-    fn inviter(&self) -> Inviter<'_> {
+    pub fn inviter(&self) -> Inviter<'_> {
         Inviter { provider_id: self.provider_id(), user_id: Some(self.user_id()), name: self.name() }
     }
 }

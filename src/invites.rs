@@ -32,6 +32,13 @@ pub struct NewInvite {
     pub target: Target,
 }
 
+impl NewInvite {
+    /// An invitation to join the provider's staff with `role`.
+    pub fn staff(email: EmailAddress, display_name: String, role: StaffRole) -> Self {
+        NewInvite { email, display_name, first_name: None, last_name: None, target: Target::Staff { role } }
+    }
+}
+
 /// Who is sending: a staff member or client admin, or the command line (no user).
 #[derive(Clone, Copy, Debug)]
 pub struct Inviter<'a> {

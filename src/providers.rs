@@ -4,7 +4,7 @@
 use anyhow::bail;
 
 use crate::domain::{EmailAddress, ProviderId, StaffRole};
-use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::invites::{self, Inviter, NewInvite, Refusal};
 use crate::state::AppState;
 
 /// Creates a provider and invites its first ADMIN; returns the invite link.
@@ -26,13 +26,7 @@ pub async fn invite_first_admin(
 ) -> anyhow::Result<String> {
     let email = EmailAddress::parse(admin_email).map_err(|e| anyhow::anyhow!("{e}"))?;
     let inviter = Inviter { provider_id: provider, user_id: None, name: "Portico" };
-    let new = NewInvite {
-        email,
-        display_name: String::new(),
-        first_name: None,
-        last_name: None,
-        target: Target::Staff { role: StaffRole::Admin },
-    };
+    let new = NewInvite::staff(email, String::new(), StaffRole::Admin);
     match invites::invite(state, inviter, new).await.map_err(|e| anyhow::anyhow!("{e:?}"))? {
         Ok(issued) => Ok(issued.link),
         Err(Refusal::AlreadyMember { .. } | Refusal::AlreadyPending { .. }) => {

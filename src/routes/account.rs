@@ -105,21 +105,7 @@ async fn login(
         };
         (status, page).into_response()
     };
-    let email = EmailAddress::parse(&form.email).ok();
-    if let Some(email) = &email {
-        rate_limit::before_password(&state.db, email.as_str(), &ip).await?;
-    }
-    let user = match &email {
-        Some(email) => db::users::find_by_email(&state.db, email).await?,
-        None => None,
-    };
-    let password = form.password.chars().take(Password::MAX).collect::<String>();
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    let verified = state.hasher.verify(&password, stored.as_deref()).await?;
-    let (Some(user), true) = (user, verified) else {
-        if let Some(email) = &email {
-            rate_limit::wrong_password(&state.db, email.as_str(), &ip).await?;
-        }
+    let Some(user) = verified_user(&state, &form, &ip).await? else {
         let chrome = Chrome::anonymous(&session, &page).await?;
         return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
     };
@@ -132,23 +118,43 @@ async fn login(
         };
         return Ok(refuse(message, StatusCode::FORBIDDEN, chrome));
     }
-    session::sign_in(&state.db, &session, user.id, stored.as_deref().unwrap_or_default()).await?;
+    session::sign_in(&state.db, &session, user.id, user.password_hash.as_deref().unwrap_or_default()).await?;
     if let [(only, _)] = providers.as_slice() {
         session::choose(&session, *only).await?;
     }
     for (_, provider) in &providers {
-        db::audit::record(
-            &state.db,
-            Some(*provider),
-            Some(user.id),
-            "sign_in",
-            &user.email,
-            json!({ "site": site.name() }),
-        )
-        .await?;
+        let details = json!({ "site": site.name() });
+        db::audit::record(&state.db, Some(*provider), Some(user.id), "sign_in", &user.email, details).await?;
     }
     let next = safe_next(&form.next).unwrap_or("/");
     Ok(Redirect::to(next).into_response())
+}
+
+/// The account whose email and password the form holds, or `None` (for an unknown email too,
+/// after the same work, so the answer's timing does not tell which). Wrong passwords count
+/// against the account and address (`rate_limit::before_password`).
+async fn verified_user(
+    state: &AppState,
+    form: &LoginForm,
+    ip: &str,
+) -> AppResult<Option<db::users::UserRow>> {
+    let email = EmailAddress::parse(&form.email).ok();
+    if let Some(email) = &email {
+        rate_limit::before_password(&state.db, email.as_str(), ip).await?;
+    }
+    let user = match &email {
+        Some(email) => db::users::find_by_email(&state.db, email).await?,
+        None => None,
+    };
+    let password = form.password.chars().take(Password::MAX).collect::<String>();
+    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+    if state.hasher.verify(&password, stored).await? {
+        return Ok(user);
+    }
+    if let Some(email) = &email {
+        rate_limit::wrong_password(&state.db, email.as_str(), ip).await?;
+    }
+    Ok(None)
 }
 
 /// The organisations a person can work in on a site: (org id, its provider).

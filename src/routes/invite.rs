@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// How the person on the page can accept.
-#[derive(PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     /// New to Portico: choose a password (and give a name if the inviter did not).
     NewAccount,
@@ -191,6 +191,55 @@ pub struct AcceptForm {
     confirm: String,
 }
 
+/// Who accepts, from the form: the person signed in, an existing account by its password, or a
+/// new account with its password (and name, if the invitation has none); or the status and the
+/// form's messages to show it again with.
+async fn acceptor(
+    state: &AppState,
+    viewer: Option<&CurrentUser>,
+    mode: Mode,
+    row: &InvitationRow,
+    form: &AcceptForm,
+    ip: &str,
+) -> AppResult<Result<Acceptor, (StatusCode, FieldErrors)>> {
+    let mut errors = FieldErrors::default();
+    Ok(Ok(match (mode, viewer) {
+        (Mode::WrongPerson, _) => return Ok(Err((StatusCode::CONFLICT, errors))),
+        (Mode::SignedIn, Some(viewer)) => Acceptor::Existing { user_id: viewer.id },
+        (Mode::SignedIn, None) => return Err(anyhow::anyhow!("signed-in mode without a viewer").into()),
+        (Mode::SignIn, _) => {
+            rate_limit::before_password(&state.db, &row.email, ip).await?;
+            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
+            let candidate: String = form.password.chars().take(Password::MAX).collect();
+            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
+                rate_limit::wrong_password(&state.db, &row.email, ip).await?;
+                errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
+                return Ok(Err((StatusCode::UNAUTHORIZED, errors)));
+            }
+            Acceptor::Existing { user_id: user.id }
+        }
+        (Mode::NewAccount, _) => {
+            let name = if row.name().trim().is_empty() {
+                errors
+                    .take("name", PersonName::parse(&form.name, "Enter your name"))
+                    .map(PersonName::into_string)
+            } else {
+                None
+            };
+            let password = errors.take("password", Password::parse(&form.password));
+            if password.is_some() && form.password != form.confirm {
+                errors.add("confirm", "The two passwords do not match");
+            }
+            let (Some(password), true) = (password, errors.is_empty()) else {
+                return Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, errors)));
+            };
+            Acceptor::NewPassword { password_hash: state.hasher.hash(&password).await?, display_name: name }
+        }
+    }))
+}
+
 async fn accept(
     State(state): State<AppState>,
     page: PageContext,
@@ -210,49 +259,11 @@ async fn accept(
     rate_limit::check(&state.db, ACCEPT_PER_INVITATION, &row.id.to_string()).await?;
     let viewer = optional_user(&session, &page, &state).await?;
     let mode = mode_for(&state, viewer.as_ref(), &row).await?;
-    let mut errors = FieldErrors::default();
-    let acceptor = match mode {
-        Mode::WrongPerson => {
+    let acceptor = match acceptor(&state, viewer.as_ref(), mode, &row, &form, &ip).await? {
+        Ok(acceptor) => acceptor,
+        Err((status, errors)) => {
             let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
-            return Ok((StatusCode::CONFLICT, page).into_response());
-        }
-        Mode::SignedIn => match &viewer {
-            Some(viewer) => Acceptor::Existing { user_id: viewer.id },
-            None => return Err(anyhow::anyhow!("signed-in mode without a viewer").into()),
-        },
-        Mode::SignIn => {
-            rate_limit::before_password(&state.db, &row.email, &ip).await?;
-            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-            let candidate: String = form.password.chars().take(Password::MAX).collect();
-            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
-                rate_limit::wrong_password(&state.db, &row.email, &ip).await?;
-                errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
-                let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
-                return Ok((StatusCode::UNAUTHORIZED, page).into_response());
-            }
-            Acceptor::Existing { user_id: user.id }
-        }
-        Mode::NewAccount => {
-            let needs_name = row.name().trim().is_empty();
-            let name = if needs_name {
-                errors
-                    .take("name", PersonName::parse(&form.name, "Enter your name"))
-                    .map(PersonName::into_string)
-            } else {
-                None
-            };
-            let password = errors.take("password", Password::parse(&form.password));
-            if password.is_some() && form.password != form.confirm {
-                errors.add("confirm", "The two passwords do not match");
-            }
-            let (Some(password), true) = (password, errors.is_empty()) else {
-                let page = invite_page(&state, &session, &page, raw, &row, errors, form.name).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
-            };
-            let password_hash = state.hasher.hash(&password).await?;
-            Acceptor::NewPassword { password_hash, display_name: name }
+            return Ok((status, page).into_response());
         }
     };
     match invites::accept(&state, &token, acceptor).await? {

@@ -17,7 +17,7 @@ use crate::db::clients::Visibility;
 use crate::db::invitations::InvitationStatus;
 use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
 use crate::error::{AppError, AppResult};
-use crate::invites::{self, Inviter, NewInvite, Refusal, Target};
+use crate::invites::{self, NewInvite, Refusal};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::{Form, Path, Query};
 use crate::staff;
@@ -55,6 +55,43 @@ struct StaffRowView {
     declined: bool,
 }
 
+impl StaffRowView {
+    fn member(s: db::staff::StaffListRow, me: UserId) -> Self {
+        StaffRowView {
+            anchor: format!("user-{}", s.user_id),
+            action_base: format!("/settings/users/staff/{}", s.user_id),
+            name: s.display_name,
+            email: s.email,
+            role: s.role,
+            status: InvitationStatus::Accepted,
+            invited_by: String::new(),
+            last_activity: s.last_seen_at.map(moment),
+            expires: None,
+            is_invitation: false,
+            is_self: s.user_id == me,
+            declined: false,
+        }
+    }
+
+    fn invitation(i: &db::invitations::InvitationRow) -> Self {
+        let status = i.status();
+        StaffRowView {
+            anchor: format!("invitation-{}", i.id),
+            action_base: format!("/settings/users/invitations/{}", i.id),
+            name: i.name(),
+            email: i.email.clone(),
+            role: i.staff_role.unwrap_or(StaffRole::User),
+            status,
+            invited_by: i.inviter().to_string(),
+            last_activity: Some(moment(i.last_sent_at)),
+            expires: Some(moment(i.expires_at)),
+            is_invitation: true,
+            is_self: false,
+            declined: status == InvitationStatus::Declined,
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/users.html")]
 struct UsersPage {
@@ -74,41 +111,11 @@ async fn list(
     member: StaffMember,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let mut staff: Vec<StaffRowView> = db::staff::list(&state.db, member.provider_id)
-        .await?
-        .into_iter()
-        .map(|s| StaffRowView {
-            anchor: format!("user-{}", s.user_id),
-            action_base: format!("/settings/users/staff/{}", s.user_id),
-            name: s.display_name,
-            email: s.email,
-            role: s.role,
-            status: InvitationStatus::Accepted,
-            invited_by: String::new(),
-            last_activity: s.last_seen_at.map(moment),
-            expires: None,
-            is_invitation: false,
-            is_self: s.user_id == member.user.id,
-            declined: false,
-        })
+    let members = db::staff::list(&state.db, member.provider_id).await?;
+    let invitations = db::invitations::open_staff_invitations(&state.db, member.provider_id).await?;
+    let staff = (members.into_iter().map(|s| StaffRowView::member(s, member.user.id)))
+        .chain(invitations.iter().map(StaffRowView::invitation))
         .collect();
-    for i in db::invitations::open_staff_invitations(&state.db, member.provider_id).await? {
-        let status = i.status();
-        staff.push(StaffRowView {
-            anchor: format!("invitation-{}", i.id),
-            action_base: format!("/settings/users/invitations/{}", i.id),
-            name: i.name(),
-            email: i.email.clone(),
-            role: i.staff_role.unwrap_or(StaffRole::User),
-            status,
-            invited_by: i.inviter().to_string(),
-            last_activity: Some(moment(i.last_sent_at)),
-            expires: Some(moment(i.expires_at)),
-            is_invitation: true,
-            is_self: false,
-            declined: status == InvitationStatus::Declined,
-        });
-    }
     let assigned_to = match staff_visibility(&member) {
         Visibility::All => None,
         Visibility::AssignedTo(user) => Some(user),
@@ -194,19 +201,8 @@ async fn invite(
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
-    let inviter = Inviter {
-        provider_id: member.provider_id,
-        user_id: Some(member.user.id),
-        name: member.user.name_or_email(),
-    };
-    let new = NewInvite {
-        email: email.clone(),
-        display_name: name.into_string(),
-        first_name: None,
-        last_name: None,
-        target: Target::Staff { role },
-    };
-    match invites::invite(&state, inviter, new).await? {
+    let new = NewInvite::staff(email.clone(), name.into_string(), role);
+    match invites::invite(&state, Manager::Staff(&member).inviter(), new).await? {
         Ok(issued) => Ok(InviteSentPage {
             chrome: page.chrome,
             heading: "Invitation sent".into(),
