@@ -422,6 +422,18 @@ pub enum ReaddressProblem {
     AlreadyPending,
 }
 
+impl ReaddressProblem {
+    /// What the person is told (a 400: nothing was written).
+    pub fn message(&self) -> &'static str {
+        match self {
+            ReaddressProblem::Invalid(m) => m,
+            ReaddressProblem::NotPending => "Only a pending invitation's email can be changed.",
+            ReaddressProblem::AlreadyMember => ALREADY_BELONGS,
+            ReaddressProblem::AlreadyPending => ALREADY_INVITED,
+        }
+    }
+}
+
 /// Change Email (pending invitations only): re-issued to the corrected address with a new link;
 /// the old link dies. Returns the new link.
 pub async fn change_invitation_email(

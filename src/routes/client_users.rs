@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::session;
-use crate::client_access::{self, CompanyChoice, InviteFields, Manager, ReaddressProblem};
+use crate::client_access::{self, CompanyChoice, InviteFields, Manager};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
 use crate::db::scope::ClientScope;
@@ -353,22 +353,11 @@ pub async fn invitation_action(
             return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
         InvitationAction::Email => {
-            return match client_access::change_invitation_email(state, manager, &row, &form.email).await? {
-                Ok(link) => {
-                    let email = form.email.trim().to_lowercase();
-                    Ok(sent_page(chrome, "Invitation sent to the new address", email, link, back))
-                }
-                Err(ReaddressProblem::Invalid(m)) => Err(AppError::BadRequest(m)),
-                Err(ReaddressProblem::NotPending) => {
-                    Err(AppError::BadRequest("Only a pending invitation's email can be changed."))
-                }
-                Err(ReaddressProblem::AlreadyMember) => {
-                    Err(AppError::BadRequest(client_access::ALREADY_BELONGS))
-                }
-                Err(ReaddressProblem::AlreadyPending) => {
-                    Err(AppError::BadRequest(client_access::ALREADY_INVITED))
-                }
-            };
+            let link = client_access::change_invitation_email(state, manager, &row, &form.email)
+                .await?
+                .map_err(|problem| AppError::BadRequest(problem.message()))?;
+            let email = form.email.trim().to_lowercase();
+            return Ok(sent_page(chrome, "Invitation sent to the new address", email, link, back));
         }
         InvitationAction::Role => {
             let role = ClientRole::parse_chosen(&form.role).map_err(|e| AppError::BadRequest(e.0))?;

@@ -280,17 +280,20 @@ async fn accept(
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
             gone(&session, &page, again.as_ref()).await
         }
-        Err(NotAccepted::AlreadyMember) => {
-            let chrome = Chrome::anonymous(&session, &page).await?;
-            let title = "You already have access";
-            let message = format!(
-                "You already belong to {}, so this invitation changes nothing: your role and companies stay as they are. Sign in to continue, or ask {} if you need different access.",
-                row.provider_name,
-                row.inviter()
-            );
-            Ok((StatusCode::CONFLICT, GonePage { chrome, title, message }).into_response())
-        }
+        Err(NotAccepted::AlreadyMember) => already_member(&session, &page, &row).await,
     }
+}
+
+/// The answer to accepting into an organisation the person already belongs to: nothing changes.
+async fn already_member(session: &Session, page: &PageContext, row: &InvitationRow) -> AppResult<Response> {
+    let chrome = Chrome::anonymous(session, page).await?;
+    let title = "You already have access";
+    let message = format!(
+        "You already belong to {}, so this invitation changes nothing: your role and companies stay as they are. Sign in to continue, or ask {} if you need different access.",
+        row.provider_name,
+        row.inviter()
+    );
+    Ok((StatusCode::CONFLICT, GonePage { chrome, title, message }).into_response())
 }
 
 async fn decline(

@@ -395,14 +395,24 @@ async fn chosen_job(
     })
 }
 
-async fn create_capture(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
-    Upload(multipart): Upload,
-) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
-    let (values, photo_bytes) = read_capture_upload(multipart).await?;
+/// A new capture as the form described it, every field checked.
+struct CaptureInput {
+    company: CompanyId,
+    job: Option<JobId>,
+    coords: Coordinates,
+    caption: String,
+    captured_at: OffsetDateTime,
+    photo: Option<Photo>,
+}
+
+/// The capture form's fields parsed, or the messages to show it again with (and the job it
+/// named, so the picker keeps it).
+async fn parse_capture(
+    state: &AppState,
+    client: &ClientRow,
+    values: &HashMap<String, String>,
+    photo: Option<Vec<u8>>,
+) -> AppResult<Result<CaptureInput, (FieldErrors, Option<JobId>)>> {
     let get = |k: &str| values.get(k).map(String::as_str).unwrap_or_default();
     let companies = db::clients::companies(&state.db, client.scope()).await?;
     let mut errors = FieldErrors::default();
@@ -413,44 +423,49 @@ async fn create_capture(
         errors.add("caption", "The caption must be at most 500 characters");
     }
     let captured_at = parse_when(get("captured_at")).map_err(|m| errors.add("captured_at", m)).ok();
-    let photo = match photo_bytes.map(Photo::parse) {
-        None => None,
-        Some(Ok(p)) => Some(p),
-        Some(Err(e)) => {
-            errors.add("photo", e.0);
-            None
-        }
-    };
-    let job = chosen_job(&state, &client, get("job"), company)
+    let photo = photo.map(Photo::parse).transpose().map_err(|e| errors.add("photo", e.0)).ok().flatten();
+    let job = chosen_job(state, client, get("job"), company)
         .await?
         .map_err(|m| errors.add("job", m))
         .ok()
         .flatten();
-    let (Some(company), Some(coords), Some(captured_at), true) =
-        (company, coords, captured_at, errors.is_empty())
-    else {
-        let mut page = captures_page(&state, &member, client, 1, job).await?;
-        page.errors = errors;
-        page.values = values;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    Ok(match (company, coords, captured_at, errors.is_empty()) {
+        (Some(company), Some(coords), Some(captured_at), true) => {
+            Ok(CaptureInput { company, job, coords, caption, captured_at, photo })
+        }
+        _ => Err((errors, job)),
+    })
+}
+
+async fn create_capture(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<ClientId>,
+    Upload(multipart): Upload,
+) -> AppResult<Response> {
+    let client = client(&state, &member, id).await?;
+    let (values, photo) = read_capture_upload(multipart).await?;
+    let input = match parse_capture(&state, &client, &values, photo).await? {
+        Ok(input) => input,
+        Err((errors, job)) => {
+            let mut page = captures_page(&state, &member, client, 1, job).await?;
+            page.errors = errors;
+            page.values = values;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
     };
-    content::add_capture(
-        &state,
-        &member,
-        &client,
-        NewCapture {
-            client: client.scope(),
-            company,
-            job,
-            latitude: coords.latitude,
-            longitude: coords.longitude,
-            caption: &caption,
-            captured_at,
-            photo: photo.as_ref().map(|p| (p.bytes.as_slice(), p.content_type)),
-            by: member.user.id,
-        },
-    )
-    .await?;
+    let capture = NewCapture {
+        client: client.scope(),
+        company: input.company,
+        job: input.job,
+        latitude: input.coords.latitude,
+        longitude: input.coords.longitude,
+        caption: &input.caption,
+        captured_at: input.captured_at,
+        photo: input.photo.as_ref().map(|p| (p.bytes.as_slice(), p.content_type)),
+        by: member.user.id,
+    };
+    content::add_capture(&state, &member, &client, capture).await?;
     session::flash(&member.user.session, "Map capture added.").await?;
     Ok(Redirect::to(&format!("/clients/{}/captures", client.id)).into_response())
 }
