@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Agent, Host, TestApp, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp};
 
 const ACTORS: [&str; 11] =
     ["anon", "admin", "manager", "u_in", "u_out", "other", "cl", "cla", "org2", "k1only", "gone"];
@@ -22,25 +22,11 @@ struct World {
 }
 
 async fn staff_join(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Agent {
-    let sent = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", email), ("role", role)],
-        )
-        .await;
+    let sent = admin.invite_staff(&[("email", email), ("role", role)]).await;
     let link = sent.invite_link();
     let agent = app.agent();
     let page = agent.get_url(&link).await;
-    let done = agent
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("name", email), ("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    let done = agent.accept_new(&page, &link, email, Host::Staff).await;
     assert_is_redirect_to(&done, "/");
     agent
 }

@@ -26,34 +26,13 @@ async fn email_case_and_spaces_name_the_same_person(db: PgPool) {
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'").await, 1);
     assert_is_redirect_to(&app.agent().sign_in(Host::Staff, " ADA@acme.TEST ", PASSWORD).await, "/");
 
-    let again = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", " Ada@Acme.Test"), ("role", "USER")],
-        )
-        .await;
+    let again = admin.invite_staff(&[("email", " Ada@Acme.Test"), ("role", "USER")]).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
     assert!(again.contains("User already belongs to this account"));
     assert!(again.contains("/settings/users#user-"));
 
-    admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "Bob@Acme.test"), ("role", "USER")],
-        )
-        .await;
-    let duplicate = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "  bob@acme.TEST"), ("role", "USER")],
-        )
-        .await;
+    admin.invite_staff(&[("email", "Bob@Acme.test"), ("role", "USER")]).await;
+    let duplicate = admin.invite_staff(&[("email", "  bob@acme.TEST"), ("role", "USER")]).await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert!(duplicate.contains("Resend Invitation"));
     assert_eq!(app.count("SELECT count(*) FROM invitations WHERE email = 'bob@acme.test'").await, 1);

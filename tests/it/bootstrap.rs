@@ -30,14 +30,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     assert_eq!(again.status, StatusCode::OK);
 
     // Accepting: name and password, then signed in to the staff app.
-    let accepted = ada
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("name", "Ada Lovelace"), ("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    let accepted = ada.accept_new(&page, &link, "Ada Lovelace", Host::Staff).await;
     assert_is_redirect_to(&accepted, "/");
     let home = ada.get(Host::Staff, "/").await;
     assert_eq!(home.status, StatusCode::OK);
@@ -57,14 +50,8 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     // Ada invites a colleague from Settings -> User Roles.
     let users = ada.get(Host::Staff, "/settings/users").await;
     assert!(users.contains("Invite staff user") && users.contains("Ada Lovelace"));
-    let sent = ada
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "bob@acme.test"), ("name", "Bob Builder"), ("role", "MANAGER")],
-        )
-        .await;
+    let sent =
+        ada.invite_staff(&[("email", "bob@acme.test"), ("name", "Bob Builder"), ("role", "MANAGER")]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     assert!(sent.contains("Invitation sent") && sent.contains("Copy link"));
     let shown_link = sent.invite_link();

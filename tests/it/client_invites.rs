@@ -142,24 +142,11 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
     let client = app.new_client(&admin, "Globex").await;
     let hidden = app.new_client(&admin, "Initech").await;
     let company = app.company_id(client, "Globex").await;
-    let sent = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "uma@acme.test"), ("role", "USER")],
-        )
-        .await;
+    let sent = admin.invite_staff(&[("email", "uma@acme.test"), ("role", "USER")]).await;
     let link = sent.invite_link();
     let uma = app.agent();
     let page = uma.get_url(&link).await;
-    uma.submit_form(
-        &page,
-        &link_path(&link, "/accept"),
-        &[("name", "Uma"), ("password", PASSWORD), ("confirm", PASSWORD)],
-        Host::Staff,
-    )
-    .await;
+    uma.accept_new(&page, &link, "Uma", Host::Staff).await;
     let uma_id = app.id_of("SELECT id FROM users WHERE email = 'uma@acme.test'").await;
     let path = format!("/clients/{client}");
     let assigned = admin

@@ -173,14 +173,7 @@ async fn a_failed_delivery_shows_on_the_row(db: PgPool) {
     let link = app.create_provider("Acme IT", "ada@acme.test").await;
     let staff = app.agent();
     let page = staff.get_url(&link).await;
-    staff
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    staff.accept_new(&page, &link, "Ada", Host::Staff).await;
     let client = app.new_client(&staff, "Globex").await;
     let company = app.company_id(client, "Globex").await.to_string();
     app.share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)]).await;

@@ -242,6 +242,18 @@ impl Agent {
         self.submit_form(&page, &link_path(link, answer), fields, host).await
     }
 
+    /// Settings -> User Roles -> Invite staff user, with these fields.
+    pub async fn invite_staff(&self, fields: &[(&str, &str)]) -> Page {
+        let form = "/settings/users/invite-staff";
+        self.post(Host::Staff, form, form, fields).await
+    }
+
+    /// Accepts the invitation on `page` (opened from `link`) as a new account named `name`.
+    pub async fn accept_new(&self, page: &Page, link: &str, name: &str, host: Host) -> Page {
+        let fields = [("name", name), ("password", PASSWORD), ("confirm", PASSWORD)];
+        self.submit_form(page, &link_path(link, "/accept"), &fields, host).await
+    }
+
     pub async fn sign_in(&self, host: Host, email: &str, password: &str) -> Page {
         self.post(host, "/forgot-password", "/login", &[("email", email), ("password", password)]).await
     }

@@ -7,14 +7,7 @@ use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Agent, Host, T
 
 /// Invites `email` with `role` as the admin and has them accept; returns their signed-in agent.
 async fn join_as(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Agent {
-    let sent = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", email), ("name", "Colleague"), ("role", role)],
-        )
-        .await;
+    let sent = admin.invite_staff(&[("email", email), ("name", "Colleague"), ("role", role)]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     let link = sent.invite_link();
     let agent = app.agent();
@@ -159,14 +152,7 @@ async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let long_name = "x".repeat(500);
-    let page = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "not an email"), ("name", &long_name), ("role", "KING")],
-        )
-        .await;
+    let page = admin.invite_staff(&[("email", "not an email"), ("name", &long_name), ("role", "KING")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("Enter an email address like name@example.com"));
     assert!(page.contains("Name must be at most 200 characters"));

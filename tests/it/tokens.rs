@@ -12,14 +12,7 @@ async fn a_used_link_cannot_be_used_again(db: PgPool) {
     let link = app.create_provider("Acme IT", "ada@acme.test").await;
     let first = app.agent();
     let page = first.get_url(&link).await;
-    let ok = first
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    let ok = first.accept_new(&page, &link, "Ada", Host::Staff).await;
     assert_is_redirect_to(&ok, "/");
 
     let second = app.agent();
@@ -77,14 +70,7 @@ async fn unknown_and_malformed_links_get_a_plain_not_valid_page(db: PgPool) {
 async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let sent = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "bob@acme.test"), ("role", "USER")],
-        )
-        .await;
+    let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let old_link = sent.invite_link();
     let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bob@acme.test'")
         .fetch_one(&app.db)
@@ -122,14 +108,7 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
 async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
     let app = spawn_app(db).await;
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let sent = admin
-        .post(
-            Host::Staff,
-            "/settings/users/invite-staff",
-            "/settings/users/invite-staff",
-            &[("email", "bob@acme.test"), ("role", "USER")],
-        )
-        .await;
+    let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let link = sent.invite_link();
     let bob = app.agent();
     let page = bob.get_url(&link).await;
