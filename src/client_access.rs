@@ -329,11 +329,23 @@ pub async fn change_member_companies(
 
 /// Access to the organisation ends at once: the next request of any open session finds no
 /// membership. The person's other memberships are untouched.
+/// Remove: the membership ends, and with it every door it opened. The invitations a Client
+/// Admin sent to this client are withdrawn, so are invitations to this client for the person
+/// (sent before, they must not bring them back), and their password-reset links stop working.
 pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<()> {
+    let provider = manager.provider_id();
     let mut tx = state.db.begin().await?;
     db::client_users::remove_member(&mut *tx, member).await?;
-    audit(&mut tx, manager, "client_user.removed", &member.email, json!({ "client": member.client_id }))
-        .await?;
+    let sent = if member.role == ClientRole::ClientAdmin {
+        db::invitations::withdraw_sent_by(&mut *tx, provider, member.user_id, Some(member.client_id)).await?
+    } else {
+        0
+    };
+    let to_them =
+        db::invitations::withdraw_to(&mut *tx, provider, Some(member.client_id), &member.email).await?;
+    db::resets::retire_all(&mut *tx, member.user_id).await?;
+    let details = json!({ "client": member.client_id, "invitations_withdrawn": sent + to_them });
+    audit(&mut tx, manager, "client_user.removed", &member.email, details).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -34,8 +34,9 @@ pub async fn change_role(
     Ok(Some(target))
 }
 
-/// Removes a staff member with their client assignments; their email, or `None` when they are
-/// not staff of this provider.
+/// Removes a staff member with their client assignments, the invitations they sent, earlier
+/// staff invitations to them and their password-reset links; their email, or `None` when they
+/// are not staff of this provider.
 pub async fn remove(state: &AppState, by: &StaffMember, user: UserId) -> AppResult<Option<String>> {
     if user == by.user.id {
         return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
@@ -45,7 +46,11 @@ pub async fn remove(state: &AppState, by: &StaffMember, user: UserId) -> AppResu
         return Ok(None);
     }
     let target = db::users::find_by_id(change.tx(), user).await?.map(|u| u.email).unwrap_or_default();
-    change.commit("staff.removed", &target, json!({})).await?;
+    // Every door the membership opened closes with it (see `client_access::remove_member`).
+    let sent = db::invitations::withdraw_sent_by(change.tx(), by.provider_id, user, None).await?;
+    let to_them = db::invitations::withdraw_to(change.tx(), by.provider_id, None, &target).await?;
+    db::resets::retire_all(change.tx(), user).await?;
+    change.commit("staff.removed", &target, json!({ "invitations_withdrawn": sent + to_them })).await?;
     Ok(Some(target))
 }
 

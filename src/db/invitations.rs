@@ -64,6 +64,8 @@ pub struct InvitationRow {
     pub invited_by: Option<UserId>,
     pub inviter_name: Option<String>,
     pub status: StoredStatus,
+    /// Set when the invitation was withdrawn because someone's access ended (see [`Withdrawn`]).
+    pub revoked_reason: Option<Withdrawn>,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
     pub last_sent_at: OffsetDateTime,
@@ -120,7 +122,7 @@ const SELECT: &str = "SELECT i.id, i.provider_id, p.name AS provider_name, i.cli
         c.name AS client_name, i.email, i.display_name, i.first_name, i.last_name, i.staff_role,
         i.client_role, i.kind, i.invited_by,
         nullif(coalesce(nullif(u.display_name, ''), u.email), '') AS inviter_name,
-        i.status, i.created_at, i.expires_at, i.last_sent_at, i.send_count
+        i.status, i.revoked_reason, i.created_at, i.expires_at, i.last_sent_at, i.send_count
      FROM invitations i
      JOIN providers p ON p.id = i.provider_id
      LEFT JOIN clients c ON c.id = i.client_id
@@ -278,6 +280,59 @@ pub async fn reissue(
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Why open invitations were withdrawn without anyone choosing Remove on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Withdrawn {
+    /// The person who sent them lost their access.
+    SenderRemoved,
+    /// The person they were for was removed.
+    PersonRemoved,
+}
+
+/// Withdraws the open invitations `sender` sent in the provider (only those to `client`, when
+/// given): they must not outlive the sender's access. Returns how many.
+pub async fn withdraw_sent_by(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    sender: UserId,
+    client: Option<ClientId>,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'REVOKED', decided_at = now(), revoked_reason = 'SENDER_REMOVED'
+         WHERE provider_id = $1 AND invited_by = $2 AND ($3::uuid IS NULL OR client_id = $3)
+           AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(provider)
+    .bind(sender)
+    .bind(client)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Withdraws the open invitations to `email` into the same place a removed person left: the
+/// client (`Some`), or the provider's staff (`None`). An invitation sent before the removal must
+/// not bring the person back. Returns how many.
+pub async fn withdraw_to(
+    db: impl PgExecutor<'_>,
+    provider: ProviderId,
+    client: Option<ClientId>,
+    email: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE invitations SET status = 'REVOKED', decided_at = now(), revoked_reason = 'PERSON_REMOVED'
+         WHERE provider_id = $1 AND client_id IS NOT DISTINCT FROM $2 AND email = $3
+           AND status IN ('PENDING', 'DECLINED')",
+    )
+    .bind(provider)
+    .bind(client)
+    .bind(email)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 pub async fn revoke(db: impl PgExecutor<'_>, provider: ProviderId, id: InvitationId) -> sqlx::Result<bool> {

@@ -17,7 +17,7 @@ use crate::auth::extract::{optional_user, CurrentUser};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
 use crate::auth::session::{self, Organisation};
 use crate::db;
-use crate::db::invitations::{InvitationRow, InvitationStatus};
+use crate::db::invitations::{InvitationRow, InvitationStatus, Withdrawn};
 use crate::domain::{EmailAddress, Password, PersonName, Token};
 use crate::error::AppResult;
 use crate::invites::{self, Acceptor, NotAccepted};
@@ -103,7 +103,11 @@ async fn gone(session: &Session, page: &PageContext, row: Option<&InvitationRow>
         Some((InvitationStatus::Revoked, inviter)) => (
             StatusCode::GONE,
             "This invitation is no longer valid",
-            format!("The invitation was withdrawn or replaced by a newer one. Ask {inviter} for a new invitation if you still need access."),
+            match row.and_then(|r| r.revoked_reason) {
+                Some(Withdrawn::SenderRemoved) => format!("{inviter}, who sent it, no longer has access, so the invitations they sent were withdrawn. Ask someone else at {} to invite you.", row.map(|r| r.provider_name.as_str()).unwrap_or_default()),
+                Some(Withdrawn::PersonRemoved) => "Your access was removed after this invitation was sent, so it no longer works. Ask whoever manages your access if you need it again.".to_string(),
+                None => format!("The invitation was withdrawn or replaced by a newer one. Ask {inviter} for a new invitation if you still need access."),
+            },
         ),
         Some((InvitationStatus::Invited, _)) | None => (
             StatusCode::NOT_FOUND,

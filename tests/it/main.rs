@@ -15,6 +15,7 @@ mod hosts;
 mod mail;
 mod portal_content;
 mod reads;
+mod removal;
 mod safety;
 mod schema;
 mod staff_users;

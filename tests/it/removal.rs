@@ -1,0 +1,114 @@
+//! Removal closes every door (issue 11 item 5): the invitations a removed Client Admin or staff
+//! member sent stop working and say why, and a removed person's password-reset links die.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+
+#[sqlx::test]
+async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[company]).await;
+    let sent = boss
+        .post(
+            Host::Portal,
+            "/users/invite",
+            "/users/invite",
+            &[("email", "dave@globex.test"), ("companies", &company.to_string())],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let daves_link = sent.invite_link();
+    // An invitation staff sent is not the removed person's, and stays.
+    let by_staff = app
+        .share(&staff, client, &[("email", "erin@globex.test"), ("companies", &company.to_string())])
+        .await;
+    let erins_link = by_staff.invite_link();
+
+    let boss_membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'boss@globex.test'").await;
+    let path = format!("/clients/{client}");
+    let removed =
+        staff.post(Host::Staff, &path, &format!("{path}/users/members/{boss_membership}/remove"), &[]).await;
+    assert_is_redirect_to(&removed, &path);
+
+    let dave = app.agent();
+    let page = dave.get_url(&daves_link).await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(
+        page.contains("no longer has access, so the invitations they sent were withdrawn"),
+        "{}",
+        page.body
+    );
+    let fields = [("name", "Dave"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let accepted =
+        dave.post(Host::Portal, "/forgot-password", &link_path(&daves_link, "/accept"), &fields).await;
+    assert_eq!(accepted.status, StatusCode::GONE, "the withdrawn link admits nobody");
+    assert_eq!(app.count("SELECT count(*) FROM users u JOIN client_memberships m ON m.user_id = u.id WHERE u.email = 'dave@globex.test'").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE email = 'dave@globex.test' AND revoked_reason = 'SENDER_REMOVED'").await, 1);
+
+    assert_eq!(
+        app.agent().get_url(&erins_link).await.status,
+        StatusCode::OK,
+        "staff's own invitation still works"
+    );
+    // The tab no longer lists the withdrawn invitation, and the audit log says how many went.
+    let tab = staff.get(Host::Staff, &path).await;
+    assert!(!tab.contains("dave@globex.test") && tab.contains("erin@globex.test"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'client_user.removed' AND details->>'invitations_withdrawn' = '1'").await,
+        1
+    );
+}
+
+#[sqlx::test]
+async fn removing_a_staff_member_withdraws_their_invitations_and_a_removed_persons_reset_link_dies(
+    db: PgPool,
+) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&admin, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    // A MANAGER joins, invites a client user, and asks for a password reset.
+    let sent = admin.invite_staff(&[("email", "mo@acme.test"), ("role", "MANAGER")]).await;
+    let link = sent.invite_link();
+    let mo = app.agent();
+    let page = mo.get_url(&link).await;
+    assert_is_redirect_to(&mo.accept_new(&page, &link, "Mo", Host::Staff).await, "/");
+    let shared =
+        app.share(&mo, client, &[("email", "fay@globex.test"), ("companies", &company.to_string())]).await;
+    let fays_link = shared.invite_link();
+    let asked = app
+        .agent()
+        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "mo@acme.test")])
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    let reset_link = app.smtp.nth_to("mo@acme.test", 2).await.link_containing("/reset-password/");
+
+    let mo_id = app.id_of("SELECT id FROM users WHERE email = 'mo@acme.test'").await;
+    let removed = admin
+        .post(Host::Staff, "/settings/users", &format!("/settings/users/staff/{mo_id}/remove"), &[])
+        .await;
+    assert_is_redirect_to(&removed, "/settings/users");
+
+    let fay = app.agent().get_url(&fays_link).await;
+    assert_eq!(fay.status, StatusCode::GONE);
+    assert!(fay.contains("no longer has access"), "{}", fay.body);
+
+    let visitor = app.agent();
+    let form = visitor.get_url(&reset_link).await;
+    assert_eq!(form.status, StatusCode::GONE, "the reset link died with the membership: {}", form.body);
+    let path = &reset_link[reset_link.find("/reset-password/").unwrap()..];
+    let new_password = "a brand new password";
+    let fields = [("password", new_password), ("confirm", new_password)];
+    let tried = visitor.post(Host::Staff, "/forgot-password", path, &fields).await;
+    assert_eq!(tried.status, StatusCode::GONE);
+    let before = app
+        .count("SELECT count(*) FROM users WHERE email = 'mo@acme.test' AND password_hash IS NOT NULL")
+        .await;
+    assert_eq!(before, 1);
+    assert_eq!(app.count("SELECT count(*) FROM password_resets WHERE used_at IS NULL").await, 0);
+}
