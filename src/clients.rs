@@ -86,8 +86,8 @@ pub async fn set_declined(
     let mut change = begin(state, by).await?;
     match declined {
         Some(note) => {
-            let note = (!note.is_empty()).then_some(note);
-            db::clients::set_declined(change.tx(), client.scope(), Some(by.user.id), note).await?;
+            let stored = (!note.is_empty()).then_some(note);
+            db::clients::set_declined(change.tx(), client.scope(), Some(by.user.id), stored).await?;
             change.commit("client.declined_portal_access", &client.name, json!({ "note": note })).await?;
         }
         None => {

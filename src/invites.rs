@@ -163,30 +163,23 @@ pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, li
 /// A new token and a new window; the old link is dead. Returns the new link to show, or why
 /// the invitation cannot be sent again (accepted or removed; the person has joined meanwhile;
 /// a newer invitation is waiting). Nothing is written then.
+/// Resend Invitation / Reinvite on an invitation a checked lookup found (`client_access::
+/// invitation_for`, or the staff list's own): a new link, the old one dies.
 pub async fn resend(
     state: &AppState,
-    provider: ProviderId,
     actor: UserId,
-    invitation_id: InvitationId,
+    current: &InvitationRow,
 ) -> AppResult<Result<String, &'static str>> {
     const NOT_OPEN: &str = "This invitation has already been accepted or removed.";
-    let Some(current) = db::invitations::find(&state.db, provider, invitation_id).await? else {
-        return Ok(Err(NOT_OPEN));
-    };
+    let (provider, invitation_id) = (current.provider_id, current.id);
     if db::staff::member_of_provider(&state.db, provider, &current.email).await?.is_some() {
         return Ok(Err("User already belongs to this account"));
     }
     limit_resends(state, actor, invitation_id).await?;
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
-    let reissued = db::invitations::reissue(
-        &mut *tx,
-        provider,
-        invitation_id,
-        &token.hash(),
-        state.config.invite_ttl_days,
-    )
-    .await;
+    let reissued =
+        db::invitations::reissue(&mut *tx, current, &token.hash(), state.config.invite_ttl_days).await;
     match reissued {
         Ok(true) => {}
         Ok(false) => return Ok(Err(NOT_OPEN)),
@@ -229,17 +222,11 @@ pub async fn limit_resends(state: &AppState, sender: UserId, invitation: Invitat
     })
 }
 
-pub async fn revoke(
-    state: &AppState,
-    provider: ProviderId,
-    actor: UserId,
-    invitation_id: InvitationId,
-) -> AppResult<bool> {
+/// Remove on an invitation a checked lookup found; false when it was no longer open.
+pub async fn revoke(state: &AppState, actor: UserId, row: &InvitationRow) -> AppResult<bool> {
+    let (provider, invitation_id) = (row.provider_id, row.id);
     let mut tx = state.db.begin().await?;
-    let Some(row) = db::invitations::find(&mut *tx, provider, invitation_id).await? else {
-        return Ok(false);
-    };
-    if !db::invitations::revoke(&mut *tx, provider, invitation_id).await? {
+    if !db::invitations::revoke(&mut *tx, row).await? {
         return Ok(false);
     }
     db::audit::record(

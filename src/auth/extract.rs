@@ -177,7 +177,7 @@ where
             session::sign_out(&session).await?;
             return Err(AppError::SignInRequired);
         };
-        if auth.chosen.is_none() {
+        if auth.chosen.and_then(Organisation::provider).is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
             }
@@ -253,7 +253,7 @@ where
         let (membership_id, provider_id, provider_name, client_id, client_name, role, kind, scopes) =
             membership;
         let (client, scope) = scopes;
-        if auth.chosen.is_none() {
+        if auth.chosen.and_then(Organisation::client).is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
             }

@@ -316,8 +316,6 @@ async fn details(
 
 /// A client membership as the menu actions need it, found by [`member`] in a client the asker
 /// may work with; the writes below take it (and only [`member`] makes one).
-// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
-#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct MemberRow {
     pub id: MembershipId,
@@ -326,8 +324,16 @@ pub struct MemberRow {
     pub email: String,
     pub role: ClientRole,
     pub scope: Vec<CompanyId>,
+    /// The client it was found in (by [`member`]) and its id as read: writes are bounded by
+    /// these, whatever is later done to the public fields.
     #[sqlx(skip)]
-    _found: (),
+    read: Option<(ClientScope, MembershipId)>,
+}
+
+impl MemberRow {
+    fn key(&self) -> sqlx::Result<(ClientScope, MembershipId)> {
+        self.read.ok_or(sqlx::Error::RowNotFound)
+    }
 }
 
 pub async fn member(
@@ -346,6 +352,7 @@ pub async fn member(
     .bind(id)
     .fetch_optional(db)
     .await
+    .map(|row| row.map(|row: MemberRow| MemberRow { read: Some((client, row.id)), ..row }))
 }
 
 pub async fn set_member_role(
@@ -353,11 +360,16 @@ pub async fn set_member_role(
     member: &MemberRow,
     role: ClientRole,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE client_memberships SET role = $2 WHERE id = $1")
-        .bind(member.id)
-        .bind(role)
-        .execute(db)
-        .await?;
+    let (client, id) = member.key()?;
+    sqlx::query(
+        "UPDATE client_memberships SET role = $2 WHERE id = $1 AND provider_id = $3 AND client_id = $4",
+    )
+    .bind(id)
+    .bind(role)
+    .bind(client.provider())
+    .bind(client.client())
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -367,9 +379,12 @@ pub async fn set_member_scope(
     member: &MemberRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
-    let (id, client) = (member.id, member.client_id);
-    sqlx::query("DELETE FROM client_membership_companies WHERE membership_id = $1")
+    // The composite key (client, membership) keeps both statements inside the client read.
+    let (scope, id) = member.key()?;
+    let client = scope.client();
+    sqlx::query("DELETE FROM client_membership_companies WHERE membership_id = $1 AND client_id = $2")
         .bind(id)
+        .bind(client)
         .execute(&mut *db)
         .await?;
     sqlx::query(
@@ -385,8 +400,14 @@ pub async fn set_member_scope(
 }
 
 pub async fn remove_member(db: impl PgExecutor<'_>, member: &MemberRow) -> sqlx::Result<bool> {
+    let (client, id) = member.key()?;
     let done =
-        sqlx::query("DELETE FROM client_memberships WHERE id = $1").bind(member.id).execute(db).await?;
+        sqlx::query("DELETE FROM client_memberships WHERE id = $1 AND provider_id = $2 AND client_id = $3")
+            .bind(id)
+            .bind(client.provider())
+            .bind(client.client())
+            .execute(db)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -395,11 +416,14 @@ pub async fn set_invitation_role(
     invitation: &InvitationRow,
     role: ClientRole,
 ) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
     let done = sqlx::query(
-        "UPDATE invitations SET client_role = $2 WHERE id = $1 AND status IN ('PENDING', 'DECLINED')",
+        "UPDATE invitations SET client_role = $2
+         WHERE id = $1 AND provider_id = $3 AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(invitation.id)
+    .bind(id)
     .bind(role)
+    .bind(provider)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -411,12 +435,12 @@ pub async fn set_invitation_scope(
     invitation: &InvitationRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
-    let Some(client) = invitation.client_id else {
+    let (_, Some(client), id) = invitation.key()? else {
         return Ok(());
     };
-    let id = invitation.id;
-    sqlx::query("DELETE FROM invitation_companies WHERE invitation_id = $1")
+    sqlx::query("DELETE FROM invitation_companies WHERE invitation_id = $1 AND client_id = $2")
         .bind(id)
+        .bind(client)
         .execute(&mut *db)
         .await?;
     sqlx::query(
@@ -443,12 +467,13 @@ pub async fn readdress_invitation(
         "UPDATE invitations SET email = $2, token_hash = $3,
                 expires_at = now() + make_interval(days => $4), last_sent_at = now(),
                 send_count = send_count + 1
-         WHERE id = $1 AND status = 'PENDING'",
+         WHERE id = $1 AND provider_id = $5 AND status = 'PENDING'",
     )
-    .bind(invitation.id)
+    .bind(invitation.key()?.2)
     .bind(email)
     .bind(hash)
     .bind(ttl_days as i32)
+    .bind(invitation.key()?.0)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -1,17 +1,17 @@
 //! Client organisations, their companies, and which staff USERs are assigned to them.
 
-use sqlx::PgExecutor;
+use sqlx::postgres::PgRow;
+use sqlx::{PgExecutor, Row};
 use time::OffsetDateTime;
 
 use super::scope::{ClientScope, CompanyScope};
 use crate::domain::{ClientId, CompanyId, ProviderId, UserId};
 
 /// A client as a query of this module found it: in the asker's provider and, for a staff USER,
-/// assigned to them (see [`find_visible`]). Only this module makes one (`found` is private), so
-/// holding one is holding the check; [`ClientRow::scope`] carries it to the other tables.
-// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
-#[allow(clippy::manual_non_exhaustive)]
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// assigned to them (see [`find_visible`]). Only this module makes one, and it keeps the proof
+/// taken when it was read in a private field: [`ClientRow::scope`] hands that to the other
+/// tables, whatever is later done to the public fields.
+#[derive(Clone, Debug)]
 pub struct ClientRow {
     pub id: ClientId,
     pub provider_id: ProviderId,
@@ -21,13 +21,30 @@ pub struct ClientRow {
     pub declined_by_name: Option<String>,
     pub declined_note: Option<String>,
     pub created_at: OffsetDateTime,
-    #[sqlx(skip)]
-    _found: (),
+    scope: ClientScope,
 }
 
 impl ClientRow {
     pub fn scope(&self) -> ClientScope {
-        ClientScope::checked(self.provider_id, self.id)
+        self.scope
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, PgRow> for ClientRow {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        let id = row.try_get("id")?;
+        let provider_id = row.try_get("provider_id")?;
+        Ok(ClientRow {
+            id,
+            provider_id,
+            name: row.try_get("name")?,
+            contact_email: row.try_get("contact_email")?,
+            declined_at: row.try_get("declined_at")?,
+            declined_by_name: row.try_get("declined_by_name")?,
+            declined_note: row.try_get("declined_note")?,
+            created_at: row.try_get("created_at")?,
+            scope: ClientScope::checked(provider_id, id),
+        })
     }
 }
 

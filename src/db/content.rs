@@ -206,15 +206,19 @@ pub async fn captures_in_scope(
     .await
 }
 
-/// The captures of a completed job the viewer may see (the job came from [`completed_job`], so
-/// it is in their scope), newest first, at most `limit`.
-pub async fn captures_of_job(db: &PgPool, job: &PortalJob, limit: i64) -> sqlx::Result<Vec<CaptureRow>> {
+/// The captures of a completed job inside the viewer's scope, newest first, at most `limit`.
+pub async fn captures_of_job(
+    db: &PgPool,
+    scope: &CompanyScope,
+    job: &PortalJob,
+    limit: i64,
+) -> sqlx::Result<Vec<CaptureRow>> {
     sqlx::query_as(&format!(
-        "{CAPTURE} WHERE c.job_id = $1 AND c.company_id = $2
+        "{CAPTURE} WHERE c.job_id = $1 AND c.company_id = ANY($2)
          ORDER BY c.captured_at DESC, c.id DESC LIMIT $3"
     ))
     .bind(job.id)
-    .bind(job.company_id)
+    .bind(scope.ids())
     .bind(limit)
     .fetch_all(db)
     .await

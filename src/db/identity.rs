@@ -66,14 +66,16 @@ pub struct ClientIdentity {
     pub scope_names: Vec<String>,
     /// Memberships that give access (a non-empty scope).
     pub memberships: i64,
+    /// The proof taken when the row was read (see [`ClientIdentity::scopes`]).
+    #[sqlx(skip)]
+    scopes: Option<(ClientScope, CompanyScope)>,
 }
 
 impl ClientIdentity {
-    /// The client and the companies this sign-in may see: the proof the portal's reads take.
-    /// `None` when the person has no membership that gives access.
+    /// The client and the companies this sign-in may see: the proof the portal's reads take,
+    /// made by [`client`] from what it read. `None` when no membership gives access.
     pub fn scopes(&self) -> Option<(ClientScope, CompanyScope)> {
-        let client = ClientScope::checked(self.provider_id?, self.client_id?);
-        Some((client, CompanyScope::checked(self.scope.clone())?))
+        self.scopes.clone()
     }
 }
 
@@ -115,4 +117,12 @@ pub async fn client(
     .bind(client)
     .fetch_optional(db)
     .await
+    .map(|found| {
+        found.map(|mut found: ClientIdentity| {
+            found.scopes = found.provider_id.zip(found.client_id).and_then(|(provider, client)| {
+                Some((ClientScope::checked(provider, client), CompanyScope::checked(found.scope.clone())?))
+            });
+            found
+        })
+    })
 }

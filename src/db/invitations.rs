@@ -45,8 +45,6 @@ impl InvitationStatus {
 
 pub const UNIQUE_PENDING: &str = "invitations_one_pending_idx";
 
-// `#[non_exhaustive]` would stop only other crates; the private field stops other modules.
-#[allow(clippy::manual_non_exhaustive)]
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct InvitationRow {
     pub id: InvitationId,
@@ -70,12 +68,24 @@ pub struct InvitationRow {
     pub expires_at: OffsetDateTime,
     pub last_sent_at: OffsetDateTime,
     pub send_count: i32,
-    /// Only this module's lookups (each by provider, or by the token's hash) make a row.
+    /// The provider, client and id as the lookup read them (each lookup is by provider, or by
+    /// the token's hash), kept apart from the public fields: writes are bounded by these.
     #[sqlx(skip)]
-    _found: (),
+    read: Option<(ProviderId, Option<ClientId>, InvitationId)>,
+}
+
+/// Records what a lookup read (see `InvitationRow::read`).
+fn sealed(mut row: InvitationRow) -> InvitationRow {
+    row.read = Some((row.provider_id, row.client_id, row.id));
+    row
 }
 
 impl InvitationRow {
+    /// The provider, client and id the lookup read, for a write to be bounded by.
+    pub(super) fn key(&self) -> sqlx::Result<(ProviderId, Option<ClientId>, InvitationId)> {
+        self.read.ok_or(sqlx::Error::RowNotFound)
+    }
+
     pub fn status(&self) -> InvitationStatus {
         match self.status {
             StoredStatus::Pending if self.expires_at <= OffsetDateTime::now_utc() => {
@@ -191,13 +201,15 @@ pub async fn companies_of(
     invitation: &InvitationRow,
 ) -> sqlx::Result<Vec<CompanyId>> {
     sqlx::query_scalar("SELECT company_id FROM invitation_companies WHERE invitation_id = $1")
-        .bind(invitation.id)
+        .bind(invitation.key()?.2)
         .fetch_all(db)
         .await
 }
 
 pub async fn find_by_token(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.token_hash = $1")).bind(hash).fetch_optional(db).await
+    let row =
+        sqlx::query_as(&format!("{SELECT} WHERE i.token_hash = $1")).bind(hash).fetch_optional(db).await?;
+    Ok(row.map(sealed))
 }
 
 pub async fn find(
@@ -205,11 +217,12 @@ pub async fn find(
     provider: ProviderId,
     id: InvitationId,
 ) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE i.provider_id = $1 AND i.id = $2"))
+    let row = sqlx::query_as(&format!("{SELECT} WHERE i.provider_id = $1 AND i.id = $2"))
         .bind(provider)
         .bind(id)
         .fetch_optional(db)
-        .await
+        .await?;
+    Ok(row.map(sealed))
 }
 
 /// The pending invitation for this email and target, if any.
@@ -228,6 +241,7 @@ pub async fn find_pending(
     .bind(email)
     .fetch_optional(db)
     .await
+    .map(|row| row.map(sealed))
 }
 
 /// Consumes a usable token: exactly one concurrent caller gets the row back.
@@ -260,13 +274,14 @@ pub async fn decline(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<
 
 /// A new token and a new window for a pending, expired or declined invitation; the old link
 /// dies because its hash is gone.
+/// A new token and window for an open invitation that a lookup found.
 pub async fn reissue(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
-    id: InvitationId,
+    invitation: &InvitationRow,
     hash: &TokenHash,
     ttl_days: i64,
 ) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
     let done = sqlx::query(
         "UPDATE invitations SET token_hash = $3, status = 'PENDING', decided_at = NULL,
                 expires_at = now() + make_interval(days => $4), last_sent_at = now(),
@@ -335,7 +350,9 @@ pub async fn withdraw_to(
     Ok(done.rows_affected())
 }
 
-pub async fn revoke(db: impl PgExecutor<'_>, provider: ProviderId, id: InvitationId) -> sqlx::Result<bool> {
+/// Withdraws an open invitation that a lookup found.
+pub async fn revoke(db: impl PgExecutor<'_>, invitation: &InvitationRow) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
     let done = sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now()
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
@@ -378,6 +395,7 @@ pub async fn open_staff_invitations(
     .bind(provider)
     .fetch_all(db)
     .await
+    .map(|rows| rows.into_iter().map(sealed).collect())
 }
 
 /// How many pending invitations of a provider have run out, for the home page.

@@ -8,8 +8,10 @@
 //! - [`CompanyScope`]: the companies a client user may see (from their sign-in, or a part of it),
 //!   or all of a client's for what staff show of it (`clients::company_scope`).
 //!
-//! Rows that a provider-scoped lookup returned and that writes take (a membership, an invitation)
-//! carry a private `_found` field for the same reason: they cannot be made up outside their module.
+//! Rows that a scoped lookup returned and that writes take keep what the lookup read in a
+//! private field, and the writes are bounded by that, not by the public fields: a `ClientRow`
+//! its `ClientScope`, a `MemberRow` its client and id, an `InvitationRow` its provider, client
+//! and id. None can be made outside its module, and changing its public fields moves no write.
 
 use crate::domain::{ClientId, CompanyId, ProviderId};
 

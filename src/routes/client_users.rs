@@ -347,9 +347,8 @@ pub async fn invitation_action(
     let row = client_access::invitation_for(state, manager, client, id).await?;
     let flash = match action {
         InvitationAction::Resend => {
-            let link = invites::resend(state, manager.provider_id(), manager.user_id(), row.id)
-                .await?
-                .map_err(AppError::BadRequest)?;
+            let link =
+                invites::resend(state, manager.user_id(), &row).await?.map_err(AppError::BadRequest)?;
             return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
         InvitationAction::Email => {
@@ -374,7 +373,7 @@ pub async fn invitation_action(
             format!("Companies updated for {}.", row.email)
         }
         InvitationAction::Remove => {
-            if !invites::revoke(state, manager.provider_id(), manager.user_id(), row.id).await? {
+            if !invites::revoke(state, manager.user_id(), &row).await? {
                 return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
             }
             format!("The invitation for {} was removed; its link no longer works.", row.email)

@@ -43,9 +43,12 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::extract::rejection::PathRejection;
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(value)) => Ok(Path(value)),
-            Err(_) => Err(AppError::NotFound),
+            Err(PathRejection::FailedToDeserializePathParams(_)) => Err(AppError::NotFound),
+            // The route and the handler disagree: a programming error, not a bad address.
+            Err(other) => Err(AppError::Internal(anyhow::anyhow!("path parameters: {other}"))),
         }
     }
 }

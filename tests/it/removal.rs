@@ -89,11 +89,21 @@ async fn removing_a_staff_member_withdraws_their_invitations_and_a_removed_perso
     let reset_link = app.smtp.nth_to("mo@acme.test", 2).await.link_containing("/reset-password/");
 
     let mo_id = app.id_of("SELECT id FROM users WHERE email = 'mo@acme.test'").await;
+    // Mo's client assignment goes with the membership (written as an old release would have).
+    sqlx::query("INSERT INTO staff_assignments (provider_id, client_id, user_id) SELECT provider_id, id, $1 FROM clients")
+        .bind(mo_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
     let removed = admin
         .post(Host::Staff, "/settings/users", &format!("/settings/users/staff/{mo_id}/remove"), &[])
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
 
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM staff_assignments WHERE user_id = '{mo_id}'")).await,
+        0
+    );
     let fay = app.agent().get_url(&fays_link).await;
     assert_eq!(fay.status, StatusCode::GONE);
     assert!(fay.contains("no longer has access"), "{}", fay.body);

@@ -173,7 +173,7 @@ async fn job(
     Path(id): Path<JobId>,
 ) -> AppResult<impl IntoResponse> {
     let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
-    let mut captures = db::content::captures_of_job(&state.db, &job, JOB_CAPTURES + 1).await?;
+    let mut captures = db::content::captures_of_job(&state.db, &member.scope, &job, JOB_CAPTURES + 1).await?;
     let more_captures = captures.len() as i64 > JOB_CAPTURES;
     captures.truncate(JOB_CAPTURES as usize);
     Ok(JobPage {

@@ -276,9 +276,7 @@ async fn resend_invitation(
     Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, id).await?;
-    let link = invites::resend(&state, member.provider_id, member.user.id, row.id)
-        .await?
-        .map_err(AppError::BadRequest)?;
+    let link = invites::resend(&state, member.user.id, &row).await?.map_err(AppError::BadRequest)?;
     let back = match row.client_id {
         Some(client) => format!("/clients/{client}"),
         None => "/settings/users".into(),
@@ -319,7 +317,7 @@ async fn remove_invitation(
     Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, id).await?;
-    if !invites::revoke(&state, member.provider_id, member.user.id, row.id).await? {
+    if !invites::revoke(&state, member.user.id, &row).await? {
         return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
     session::flash(
