@@ -283,6 +283,22 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
     let table = include_str!("access_matrix.txt");
     let mut failures = Vec::new();
     let mut cells = 0;
+    // A capture upload (multipart, which the matrix's empty forms are not): whoever may not see
+    // C1 is told it is not there, whoever may work on it is told what the form lacks. (Before
+    // the matrix, whose last rows sign everyone out.)
+    let path = format!("/clients/{}/captures", world.ids["C1"]);
+    for (actor, expected) in [("admin", 422), ("manager", 422), ("u_in", 422), ("u_out", 404), ("other", 404)]
+    {
+        let agent = &world.agents[actor];
+        let csrf = agent.get(Host::Staff, "/forgot-password").await.csrf();
+        let form = reqwest::multipart::Form::new().text("csrf", csrf).text("caption", "Probe");
+        let sent =
+            agent.client.post(format!("{}{path}", world.app.staff_url)).multipart(form).send().await.unwrap();
+        let location = sent.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        assert_eq!(sent.status().as_u16(), expected, "a capture upload to C1 as {actor}: {location:?}");
+    }
+    assert_eq!(world.app.count("SELECT count(*) FROM captures WHERE caption = 'Probe'").await, 0);
+
     for (line_no, line) in table.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
