@@ -11,7 +11,7 @@ use crate::db;
 use crate::db::client_users::MemberRow;
 use crate::db::clients::{ClientRow, Visibility};
 use crate::db::invitations::{InvitationRow, InvitationStatus};
-use crate::db::scope::ClientScope;
+use crate::db::scope::{ClientScope, ProviderScope};
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId, OptionalName,
     Permission, PersonName, ProviderId, Token, UserId,
@@ -75,8 +75,16 @@ impl Manager<'_> {
         self.within().is_none_or(|w| companies.iter().all(|c| w.contains(c)))
     }
 
+    /// The provider, as the provider-wide reads and writes take it.
+    pub fn provider(&self) -> ProviderScope {
+        match self {
+            Manager::Staff(m) => m.provider,
+            Manager::ClientAdmin(m) => m.client.provider_scope(),
+        }
+    }
+
     pub fn inviter(&self) -> Inviter<'_> {
-        Inviter { provider_id: self.provider_id(), user_id: Some(self.user_id()), name: self.name() }
+        Inviter { provider: self.provider(), user_id: Some(self.user_id()), name: self.name() }
     }
 }
 
@@ -100,7 +108,7 @@ pub async fn client_for(state: &AppState, manager: Manager<'_>, client: ClientId
             (Visibility::All, m.role == ClientRole::ClientAdmin)
         }
     };
-    let row = db::clients::find_visible(&state.db, manager.provider_id(), visibility, client)
+    let row = db::clients::find_visible(&state.db, manager.provider(), visibility, client)
         .await?
         .ok_or(AppError::NotFound)?;
     if !allowed {
@@ -218,7 +226,7 @@ pub async fn invite(
 
 /// Where the manager can find an existing member's row.
 pub async fn member_link(state: &AppState, manager: Manager<'_>, user: UserId) -> AppResult<String> {
-    let located = db::client_users::locate_member(&state.db, manager.provider_id(), user).await?;
+    let located = db::client_users::locate_member(&state.db, manager.provider(), user).await?;
     Ok(match (manager, located) {
         (Manager::Staff(_), Some((client, membership))) => {
             format!("/clients/{client}#member-{membership}")
@@ -256,7 +264,7 @@ pub async fn invitation_for(
     client: ClientScope,
     id: InvitationId,
 ) -> AppResult<InvitationRow> {
-    let row = db::invitations::find(&state.db, client.provider(), id)
+    let row = db::invitations::find(&state.db, client.provider_scope(), id)
         .await?
         .filter(|r| r.client_id == Some(client.client()))
         .ok_or(AppError::NotFound)?;
@@ -333,7 +341,7 @@ pub async fn change_member_companies(
 /// Admin sent to this client are withdrawn, so are invitations to this client for the person
 /// (sent before, they must not bring them back), and their password-reset links stop working.
 pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<()> {
-    let provider = manager.provider_id();
+    let provider = manager.provider();
     let mut tx = state.db.begin().await?;
     db::client_users::remove_member(&mut *tx, member).await?;
     let sent = if member.role == ClientRole::ClientAdmin {
@@ -376,7 +384,7 @@ pub async fn resend_to_member(state: &AppState, manager: Manager<'_>, member: &M
 /// Refuses a change to an invitation whose address has joined meanwhile: the invitation could
 /// otherwise be accepted later and become a second way to change that membership.
 async fn refuse_if_member(state: &AppState, manager: Manager<'_>, row: &InvitationRow) -> AppResult<()> {
-    if db::staff::member_of_provider(&state.db, manager.provider_id(), &row.email).await?.is_some() {
+    if db::staff::member_of_provider(&state.db, manager.provider(), &row.email).await?.is_some() {
         return Err(AppError::BadRequest(ALREADY_BELONGS));
     }
     Ok(())
@@ -461,7 +469,7 @@ pub async fn change_invitation_email(
     if row.status() != InvitationStatus::Invited && row.status() != InvitationStatus::Expired {
         return Ok(Err(ReaddressProblem::NotPending));
     }
-    if db::staff::member_of_provider(&state.db, manager.provider_id(), email.as_str()).await?.is_some() {
+    if db::staff::member_of_provider(&state.db, manager.provider(), email.as_str()).await?.is_some() {
         return Ok(Err(ReaddressProblem::AlreadyMember));
     }
     invites::limit_resends(state, manager.user_id(), row.id).await?;
@@ -484,7 +492,7 @@ pub async fn change_invitation_email(
         Err(e) => return Err(e.into()),
     }
     let fresh =
-        db::invitations::find(&mut *tx, manager.provider_id(), row.id).await?.ok_or(AppError::NotFound)?;
+        db::invitations::find(&mut *tx, manager.provider(), row.id).await?.ok_or(AppError::NotFound)?;
     let link = invites::invite_link(state, false, &token);
     invites::queue_invitation_email(&mut tx, &fresh, &link).await?;
     audit(

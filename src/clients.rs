@@ -14,7 +14,7 @@ use crate::error::AppResult;
 use crate::state::AppState;
 
 async fn begin(state: &AppState, by: &StaffMember) -> AppResult<Audited<'static>> {
-    Ok(Audited::begin(&state.db, by.provider_id, by.user.id).await?)
+    Ok(Audited::begin(&state.db, by.provider, by.user.id).await?)
 }
 
 pub async fn create(
@@ -25,7 +25,7 @@ pub async fn create(
 ) -> AppResult<ClientId> {
     let mut change = begin(state, by).await?;
     let email = contact_email.map(EmailAddress::as_str);
-    let id = db::clients::create(change.tx(), by.provider_id, name.as_str(), email).await?.client();
+    let id = db::clients::create(change.tx(), by.provider, name.as_str(), email).await?.client();
     change.commit("client.created", name.as_str(), json!({ "client": id })).await?;
     Ok(id)
 }

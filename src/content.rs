@@ -20,7 +20,7 @@ pub async fn create_job(
     company: CompanyId,
     title: &str,
 ) -> AppResult<JobId> {
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
     let job = db::content::create_job(change.tx(), client.scope(), company, title, by.user.id).await?;
     change.commit("job.created", title, json!({ "job": job, "client": client.id })).await?;
     Ok(job)
@@ -36,7 +36,7 @@ pub async fn update_job(
     summary: &str,
     staff_notes: &str,
 ) -> AppResult<()> {
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
     db::content::update_job(change.tx(), client.scope(), job.id, status, summary, staff_notes).await?;
     let details = json!({ "job": job.id, "from": job.status.code(), "to": status.code() });
     change.commit("job.updated", &job.title, details).await?;
@@ -50,7 +50,7 @@ pub async fn add_capture(
     capture: NewCapture<'_>,
 ) -> AppResult<CaptureId> {
     let caption = capture.caption.to_string();
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
     let id = db::content::create_capture(change.tx(), capture).await?;
     change.commit("capture.created", &caption, json!({ "capture": id, "client": client.id })).await?;
     Ok(id)

@@ -29,7 +29,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     }
     let hash = state.hasher.hash(&Password::parse(DEMO_PASSWORD).expect("demo password")).await?;
     let mut tx = state.db.begin().await?;
-    let provider = db::providers::create(&mut *tx, "Northwind IT").await?;
+    let (_, provider) = db::providers::create(&mut *tx, "Northwind IT").await?;
     let mut staff_ids = Vec::new();
     let staff = [
         ("admin@northwind.example", "Ada Admin", StaffRole::Admin),
@@ -38,17 +38,17 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     ];
     for (email, name, role) in staff {
         let id = person(&mut tx, email, name, &hash).await?;
-        db::staff::add(&mut *tx, provider.id, id, role).await?;
+        db::staff::add(&mut *tx, provider, id, role).await?;
         staff_ids.push(id);
     }
     let (admin, uma) = (staff_ids[0], staff_ids[2]);
 
-    let globex = db::clients::create(&mut tx, provider.id, "Globex", Some("office@globex.example")).await?;
+    let globex = db::clients::create(&mut tx, provider, "Globex", Some("office@globex.example")).await?;
     let globex_hq = db::clients::companies(&mut *tx, globex).await?[0].id;
     let warehouse = db::clients::add_company(&mut *tx, globex, "Globex Warehouse").await?;
-    let initech = db::clients::create(&mut tx, provider.id, "Initech", None).await?;
+    let initech = db::clients::create(&mut tx, provider, "Initech", None).await?;
     let initech_co = db::clients::companies(&mut *tx, initech).await?[0].id;
-    let care = db::clients::create(&mut tx, provider.id, "Umbrella Care", None).await?;
+    let care = db::clients::create(&mut tx, provider, "Umbrella Care", None).await?;
     db::clients::set_declined(&mut *tx, care, Some(admin), Some("Prefers a printed report each quarter"))
         .await?;
     db::clients::assign(&mut *tx, globex, uma).await?;
@@ -98,7 +98,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     let carol = person(&mut tx, "client@globex.example", "Carol Client", &hash).await?;
     db::client_members::add(
         &mut tx,
-        provider.id,
+        provider,
         globex.client(),
         carol,
         ClientRole::Client,
@@ -110,7 +110,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     let gina = person(&mut tx, "clientadmin@globex.example", "Gina Globex", &hash).await?;
     db::client_members::add(
         &mut tx,
-        provider.id,
+        provider,
         globex.client(),
         gina,
         ClientRole::ClientAdmin,
@@ -129,7 +129,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         last_name: (kind == ClientKind::Representative).then(|| "Representative".to_string()),
         target: Target::Client { client_id: globex.client(), role, kind, companies: vec![globex_hq] },
     };
-    let inviter = Inviter { provider_id: provider.id, user_id: Some(admin), name: "Ada Admin" };
+    let inviter = Inviter { provider, user_id: Some(admin), name: "Ada Admin" };
     let waiting =
         issue(state, inviter, invite("invited@globex.example", ClientRole::Client, ClientKind::Client))
             .await?;
@@ -141,7 +141,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     db::demo::decline_invitation(&state.db, "declined@globex.example").await?;
     db::demo::expire_invitation(&state.db, "expired@globex.example").await?;
     let new_admin =
-        crate::providers::invite_first_admin(state, provider.id, "new.admin@northwind.example").await?;
+        crate::providers::invite_first_admin(state, provider, "new.admin@northwind.example").await?;
 
     let staff_url = state.config.staff_url.origin();
     let portal_url = state.config.portal_url.origin();

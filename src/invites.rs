@@ -7,9 +7,9 @@ use serde_json::json;
 use crate::auth::rate_limit;
 use crate::db;
 use crate::db::invitations::{InvitationRow, NewInvitation};
+use crate::db::scope::ProviderScope;
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, ProviderId, StaffRole, Token,
-    UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, StaffRole, Token, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::mail::messages;
@@ -42,7 +42,7 @@ impl NewInvite {
 /// Who is sending: a staff member or client admin, or the command line (no user).
 #[derive(Clone, Copy, Debug)]
 pub struct Inviter<'a> {
-    pub provider_id: ProviderId,
+    pub provider: ProviderScope,
     pub user_id: Option<UserId>,
     pub name: &'a str,
 }
@@ -80,7 +80,7 @@ pub async fn invite(
 ) -> AppResult<Result<Issued, Refusal>> {
     let mut tx = state.db.begin().await?;
     if let Some(user_id) =
-        db::staff::member_of_provider(&mut *tx, inviter.provider_id, new.email.as_str()).await?
+        db::staff::member_of_provider(&mut *tx, inviter.provider, new.email.as_str()).await?
     {
         return Ok(Err(Refusal::AlreadyMember { user_id }));
     }
@@ -93,7 +93,7 @@ pub async fn invite(
     let inserted = db::invitations::insert(
         &mut *tx,
         NewInvitation {
-            provider_id: inviter.provider_id,
+            provider_id: inviter.provider.id(),
             client_id,
             email: new.email.as_str(),
             display_name: &new.display_name,
@@ -113,7 +113,7 @@ pub async fn invite(
         Err(e) if db::is_unique_violation(&e, db::invitations::UNIQUE_PENDING) => {
             drop(tx);
             let pending =
-                db::invitations::find_pending(&state.db, inviter.provider_id, client_id, new.email.as_str())
+                db::invitations::find_pending(&state.db, inviter.provider, client_id, new.email.as_str())
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("pending invitation vanished"))?;
             return Ok(Err(Refusal::AlreadyPending { invitation_id: pending.id }));
@@ -123,14 +123,14 @@ pub async fn invite(
     if let Target::Client { client_id, companies, .. } = &new.target {
         db::invitations::add_companies(&mut *tx, invitation_id, *client_id, companies).await?;
     }
-    let row = db::invitations::find(&mut *tx, inviter.provider_id, invitation_id)
+    let row = db::invitations::find(&mut *tx, inviter.provider, invitation_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("new invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
     queue_invitation_email(&mut tx, &row, &link).await?;
     db::audit::record(
         &mut *tx,
-        Some(inviter.provider_id),
+        Some(inviter.provider.id()),
         inviter.user_id,
         "invitation.sent",
         &row.email,
@@ -171,7 +171,7 @@ pub async fn resend(
     current: &InvitationRow,
 ) -> AppResult<Result<String, &'static str>> {
     const NOT_OPEN: &str = "This invitation has already been accepted or removed.";
-    let (provider, invitation_id) = (current.provider_id, current.id);
+    let (provider, invitation_id) = (current.provider_scope()?, current.id);
     if db::staff::member_of_provider(&state.db, provider, &current.email).await?.is_some() {
         return Ok(Err("User already belongs to this account"));
     }
@@ -197,7 +197,7 @@ pub async fn resend(
     queue_invitation_email(&mut tx, &row, &link).await?;
     db::audit::record(
         &mut *tx,
-        Some(provider),
+        Some(provider.id()),
         Some(actor),
         "invitation.resent",
         &row.email,
@@ -299,19 +299,20 @@ pub async fn accept(
             (user, password_hash)
         }
     };
-    if db::staff::member_of_provider(&mut *tx, row.provider_id, &row.email).await?.is_some() {
+    let provider = row.provider_scope()?;
+    if db::staff::member_of_provider(&mut *tx, provider, &row.email).await?.is_some() {
         return Ok(Err(NotAccepted::AlreadyMember));
     }
     if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
         return Ok(Err(NotAccepted::Gone));
     }
     match (row.staff_role, row.client_id, row.client_role) {
-        (Some(role), None, _) => db::staff::add(&mut *tx, row.provider_id, user.id, role).await?,
+        (Some(role), None, _) => db::staff::add(&mut *tx, provider, user.id, role).await?,
         (None, Some(client), Some(role)) => {
             let companies = db::invitations::companies_of(&mut *tx, &row).await?;
             db::client_members::add(
                 &mut tx,
-                row.provider_id,
+                provider,
                 client,
                 user.id,
                 role,
@@ -376,7 +377,8 @@ async fn notify_inviter(
     };
     let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
     // Staff manage users in the staff app; a Client Admin on the portal's Users page.
-    let inviter_is_staff = db::staff::membership(&mut **tx, inviter.id, row.provider_id).await?.is_some();
+    let inviter_is_staff =
+        db::staff::membership(&mut **tx, inviter.id, row.provider_scope()?).await?.is_some();
     let link = if inviter_is_staff {
         state.config.staff_url.join("/settings/users")
     } else {

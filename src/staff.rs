@@ -23,8 +23,8 @@ pub async fn change_role(
     if user == by.user.id {
         return Err(AppError::BadRequest("You cannot change your own role. Ask another administrator."));
     }
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
-    let Some(previous) = db::staff::change_role(change.tx(), by.provider_id, user, role).await? else {
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
+    let Some(previous) = db::staff::change_role(change.tx(), by.provider, user, role).await? else {
         return Ok(None);
     };
     let target = db::users::find_by_id(change.tx(), user).await?.map(|u| u.email).unwrap_or_default();
@@ -41,14 +41,14 @@ pub async fn remove(state: &AppState, by: &StaffMember, user: UserId) -> AppResu
     if user == by.user.id {
         return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
     }
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
-    if !db::staff::remove(change.tx(), by.provider_id, user).await? {
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
+    if !db::staff::remove(change.tx(), by.provider, user).await? {
         return Ok(None);
     }
     let target = db::users::find_by_id(change.tx(), user).await?.map(|u| u.email).unwrap_or_default();
     // Every door the membership opened closes with it (see `client_access::remove_member`).
-    let sent = db::invitations::withdraw_sent_by(change.tx(), by.provider_id, user, None).await?;
-    let to_them = db::invitations::withdraw_to(change.tx(), by.provider_id, None, &target).await?;
+    let sent = db::invitations::withdraw_sent_by(change.tx(), by.provider, user, None).await?;
+    let to_them = db::invitations::withdraw_to(change.tx(), by.provider, None, &target).await?;
     db::resets::retire_all(change.tx(), user).await?;
     change.commit("staff.removed", &target, json!({ "invitations_withdrawn": sent + to_them })).await?;
     Ok(Some(target))
@@ -61,8 +61,8 @@ pub async fn change_invitation_role(
     row: &InvitationRow,
     role: StaffRole,
 ) -> AppResult<bool> {
-    let mut change = Audited::begin(&state.db, by.provider_id, by.user.id).await?;
-    if !db::invitations::change_staff_role(change.tx(), by.provider_id, row.id, role).await? {
+    let mut change = Audited::begin(&state.db, by.provider, by.user.id).await?;
+    if !db::invitations::change_staff_role(change.tx(), by.provider, row.id, role).await? {
         return Ok(false);
     }
     let details = json!({ "invitation": row.id, "from": row.role_label(), "to": role.code() });

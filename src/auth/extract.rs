@@ -9,7 +9,7 @@ use tower_sessions::Session;
 use super::csrf::PageContext;
 use super::session::{self, Organisation, SessionAuth, AUTH_KEY};
 use crate::db;
-use crate::db::scope::{ClientScope, CompanyScope};
+use crate::db::scope::{ClientScope, CompanyScope, ProviderScope};
 use crate::domain::{
     ClientId, ClientKind, ClientRole, EmailAddress, MembershipId, Permission, ProviderId, StaffRole, UserId,
 };
@@ -129,6 +129,8 @@ where
 pub struct StaffMember {
     pub user: CurrentUser,
     pub provider_id: ProviderId,
+    /// The provider, as the provider-wide reads and writes take it.
+    pub provider: ProviderScope,
     pub provider_name: String,
     pub role: StaffRole,
 }
@@ -170,8 +172,8 @@ where
         if !still_valid(&session, &auth, found.password_hash.as_deref()).await? {
             return Err(AppError::SignInRequired);
         }
-        let (Some(provider_id), Some(provider_name), Some(role)) =
-            (found.provider_id, found.provider_name, found.role)
+        let (Some(provider), Some(provider_name), Some(role)) =
+            (found.provider_scope(), found.provider_name, found.role)
         else {
             // Removed, or never staff: this session has nothing left to do here.
             session::sign_out(&session).await?;
@@ -181,10 +183,10 @@ where
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
             }
-            session::choose(&session, Organisation::Provider(provider_id)).await?;
+            session::choose(&session, Organisation::Provider(provider.id())).await?;
         }
         let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
-        Ok(StaffMember { user, provider_id, provider_name, role })
+        Ok(StaffMember { user, provider_id: provider.id(), provider, provider_name, role })
     }
 }
 

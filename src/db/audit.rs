@@ -2,6 +2,7 @@ use serde_json::Value;
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+use super::scope::ProviderScope;
 use crate::domain::{ProviderId, UserId};
 
 /// Records who did what to whom. Written in the same transaction as the change it describes.
@@ -36,8 +37,8 @@ pub struct Audited<'a> {
 }
 
 impl Audited<'static> {
-    pub async fn begin(db: &sqlx::PgPool, provider: ProviderId, actor: UserId) -> sqlx::Result<Self> {
-        Ok(Self { tx: db.begin().await?, provider, actor })
+    pub async fn begin(db: &sqlx::PgPool, provider: ProviderScope, actor: UserId) -> sqlx::Result<Self> {
+        Ok(Self { tx: db.begin().await?, provider: provider.id(), actor })
     }
 }
 
@@ -65,7 +66,7 @@ pub struct AuditRow {
 /// One page of a provider's audit log, newest first; `before` is the last id of the previous page.
 pub async fn page(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     before: Option<i64>,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditRow>> {
@@ -76,7 +77,7 @@ pub async fn page(
          WHERE a.provider_id = $1 AND ($2::bigint IS NULL OR a.id < $2)
          ORDER BY a.id DESC LIMIT $3",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(before)
     .bind(limit)
     .fetch_all(db)

@@ -1,5 +1,6 @@
 use sqlx::PgExecutor;
 
+use super::scope::ProviderScope;
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, UserId};
 
 /// A client membership with its company scope, as the portal needs it on every request.
@@ -42,7 +43,7 @@ pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Resu
 #[allow(clippy::too_many_arguments)]
 pub async fn add(
     db: &mut sqlx::PgConnection,
-    provider: ProviderId,
+    provider: ProviderScope,
     client: ClientId,
     user: UserId,
     role: ClientRole,
@@ -56,7 +57,7 @@ pub async fn add(
          RETURNING id",
     )
     .bind(MembershipId::new())
-    .bind(provider)
+    .bind(provider.id())
     .bind(client)
     .bind(user)
     .bind(role)

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::invitations::InvitationRow;
 use super::outbox::OutboxState;
-use super::scope::ClientScope;
+use super::scope::{ClientScope, ProviderScope};
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, TokenHash, UserId,
 };
@@ -64,7 +64,7 @@ impl RowStatus {
 /// What to list: one client, or every visible client; for a Client Admin, only the people whose
 /// whole scope lies inside `within`.
 pub struct Listing<'a> {
-    pub provider: ProviderId,
+    pub provider: ProviderScope,
     pub client: Option<ClientScope>,
     /// A staff USER sees only their assigned clients.
     pub assigned_to: Option<UserId>,
@@ -101,7 +101,7 @@ pub struct Cursor {
 /// ten thousand people and the next twenty, and a plan for "a typical client" (or for a filter
 /// of unknown selectivity) sorts the ten thousand instead of walking the index.
 fn keys(q: &Listing<'_>, searching: bool, from: &Start, rows: i64) -> String {
-    let provider = q.provider;
+    let provider = q.provider.id();
     let mut common = Vec::new();
     if let Some(client) = q.client {
         common.push(format!("{{t}}.client_id = '{}'::uuid", client.client()));
@@ -242,7 +242,7 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
         Start::After(_) => (true, more),
         Start::Before(_) => (more, true),
     };
-    let rows = details(db, q.provider, &shown).await?;
+    let rows = details(db, q.provider.id(), &shown).await?;
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
 }
 
@@ -482,14 +482,14 @@ pub async fn readdress_invitation(
 /// Where an existing member of the provider can be found: their client row, or the staff list.
 pub async fn locate_member(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     user: UserId,
 ) -> sqlx::Result<Option<(ClientId, MembershipId)>> {
     sqlx::query_as(
         "SELECT client_id, id FROM client_memberships WHERE provider_id = $1 AND user_id = $2
          ORDER BY created_at LIMIT 1",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(user)
     .fetch_optional(db)
     .await

@@ -4,7 +4,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgExecutor, Row};
 use time::OffsetDateTime;
 
-use super::scope::{ClientScope, CompanyScope};
+use super::scope::{ClientScope, CompanyScope, ProviderScope};
 use crate::domain::{ClientId, CompanyId, ProviderId, UserId};
 
 /// A client as a query of this module found it: in the asker's provider and, for a staff USER,
@@ -75,12 +75,12 @@ const VISIBLE: &str = "($2::uuid IS NULL OR EXISTS (
 /// The client, if it is in this provider and visible to the asker; otherwise `None` (a 404).
 pub async fn find_visible(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     visibility: Visibility,
     id: ClientId,
 ) -> sqlx::Result<Option<ClientRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND c.id = $3"))
-        .bind(provider)
+        .bind(provider.id())
         .bind(visibility.assigned())
         .bind(id)
         .fetch_optional(db)
@@ -90,7 +90,7 @@ pub async fn find_visible(
 /// One page of visible clients, searched by name; returns the rows and the total.
 pub async fn page(
     db: &sqlx::PgPool,
-    provider: ProviderId,
+    provider: ProviderScope,
     visibility: Visibility,
     search: &str,
     limit: i64,
@@ -101,7 +101,7 @@ pub async fn page(
         "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)
          ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5"
     ))
-    .bind(provider)
+    .bind(provider.id())
     .bind(visibility.assigned())
     .bind(&pattern)
     .bind(limit)
@@ -111,7 +111,7 @@ pub async fn page(
     let total = sqlx::query_scalar(&format!(
         "SELECT count(*) FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)"
     ))
-    .bind(provider)
+    .bind(provider.id())
     .bind(visibility.assigned())
     .bind(&pattern)
     .fetch_one(db)
@@ -122,13 +122,13 @@ pub async fn page(
 /// All visible clients, for a picker.
 pub async fn all_visible(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     visibility: Visibility,
 ) -> sqlx::Result<Vec<(ClientId, String)>> {
     sqlx::query_as(&format!(
         "SELECT c.id, c.name FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} ORDER BY lower(c.name) LIMIT 1000"
     ))
-    .bind(provider)
+    .bind(provider.id())
     .bind(visibility.assigned())
     .fetch_all(db)
     .await
@@ -138,19 +138,19 @@ pub async fn all_visible(
 /// work with.
 pub async fn create(
     db: &mut sqlx::PgConnection,
-    provider: ProviderId,
+    provider: ProviderScope,
     name: &str,
     contact_email: Option<&str>,
 ) -> sqlx::Result<ClientScope> {
     let id = ClientId::new();
     sqlx::query("INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)")
         .bind(id)
-        .bind(provider)
+        .bind(provider.id())
         .bind(name)
         .bind(contact_email)
         .execute(&mut *db)
         .await?;
-    let client = ClientScope::checked(provider, id);
+    let client = ClientScope::checked(provider.id(), id);
     add_company(&mut *db, client, name).await?;
     Ok(client)
 }
@@ -224,14 +224,14 @@ pub async fn company_scope(
 /// The companies of several clients of one provider at once, ordered by name within each.
 pub async fn companies_of(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     clients: &[ClientId],
 ) -> sqlx::Result<Vec<(ClientId, CompanyId, String)>> {
     sqlx::query_as(
         "SELECT client_id, id, name FROM companies
          WHERE provider_id = $1 AND client_id = ANY($2) ORDER BY client_id, lower(name), id",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(clients)
     .fetch_all(db)
     .await

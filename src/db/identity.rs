@@ -4,7 +4,7 @@
 
 use sqlx::PgExecutor;
 
-use super::scope::{ClientScope, CompanyScope};
+use super::scope::{ClientScope, CompanyScope, ProviderScope};
 
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, StaffRole, UserId,
@@ -21,6 +21,15 @@ pub struct StaffIdentity {
     pub provider_name: Option<String>,
     pub role: Option<StaffRole>,
     pub memberships: i64,
+    #[sqlx(skip)]
+    provider_scope: Option<ProviderScope>,
+}
+
+impl StaffIdentity {
+    /// The provider this sign-in works in, as the provider-wide reads and writes take it.
+    pub fn provider_scope(&self) -> Option<ProviderScope> {
+        self.provider_scope
+    }
 }
 
 /// `provider`: the organisation chosen in the session, if any.
@@ -46,6 +55,12 @@ pub async fn staff(
     .bind(provider)
     .fetch_optional(db)
     .await
+    .map(|found| {
+        found.map(|found: StaffIdentity| StaffIdentity {
+            provider_scope: found.provider_id.map(ProviderScope::checked),
+            ..found
+        })
+    })
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

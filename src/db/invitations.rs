@@ -4,6 +4,8 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+use super::scope::ProviderScope;
+
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, InvitationId, ProviderId, StaffRole, TokenHash, UserId,
 };
@@ -84,6 +86,11 @@ impl InvitationRow {
     /// The provider, client and id the lookup read, for a write to be bounded by.
     pub(super) fn key(&self) -> sqlx::Result<(ProviderId, Option<ClientId>, InvitationId)> {
         self.read.ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// The invitation's provider, as the lookup that found it read it.
+    pub fn provider_scope(&self) -> sqlx::Result<ProviderScope> {
+        Ok(ProviderScope::checked(self.key()?.0))
     }
 
     pub fn status(&self) -> InvitationStatus {
@@ -214,11 +221,11 @@ pub async fn find_by_token(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::R
 
 pub async fn find(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     id: InvitationId,
 ) -> sqlx::Result<Option<InvitationRow>> {
     let row = sqlx::query_as(&format!("{SELECT} WHERE i.provider_id = $1 AND i.id = $2"))
-        .bind(provider)
+        .bind(provider.id())
         .bind(id)
         .fetch_optional(db)
         .await?;
@@ -228,7 +235,7 @@ pub async fn find(
 /// The pending invitation for this email and target, if any.
 pub async fn find_pending(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     client: Option<ClientId>,
     email: &str,
 ) -> sqlx::Result<Option<InvitationRow>> {
@@ -236,7 +243,7 @@ pub async fn find_pending(
         "{SELECT} WHERE i.provider_id = $1 AND i.client_id IS NOT DISTINCT FROM $2
                     AND i.email = $3 AND i.status = 'PENDING'"
     ))
-    .bind(provider)
+    .bind(provider.id())
     .bind(client)
     .bind(email)
     .fetch_optional(db)
@@ -311,7 +318,7 @@ pub enum Withdrawn {
 /// given): they must not outlive the sender's access. Returns how many.
 pub async fn withdraw_sent_by(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     sender: UserId,
     client: Option<ClientId>,
 ) -> sqlx::Result<u64> {
@@ -320,7 +327,7 @@ pub async fn withdraw_sent_by(
          WHERE provider_id = $1 AND invited_by = $2 AND ($3::uuid IS NULL OR client_id = $3)
            AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(sender)
     .bind(client)
     .execute(db)
@@ -333,7 +340,7 @@ pub async fn withdraw_sent_by(
 /// not bring the person back. Returns how many.
 pub async fn withdraw_to(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     client: Option<ClientId>,
     email: &str,
 ) -> sqlx::Result<u64> {
@@ -342,7 +349,7 @@ pub async fn withdraw_to(
          WHERE provider_id = $1 AND client_id IS NOT DISTINCT FROM $2 AND email = $3
            AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(client)
     .bind(email)
     .execute(db)
@@ -366,7 +373,7 @@ pub async fn revoke(db: impl PgExecutor<'_>, invitation: &InvitationRow) -> sqlx
 
 pub async fn change_staff_role(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     id: InvitationId,
     role: StaffRole,
 ) -> sqlx::Result<bool> {
@@ -374,7 +381,7 @@ pub async fn change_staff_role(
         "UPDATE invitations SET staff_role = $3
          WHERE provider_id = $1 AND id = $2 AND client_id IS NULL AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(id)
     .bind(role)
     .execute(db)
@@ -385,26 +392,26 @@ pub async fn change_staff_role(
 /// Staff invitations not yet accepted, for Settings -> User Roles.
 pub async fn open_staff_invitations(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
 ) -> sqlx::Result<Vec<InvitationRow>> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE i.provider_id = $1 AND i.client_id IS NULL
                     AND i.status IN ('PENDING', 'DECLINED')
          ORDER BY i.created_at DESC"
     ))
-    .bind(provider)
+    .bind(provider.id())
     .fetch_all(db)
     .await
     .map(|rows| rows.into_iter().map(sealed).collect())
 }
 
 /// How many pending invitations of a provider have run out, for the home page.
-pub async fn expired_count(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {
+pub async fn expired_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT count(*) FROM invitations
          WHERE provider_id = $1 AND status = 'PENDING' AND expires_at <= now()",
     )
-    .bind(provider)
+    .bind(provider.id())
     .fetch_one(db)
     .await
 }

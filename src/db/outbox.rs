@@ -6,6 +6,8 @@ use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::scope::ProviderScope;
+
 use crate::domain::{InvitationId, ProviderId, UserId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
@@ -148,12 +150,12 @@ pub struct DeliveryRow {
 }
 
 /// Messages given up on in a provider, for the home page's "needs attention".
-pub async fn failed_count(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {
+pub async fn failed_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT count(*) FROM email_outbox
          WHERE provider_id = $1 AND (state = 'FAILED' OR (state = 'QUEUED' AND last_error IS NOT NULL))",
     )
-    .bind(provider)
+    .bind(provider.id())
     .fetch_one(db)
     .await
 }

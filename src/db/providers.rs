@@ -1,6 +1,7 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+use super::scope::ProviderScope;
 use crate::domain::ProviderId;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -11,8 +12,9 @@ pub struct ProviderRow {
     pub created_at: OffsetDateTime,
 }
 
-/// Creates a provider with a slug made from its name, made unique with a suffix if taken.
-pub async fn create(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<ProviderRow> {
+/// Creates a provider with a slug made from its name, made unique with a suffix if taken; the
+/// scope is the creator's (the command line's) to set it up with.
+pub async fn create(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<(ProviderRow, ProviderScope)> {
     let base = slugify(name);
     sqlx::query_as(
         "INSERT INTO providers (id, name, slug)
@@ -27,6 +29,10 @@ pub async fn create(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Provide
     .bind(base)
     .fetch_one(db)
     .await
+    .map(|row: ProviderRow| {
+        let scope = ProviderScope::checked(row.id);
+        (row, scope)
+    })
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {

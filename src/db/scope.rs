@@ -2,6 +2,8 @@
 //! that checks it, and the functions that read or change a client's data take one instead of a
 //! bare id: a handler that skipped the check does not compile.
 //!
+//! - [`ProviderScope`]: a provider the asker belongs to (from a staff member's sign-in, a client's
+//!   scope, an invitation read by its token, or a provider just created).
 //! - [`ClientScope`]: a client of a provider that the asker may work with. From a `ClientRow` of
 //!   `db::clients` (every query that returns one filters by the provider, and by assignment for a
 //!   staff USER) or from a client user's sign-in (`ClientIdentity::scopes` in `db::identity`).
@@ -14,6 +16,22 @@
 //! and id. None can be made outside its module, and changing its public fields moves no write.
 
 use crate::domain::{ClientId, CompanyId, ProviderId};
+
+/// A provider (tenant) the asker was found to belong to: from a staff member's or client user's
+/// sign-in, a provider just created, or an invitation read by its token. Every provider-wide
+/// read and write takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderScope(ProviderId);
+
+impl ProviderScope {
+    pub(in crate::db) fn checked(provider: ProviderId) -> Self {
+        Self(provider)
+    }
+
+    pub fn id(self) -> ProviderId {
+        self.0
+    }
+}
 
 /// A client of a provider that the asker was found to be allowed to work with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +47,11 @@ impl ClientScope {
 
     pub fn provider(self) -> ProviderId {
         self.provider
+    }
+
+    /// The client's provider, which the check proved too.
+    pub fn provider_scope(self) -> ProviderScope {
+        ProviderScope(self.provider)
     }
 
     pub fn client(self) -> ClientId {

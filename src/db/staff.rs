@@ -1,6 +1,8 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+use super::scope::ProviderScope;
+
 use crate::domain::{ProviderId, StaffRole, UserId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -13,7 +15,7 @@ pub struct StaffMembershipRow {
 pub async fn membership(
     db: impl PgExecutor<'_>,
     user: UserId,
-    provider: ProviderId,
+    provider: ProviderScope,
 ) -> sqlx::Result<Option<StaffMembershipRow>> {
     sqlx::query_as(
         "SELECT m.provider_id, p.name AS provider_name, m.role
@@ -21,7 +23,7 @@ pub async fn membership(
          WHERE m.user_id = $1 AND m.provider_id = $2",
     )
     .bind(user)
-    .bind(provider)
+    .bind(provider.id())
     .fetch_optional(db)
     .await
 }
@@ -39,7 +41,7 @@ pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Resu
 
 pub async fn add(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     user: UserId,
     role: StaffRole,
 ) -> sqlx::Result<()> {
@@ -48,7 +50,7 @@ pub async fn add(
          ON CONFLICT (provider_id, user_id) DO NOTHING",
     )
     .bind(uuid::Uuid::new_v4())
-    .bind(provider)
+    .bind(provider.id())
     .bind(user)
     .bind(role)
     .execute(db)
@@ -66,14 +68,14 @@ pub struct StaffListRow {
     pub last_seen_at: Option<OffsetDateTime>,
 }
 
-pub async fn list(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<Vec<StaffListRow>> {
+pub async fn list(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Result<Vec<StaffListRow>> {
     sqlx::query_as(
         "SELECT u.id AS user_id, u.email, u.display_name, m.role, u.last_seen_at
          FROM staff_memberships m JOIN users u ON u.id = m.user_id
          WHERE m.provider_id = $1
          ORDER BY lower(coalesce(nullif(u.display_name, ''), u.email))",
     )
-    .bind(provider)
+    .bind(provider.id())
     .fetch_all(db)
     .await
 }
@@ -81,7 +83,7 @@ pub async fn list(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result
 /// Returns the previous role, or `None` when there is no such staff member in this provider.
 pub async fn change_role(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     user: UserId,
     role: StaffRole,
 ) -> sqlx::Result<Option<StaffRole>> {
@@ -91,7 +93,7 @@ pub async fn change_role(
          WHERE m.id = old.id AND m.provider_id = $1 AND m.user_id = $2
          RETURNING old.role",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(user)
     .bind(role)
     .fetch_optional(db)
@@ -99,23 +101,23 @@ pub async fn change_role(
 }
 
 /// Removes a staff member and, with the membership, their assignments to the provider's clients.
-pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderId, user: UserId) -> sqlx::Result<bool> {
+pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderScope, user: UserId) -> sqlx::Result<bool> {
     let removed: Option<bool> = sqlx::query_scalar(
         "WITH gone AS (DELETE FROM staff_memberships WHERE provider_id = $1 AND user_id = $2 RETURNING user_id),
               unassigned AS (DELETE FROM staff_assignments a USING gone
                              WHERE a.provider_id = $1 AND a.user_id = gone.user_id)
          SELECT true FROM gone",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(user)
     .fetch_optional(db)
     .await?;
     Ok(removed.is_some())
 }
 
-pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<i64> {
+pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM staff_memberships WHERE provider_id = $1 AND role = 'ADMIN'")
-        .bind(provider)
+        .bind(provider.id())
         .fetch_one(db)
         .await
 }
@@ -123,7 +125,7 @@ pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx
 /// Whether the email belongs to someone with any membership (staff or client) in the provider.
 pub async fn member_of_provider(
     db: impl PgExecutor<'_>,
-    provider: ProviderId,
+    provider: ProviderScope,
     email: &str,
 ) -> sqlx::Result<Option<UserId>> {
     sqlx::query_scalar(
@@ -132,7 +134,7 @@ pub async fn member_of_provider(
              EXISTS (SELECT 1 FROM staff_memberships s WHERE s.user_id = u.id AND s.provider_id = $1)
           OR EXISTS (SELECT 1 FROM client_memberships c WHERE c.user_id = u.id AND c.provider_id = $1))",
     )
-    .bind(provider)
+    .bind(provider.id())
     .bind(email)
     .fetch_optional(db)
     .await

@@ -150,7 +150,7 @@ pub async fn list(
     let mut page = query.page.clamp(1, 100_000);
     let from = query.start(page);
     let listing = Listing {
-        provider: manager.provider_id(),
+        provider: manager.provider(),
         client,
         assigned_to,
         within: manager.within(),
@@ -210,7 +210,7 @@ async fn company_choices(
     clients.dedup();
     let mut choices: HashMap<ClientId, Vec<(String, String)>> =
         clients.iter().map(|c| (*c, Vec::new())).collect();
-    for (client, id, name) in db::clients::companies_of(&state.db, manager.provider_id(), &clients).await? {
+    for (client, id, name) in db::clients::companies_of(&state.db, manager.provider(), &clients).await? {
         if manager.may_grant(&[id]) {
             choices.entry(client).or_default().push((id.to_string(), name));
         }

@@ -50,7 +50,7 @@ async fn audit_log(
     Query(q): Query<AuditQuery>,
 ) -> AppResult<impl IntoResponse> {
     member.require(Permission::ReadAuditLog)?;
-    let rows = db::audit::page(&state.db, member.provider_id, q.before, PAGE).await?;
+    let rows = db::audit::page(&state.db, member.provider, q.before, PAGE).await?;
     let older = (rows.len() as i64 == PAGE).then(|| rows.last().map(|r| r.id)).flatten();
     let events = rows
         .into_iter()

@@ -48,7 +48,7 @@ pub fn router() -> Router<AppState> {
 
 /// The client if this staff member may see it (404 otherwise).
 async fn visible_client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
-    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), id)
+    db::clients::find_visible(&state.db, member.provider, staff_visibility(member), id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -86,7 +86,7 @@ async fn clients_page(state: &AppState, member: &StaffMember, query: &ListQuery)
     let page = query.page.clamp(1, 100_000);
     let (rows, total) = db::clients::page(
         &state.db,
-        member.provider_id,
+        member.provider,
         staff_visibility(member),
         &search,
         CLIENTS_PER_PAGE,
@@ -534,6 +534,6 @@ async fn choose_client(
             Redirect::to(&format!("/clients/{}/users/invite?from=settings", client.id)).into_response()
         );
     }
-    let clients = db::clients::all_visible(&state.db, member.provider_id, staff_visibility(&member)).await?;
+    let clients = db::clients::all_visible(&state.db, member.provider, staff_visibility(&member)).await?;
     Ok(ChooseClientPage { chrome: Chrome::staff(&member).await?, clients }.into_response())
 }

@@ -53,7 +53,7 @@ const PER_PAGE: i64 = 25;
 
 /// The client, if this staff member may see (and so work on) it; 404 otherwise.
 async fn client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
-    db::clients::find_visible(&state.db, member.provider_id, staff_visibility(member), id)
+    db::clients::find_visible(&state.db, member.provider, staff_visibility(member), id)
         .await?
         .ok_or(AppError::NotFound)
 }

@@ -33,8 +33,8 @@ async fn home(State(state): State<AppState>, member: StaffMember) -> AppResult<i
         chrome: Chrome::staff(&member).await?,
         provider: member.provider_name.clone(),
         role: member.role.label(),
-        expired_invitations: db::invitations::expired_count(&state.db, member.provider_id).await?,
-        failed_emails: db::outbox::failed_count(&state.db, member.provider_id).await?,
+        expired_invitations: db::invitations::expired_count(&state.db, member.provider).await?,
+        failed_emails: db::outbox::failed_count(&state.db, member.provider).await?,
         can_manage_staff: member.can(Permission::ManageStaff),
         dev_mailbox: state.config.dev_mailbox,
     })

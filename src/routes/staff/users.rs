@@ -111,8 +111,8 @@ async fn list(
     member: StaffMember,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let members = db::staff::list(&state.db, member.provider_id).await?;
-    let invitations = db::invitations::open_staff_invitations(&state.db, member.provider_id).await?;
+    let members = db::staff::list(&state.db, member.provider).await?;
+    let invitations = db::invitations::open_staff_invitations(&state.db, member.provider).await?;
     let staff = (members.into_iter().map(|s| StaffRowView::member(s, member.user.id)))
         .chain(invitations.iter().map(StaffRowView::invitation))
         .collect();
@@ -265,7 +265,7 @@ async fn managed_invitation(
     member: &StaffMember,
     id: InvitationId,
 ) -> AppResult<db::invitations::InvitationRow> {
-    let row = db::invitations::find(&state.db, member.provider_id, id).await?.ok_or(AppError::NotFound)?;
+    let row = db::invitations::find(&state.db, member.provider, id).await?.ok_or(AppError::NotFound)?;
     member.require(if row.is_staff() { Permission::ManageStaff } else { Permission::ManageClients })?;
     Ok(row)
 }
