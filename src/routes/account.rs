@@ -43,6 +43,7 @@ struct LoginPage {
     next: String,
     error: Option<String>,
     other_site: String,
+    signed_out: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -57,6 +58,8 @@ pub struct LoginForm {
 #[serde(default)]
 pub struct NextQuery {
     next: String,
+    /// Set by Sign out, so the page can say so.
+    signed_out: String,
 }
 
 fn other_site(state: &AppState, site: Site) -> String {
@@ -82,6 +85,7 @@ async fn login_page(
         next: safe_next(&q.next).unwrap_or("").to_string(),
         error: None,
         other_site: other_site(&state, site),
+        signed_out: q.signed_out == "1",
     }
     .into_response())
 }
@@ -102,6 +106,7 @@ async fn login(
             next: safe_next(&form.next).unwrap_or("").to_string(),
             error: Some(message.to_string()),
             other_site: other_site(&state, site),
+            signed_out: false,
         };
         (status, page).into_response()
     };
@@ -180,7 +185,8 @@ async fn memberships_on(
 
 async fn logout(session: Session) -> AppResult<Response> {
     session::sign_out(&session).await?;
-    Ok(Redirect::to("/login").into_response())
+    // Said by the address, not by a flash: a signed-out visitor keeps no session to carry one.
+    Ok(Redirect::to("/login?signed_out=1").into_response())
 }
 
 #[derive(Template, WebTemplate)]

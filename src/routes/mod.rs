@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, map_request};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use tower::ServiceExt;
@@ -62,6 +62,11 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
                     staff.oneshot(request).await.into_response()
                 } else if config.portal_url.matches_host(&host) {
                     portal.oneshot(request).await.into_response()
+                } else if is_loopback(&host) {
+                    // `localhost:8080` typed by hand, by someone trying the product: the staff
+                    // app is what they want (and the only place this sends anyone).
+                    let path = request.uri().path_and_query().map_or("/", |p| p.as_str());
+                    Redirect::to(&config.staff_url.join(path)).into_response()
                 } else {
                     AppError::NotFound.into_response()
                 }
@@ -154,6 +159,15 @@ fn request_host(request: &Request) -> String {
         .map(str::to_string)
         .or_else(|| request.uri().authority().map(|a| a.to_string()))
         .unwrap_or_default()
+}
+
+/// Whether a `Host` names this machine by a loopback name or address.
+fn is_loopback(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(name.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "::1")
 }
 
 async fn healthz() -> &'static str {

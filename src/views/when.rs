@@ -34,13 +34,15 @@ pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
     }
 }
 
+/// Hours and days are rounded to the nearest, so an invitation sent a moment ago "expires in 7
+/// days", not in 6.
 fn span_words(secs: u64) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
     match secs {
         0..=59 => "just now".into(),
         60..=3599 => plural(secs / 60, "minute"),
-        3600..=86_399 => plural(secs / 3600, "hour"),
-        _ => plural(secs / 86_400, "day"),
+        3600..=84_599 => plural((secs + 1800) / 3600, "hour"),
+        _ => plural((secs + 43_200) / 86_400, "day"),
     }
 }
 
@@ -59,6 +61,9 @@ mod tests {
     fn words_for_past_and_future() {
         let now = OffsetDateTime::now_utc();
         assert_eq!(relative(now + Duration::days(6) + Duration::minutes(1), now), "in 6 days");
+        assert_eq!(relative(now + Duration::days(7) - Duration::seconds(3), now), "in 7 days");
+        assert_eq!(relative(now - Duration::hours(23) - Duration::minutes(40), now), "1 day ago");
+        assert_eq!(relative(now + Duration::minutes(150), now), "in 3 hours");
         assert_eq!(relative(now - Duration::hours(2), now), "2 hours ago");
         assert_eq!(relative(now - Duration::minutes(1), now), "1 minute ago");
         assert_eq!(relative(now, now), "just now");

@@ -81,7 +81,7 @@ async fn logout_deletes_the_session_on_the_server(db: PgPool) {
     let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     assert_eq!(admin.get(Host::Staff, "/").await.status, StatusCode::OK);
     let before = app.count("SELECT count(*) FROM tower_sessions.session").await;
-    assert_is_redirect_to(&admin.post(Host::Staff, "/", "/logout", &[]).await, "/login");
+    assert_is_redirect_to(&admin.post(Host::Staff, "/", "/logout", &[]).await, "/login?signed_out=1");
     let after = app.count("SELECT count(*) FROM tower_sessions.session").await;
     assert_eq!(after, before - 1);
     assert_is_redirect_to(&admin.get(Host::Staff, "/").await, "/login");

@@ -43,7 +43,9 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
 
     // Signing out and in again with the new password works.
     let out = ada.post(Host::Staff, "/", "/logout", &[]).await;
-    assert_is_redirect_to(&out, "/login");
+    assert_is_redirect_to(&out, "/login?signed_out=1");
+    assert!(ada.get(Host::Staff, "/login?signed_out=1").await.contains("You have signed out."));
+    assert!(!ada.get(Host::Staff, "/login").await.contains("You have signed out."));
     assert_is_redirect_to(&ada.get(Host::Staff, "/").await, "/login");
     assert_is_redirect_to(&ada.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 

@@ -95,3 +95,47 @@ async fn an_address_that_names_no_id_or_no_action_is_our_not_found_page(db: PgPo
         assert!(page.contains("Page not found"), "{action}: {}", page.body);
     }
 }
+
+#[sqlx::test]
+async fn localhost_typed_by_hand_is_sent_to_the_staff_app_and_every_page_has_an_icon(db: PgPool) {
+    let app = spawn_app(db).await;
+    let raw = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let port = app.addr.port();
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let r = raw
+            .get(format!("http://{}/login?next=%2F", app.addr))
+            .header("Host", &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{host}");
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(to, format!("{}/login?next=%2F", app.staff_url), "{host}");
+    }
+    let elsewhere = raw
+        .get(format!("http://{}/", app.addr))
+        .header("Host", "localhost.evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
+
+    let agent = app.agent();
+    let login = agent.get(Host::Staff, "/login").await;
+    assert!(login.contains("<link rel=\"icon\" href=\"/static/favicon.svg\""));
+    for path in ["/static/favicon.svg", "/favicon.ico"] {
+        let icon = agent.get(Host::Portal, path).await;
+        assert_eq!(icon.status, StatusCode::OK, "{path}");
+        assert_eq!(icon.headers["content-type"], "image/svg+xml");
+        assert!(icon.body.starts_with("<svg"));
+    }
+}
+
+#[sqlx::test]
+async fn a_fresh_invitation_expires_in_7_days(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
+    let users = admin.get(Host::Staff, "/settings/users").await;
+    assert!(users.body.contains(">in 7 days</time>"), "{}", users.body);
+}
