@@ -23,8 +23,8 @@ const TINY_PNG: &[u8] = &[
 
 pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     if if_empty && db::providers::count(&state.db).await? > 0 {
-        println!("The database already has data; skipping the demo seed.");
-        println!("Staff app: {}/login   (demo password: {DEMO_PASSWORD})", state.config.staff_url.origin());
+        println!("The database already has data; the demo seed was made before.");
+        print_accounts(state, None);
         return Ok(());
     }
     let hash = state.hasher.hash(&Password::parse(DEMO_PASSWORD).expect("demo password")).await?;
@@ -143,9 +143,17 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     let new_admin =
         crate::providers::invite_first_admin(state, provider, "new.admin@northwind.example").await?;
 
+    println!("Demo data created for provider \"Northwind IT\".");
+    print_accounts(state, Some((&waiting, &new_admin)));
+    Ok(())
+}
+
+/// How to sign in as each demo person; the invitation links are known only when just made (only
+/// their hashes are stored), so a later start points to the mailbox that holds them.
+fn print_accounts(state: &AppState, links: Option<(&str, &str)>) {
     let staff_url = state.config.staff_url.origin();
     let portal_url = state.config.portal_url.origin();
-    println!("Demo data created for provider \"Northwind IT\". Every demo password is: {DEMO_PASSWORD}\n");
+    println!("Every demo password is: {DEMO_PASSWORD}\n");
     println!("Staff app: {staff_url}/login");
     println!("  ADMIN    admin@northwind.example");
     println!("  MANAGER  manager@northwind.example");
@@ -153,13 +161,20 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     println!("\nClient portal: {portal_url}/login");
     println!("  Client        client@globex.example       (Globex, scoped to the Globex company)");
     println!("  Client Admin  clientadmin@globex.example  (Globex, both companies)");
-    println!("\nInvitations waiting to be accepted:");
-    println!("  client user   {waiting}");
-    println!("  staff ADMIN   {new_admin}");
+    match links {
+        Some((waiting, new_admin)) => {
+            println!("\nInvitations waiting to be accepted:");
+            println!("  client user   {waiting}");
+            println!("  staff ADMIN   {new_admin}");
+        }
+        None if state.config.dev_mailbox => {
+            println!("\nThe invitations waiting to be accepted are in the development mailbox.")
+        }
+        None => println!("\nThe invitation links were printed when the demo data was first made."),
+    }
     if state.config.dev_mailbox {
         println!("\nEmail goes to the development mailbox: {staff_url}/dev/mail");
     }
-    Ok(())
 }
 
 async fn person(tx: &mut db::Tx<'_>, email: &str, name: &str, hash: &str) -> anyhow::Result<UserId> {

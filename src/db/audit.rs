@@ -53,6 +53,24 @@ impl<'a> Audited<'a> {
     }
 }
 
+/// The client organisation (and its provider) that `email` was last removed from, if any: what a
+/// removed client who signs in again is told.
+pub async fn last_client_removal(
+    db: impl PgExecutor<'_>,
+    email: &str,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as(
+        "SELECT c.name, p.name FROM audit_events e
+         JOIN clients c ON c.id::text = e.details->>'client' AND c.provider_id = e.provider_id
+         JOIN providers p ON p.id = e.provider_id
+         WHERE e.action = 'client_user.removed' AND e.target = $1
+         ORDER BY e.created_at DESC, e.id DESC LIMIT 1",
+    )
+    .bind(email)
+    .fetch_optional(db)
+    .await
+}
+
 #[derive(Debug, sqlx::FromRow)]
 pub struct AuditRow {
     pub id: i64,

@@ -118,10 +118,17 @@ async fn login(
     if providers.is_empty() {
         let chrome = Chrome::anonymous(&session, &page).await?;
         let message = match site {
-            Site::Staff => "This account is not a staff account. Client users sign in to the client portal.",
-            Site::Portal => "This account has no client portal access. Staff sign in to the staff app.",
+            Site::Staff => {
+                "This account is not a staff account. Client users sign in to the client portal.".into()
+            }
+            Site::Portal => match db::audit::last_client_removal(&state.db, &user.email).await? {
+                Some((client, provider)) => {
+                    format!("Your access to {client} has ended. Ask {provider} if you need it again.")
+                }
+                None => "This account has no client portal access. Staff sign in to the staff app.".into(),
+            },
         };
-        return Ok(refuse(message, StatusCode::FORBIDDEN, chrome));
+        return Ok(refuse(&message, StatusCode::FORBIDDEN, chrome));
     }
     session::sign_in(&state.db, &session, user.id, user.password_hash.as_deref().unwrap_or_default()).await?;
     if let [(only, _)] = providers.as_slice() {

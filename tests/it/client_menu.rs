@@ -255,3 +255,26 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'").await, 2);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'south@globex.test'").await, 1);
 }
+
+#[sqlx::test]
+async fn a_removed_client_signing_in_again_is_told_their_access_ended(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&staff, "Globex").await;
+    let company = app.company_id(client, "Globex").await;
+    app.client_user(&staff, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let membership = app.id_of("SELECT id FROM client_memberships").await;
+    let path = format!("/clients/{client}");
+    staff.post(Host::Staff, &path, &format!("{path}/users/members/{membership}/remove"), &[]).await;
+    let again = app.agent().sign_in(Host::Portal, "carol@globex.test", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::FORBIDDEN);
+    assert!(
+        again.contains("Your access to Globex has ended. Ask Acme IT if you need it again."),
+        "{}",
+        again.body
+    );
+    assert!(!again.contains("Staff sign in"));
+    // And a staff client page with no staff USER to assign says why Assign cannot be used.
+    let page = staff.get(Host::Staff, &path).await;
+    assert!(page.contains("Nobody can be assigned yet") && page.contains("<button type=\"button\" disabled"));
+}

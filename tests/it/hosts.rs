@@ -139,3 +139,33 @@ async fn a_fresh_invitation_expires_in_7_days(db: PgPool) {
     let users = admin.get(Host::Staff, "/settings/users").await;
     assert!(users.body.contains(">in 7 days</time>"), "{}", users.body);
 }
+
+#[sqlx::test]
+async fn starting_the_demo_again_prints_how_to_sign_in_again(db: PgPool) {
+    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&db).await.unwrap();
+    let base = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url = format!("{}/{database}", &base[..base.rfind('/').unwrap()]);
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+            .args(["demo", "--if-empty"])
+            .env("DATABASE_URL", &url)
+            .env("DEV_MAILBOX", "1")
+            .env_remove("SMTP_URL")
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(first.contains("clientadmin@globex.example") && first.contains("/invite/"), "{first}");
+    let again = run();
+    let again = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(again.contains("made before"), "{again}");
+    assert!(
+        again.contains("admin@northwind.example") && again.contains("clientadmin@globex.example"),
+        "{again}"
+    );
+    assert!(again.contains("portico-demo-1") && again.contains("development mailbox"), "{again}");
+}

@@ -431,3 +431,16 @@ async fn a_capture_can_be_added_to_a_job_older_than_the_picker_lists(db: PgPool)
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     assert_eq!(s.app.count(&format!("SELECT count(*) FROM captures WHERE job_id = '{oldest}'")).await, 1);
 }
+
+#[sqlx::test]
+async fn export_summary_prints_dates_as_dates(db: PgPool) {
+    let s = setup(db).await;
+    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "").await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let export = carol.get(Host::Portal, "/export").await;
+    let row = &export.body[export.body.find("Firewall replacement").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains(" UTC</time>") && !row.contains("just now") && !row.contains(" ago"), "{row}");
+    // The portal's own list keeps words.
+    assert!(carol.get(Host::Portal, "/jobs").await.contains("just now"));
+}

@@ -192,6 +192,8 @@ struct ClientPage {
     rows: Vec<ClientUserView>,
     pager: Pager,
     assignees: Vec<AssigneeRow>,
+    /// Some staff USER is not assigned yet, so Assign has someone to offer.
+    can_assign: bool,
     show_client: bool,
 }
 
@@ -228,6 +230,7 @@ async fn client_page(
         can_manage,
         rows,
         pager,
+        can_assign: assignees.iter().any(|a| !a.assigned),
         assignees,
         show_client: false,
     })
