@@ -57,6 +57,14 @@ async fn without_smtp_the_development_mailbox_holds_the_mail(db: PgPool) {
     let end = start + list.body[start..].find('"').unwrap();
     let message = agent.get(Host::Staff, &list.body[start..end]).await;
     assert!(message.contains(&format!("href=\"{link}\"")), "{}", message.body);
+    assert!(!message.contains("href=\"/settings/users\""), "a visitor has no staff navigation");
+
+    // A staff member reading the mailbox keeps their navigation on both of its pages.
+    let (staff, _) = app.provider_with_admin("Beta IT", "bea@beta.test").await;
+    for path in ["/dev/mail", &list.body[start..end]] {
+        let page = staff.get(Host::Staff, path).await;
+        assert!(page.contains("href=\"/settings/users\""), "{path}: {}", page.body);
+    }
 }
 
 #[sqlx::test]

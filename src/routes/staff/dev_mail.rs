@@ -10,6 +10,7 @@ use axum::Router;
 use tower_sessions::Session;
 
 use crate::auth::csrf::PageContext;
+use crate::auth::StaffMember;
 use crate::db;
 use crate::db::dev_mail::DevMailRow;
 use crate::error::{AppError, AppResult};
@@ -54,10 +55,24 @@ fn ensure_enabled(state: &AppState) -> AppResult<()> {
     Ok(())
 }
 
+/// The page chrome: a signed-in staff member keeps their navigation; anyone else (the mailbox
+/// is for whoever is trying the product) gets the plain one.
+async fn chrome(
+    member: Result<StaffMember, AppError>,
+    session: &Session,
+    page: &PageContext,
+) -> AppResult<Chrome> {
+    match member {
+        Ok(member) => Chrome::staff(&member).await,
+        Err(_) => Chrome::anonymous(session, page).await,
+    }
+}
+
 async fn mailbox(
     State(state): State<AppState>,
     page: PageContext,
     session: Session,
+    member: Result<StaffMember, AppError>,
 ) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
     let messages = db::dev_mail::latest(&state.db, 100)
@@ -70,13 +85,14 @@ async fn mailbox(
             received: moment(m.received_at),
         })
         .collect();
-    Ok(MailboxPage { chrome: Chrome::anonymous(&session, &page).await?, messages })
+    Ok(MailboxPage { chrome: chrome(member, &session, &page).await?, messages })
 }
 
 async fn message(
     State(state): State<AppState>,
     page: PageContext,
     session: Session,
+    member: Result<StaffMember, AppError>,
     Path(id): Path<uuid::Uuid>,
 ) -> AppResult<impl IntoResponse> {
     ensure_enabled(&state)?;
@@ -87,7 +103,7 @@ async fn message(
         .map(|l| (l.starts_with("http://") || l.starts_with("https://"), l.to_string()))
         .collect();
     Ok(MessagePage {
-        chrome: Chrome::anonymous(&session, &page).await?,
+        chrome: chrome(member, &session, &page).await?,
         to: m.to_address,
         subject: m.subject,
         received: moment(m.received_at),
