@@ -38,6 +38,8 @@ pub struct PageContext {
     anonymous_token: String,
     /// `DEV_MAILBOX=1`: the mailbox's address, which every page shows in a banner.
     pub dev_mailbox: Option<String>,
+    /// The path asked for, so the navigation can mark where the person is.
+    pub path: String,
 }
 
 impl PageContext {
@@ -104,6 +106,7 @@ pub async fn protect(
         site,
         anonymous_token: state.server_key.sign(name, &visitor),
         dev_mailbox: state.config.dev_mailbox.then(|| state.config.staff_url.join("/dev/mail")),
+        path: request.uri().path().to_string(),
     };
     request.extensions_mut().insert(context.clone());
     let mut response = if request.method() == Method::POST {

@@ -33,9 +33,21 @@ pub struct Chrome {
     pub flash: Option<String>,
     /// `DEV_MAILBOX=1`: the mailbox's address, for the banner saying all mail is readable there.
     pub dev_mailbox: Option<String>,
+    /// The path of this page, for `aria-current` in the navigation and tabs.
+    pub path: String,
 }
 
 impl Chrome {
+    /// Whether a navigation link leads to this page or to a page under it.
+    pub fn is_current(&self, href: &str) -> bool {
+        self.path == href || (href != "/" && self.path.starts_with(&format!("{href}/")))
+    }
+
+    /// Whether a tab's link is this page exactly, or (`under`) this page lies below it.
+    pub fn is_tab(&self, href: &str, under: bool) -> bool {
+        self.path == href || (under && self.path.starts_with(&format!("{href}/")))
+    }
+
     /// The chrome of a page anyone may open. Building it writes nothing.
     pub async fn anonymous(session: &Session, page: &PageContext) -> AppResult<Self> {
         Ok(Self {
@@ -46,6 +58,7 @@ impl Chrome {
             nav: Vec::new(),
             flash: take_flash(session).await?,
             dev_mailbox: page.dev_mailbox.clone(),
+            path: page.path.clone(),
         })
     }
 
@@ -67,6 +80,7 @@ impl Chrome {
             nav,
             flash: take_flash(session).await?,
             dev_mailbox: member.user.page.dev_mailbox.clone(),
+            path: member.user.page.path.clone(),
         })
     }
 
@@ -90,6 +104,7 @@ impl Chrome {
             nav,
             flash: take_flash(session).await?,
             dev_mailbox: member.user.page.dev_mailbox.clone(),
+            path: member.user.page.path.clone(),
         })
     }
 }

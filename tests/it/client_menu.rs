@@ -65,7 +65,11 @@ async fn menu_actions_on_an_active_user(db: PgPool) {
     assert_eq!(s.app.count("SELECT count(*) FROM client_membership_companies").await, 2);
     assert!(s.staff.get(Host::Staff, &s.page()).await.contains("Globex, Globex South"));
 
-    // Resend Invitation on an Active user sends a password reset to the portal.
+    // Resend Invitation on an Active user says, and does, send a password reset to the portal.
+    let before = s.staff.get(Host::Staff, &s.page()).await;
+    assert!(before.contains(&format!(
+        "id=\"resend-member-{member}\">Already active: this sends a password reset instead."
+    )));
     let resend = s.act("members", member, "resend", &[]).await;
     assert_is_redirect_to(&resend, &s.page());
     let reset = s.app.smtp.nth_to("carol@globex.test", 2).await;

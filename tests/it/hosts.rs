@@ -169,3 +169,26 @@ async fn starting_the_demo_again_prints_how_to_sign_in_again(db: PgPool) {
     );
     assert!(again.contains("portico-demo-1") && again.contains("development mailbox"), "{again}");
 }
+
+#[sqlx::test]
+async fn the_navigation_and_the_tabs_mark_where_the_person_is(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let client = app.new_client(&admin, "Globex").await;
+    let current = |body: &str| -> Vec<String> {
+        body.match_indices("aria-current=\"page\">")
+            .map(|(i, m)| {
+                let rest = &body[i + m.len()..];
+                rest[..rest.find('<').unwrap()].to_string()
+            })
+            .collect()
+    };
+    let home = admin.get(Host::Staff, "/").await;
+    assert_eq!(current(&home.body), ["Home"]);
+    let tab = admin.get(Host::Staff, &format!("/clients/{client}")).await;
+    assert_eq!(current(&tab.body), ["Clients", "Client Users"]);
+    let jobs = admin.get(Host::Staff, &format!("/clients/{client}/jobs")).await;
+    assert_eq!(current(&jobs.body), ["Clients", "Jobs"]);
+    let roles = admin.get(Host::Staff, "/settings/users/invite-staff").await;
+    assert_eq!(current(&roles.body), ["Settings"]);
+}

@@ -170,6 +170,13 @@ pub struct ClientView {
     pub declined_note: String,
 }
 
+impl ClientView {
+    /// The address of one of the client's tabs (`""` is the Client Users tab).
+    pub fn path(&self, tab: &str) -> String {
+        format!("/clients/{}{tab}", self.id)
+    }
+}
+
 impl From<&ClientRow> for ClientView {
     fn from(c: &ClientRow) -> Self {
         Self {
