@@ -174,8 +174,7 @@ impl Browser {
 #[sqlx::test]
 async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: PgPool) {
     let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&admin, "Globex").await;
+    let (admin, client) = app.acme_with_globex().await;
     let company = app.company_id(client, "Globex").await;
     drop(admin);
 

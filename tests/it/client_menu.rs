@@ -15,8 +15,7 @@ struct Setup {
 
 async fn setup(db: PgPool) -> Setup {
     let app = spawn_app(db).await;
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&staff, "Globex").await;
+    let (staff, client) = app.acme_with_globex().await;
     let north = app.company_id(client, "Globex").await;
     let south = app.add_company(&staff, client, "Globex South").await;
     Setup { app, staff, client, north, south }
@@ -263,8 +262,7 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
 #[sqlx::test]
 async fn a_removed_client_signing_in_again_is_told_their_access_ended(db: PgPool) {
     let app = spawn_app(db).await;
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&staff, "Globex").await;
+    let (staff, client) = app.acme_with_globex().await;
     let company = app.company_id(client, "Globex").await;
     app.client_user(&staff, client, "carol@globex.test", "CLIENT", &[company]).await;
     let membership = app.id_of("SELECT id FROM client_memberships").await;

@@ -261,6 +261,14 @@ impl Agent {
 
 impl TestApp {
     /// Creates a client as `staff` (who must be allowed to); returns its id.
+    /// The usual start: provider Acme IT with its ADMIN ada@acme.test signed in, and a client
+    /// Globex (with its first company, also Globex).
+    pub async fn acme_with_globex(&self) -> (Agent, uuid::Uuid) {
+        let (staff, _) = self.provider_with_admin("Acme IT", "ada@acme.test").await;
+        let client = self.new_client(&staff, "Globex").await;
+        (staff, client)
+    }
+
     pub async fn new_client(&self, staff: &Agent, name: &str) -> uuid::Uuid {
         let page =
             staff.post(Host::Staff, "/clients", "/clients", &[("name", name), ("contact_email", "")]).await;

@@ -71,8 +71,7 @@ async fn nonsense_in_a_query_string_is_not_an_error(db: PgPool) {
 #[sqlx::test]
 async fn an_address_that_names_no_id_or_no_action_is_our_not_found_page(db: PgPool) {
     let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&admin, "Globex").await;
+    let (admin, client) = app.acme_with_globex().await;
     let nobody = uuid::Uuid::new_v4();
     for path in [
         "/clients/not-an-id".to_string(),
@@ -173,8 +172,7 @@ async fn starting_the_demo_again_prints_how_to_sign_in_again(db: PgPool) {
 #[sqlx::test]
 async fn the_navigation_and_the_tabs_mark_where_the_person_is(db: PgPool) {
     let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&admin, "Globex").await;
+    let (admin, client) = app.acme_with_globex().await;
     let current = |body: &str| -> Vec<String> {
         body.match_indices("aria-current=\"page\">")
             .map(|(i, m)| {

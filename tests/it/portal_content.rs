@@ -18,8 +18,7 @@ struct Setup {
 
 async fn setup(db: PgPool) -> Setup {
     let app = spawn_app(db).await;
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&staff, "Globex").await;
+    let (staff, client) = app.acme_with_globex().await;
     let k1 = app.company_id(client, "Globex").await;
     let k2 = app.add_company(&staff, client, "Globex South").await;
     Setup { app, staff, client, k1, k2 }

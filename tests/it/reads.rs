@@ -171,8 +171,7 @@ struct World {
 async fn world(db: PgPool) -> World {
     install();
     let app = spawn_app(db).await;
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client_id = app.new_client(&staff, "Globex").await;
+    let (staff, client_id) = app.acme_with_globex().await;
     let company = app.company_id(client_id, "Globex").await;
     let client = app.client_user(&staff, client_id, "cora@globex.test", "CLIENT_ADMIN", &[company]).await;
     World { app, staff, client, client_id }

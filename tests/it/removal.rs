@@ -9,8 +9,7 @@ use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD
 #[sqlx::test]
 async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool) {
     let app = spawn_app(db).await;
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&staff, "Globex").await;
+    let (staff, client) = app.acme_with_globex().await;
     let company = app.company_id(client, "Globex").await;
     let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[company]).await;
     let sent = boss
@@ -69,8 +68,7 @@ async fn removing_a_staff_member_withdraws_their_invitations_and_a_removed_perso
     db: PgPool,
 ) {
     let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&admin, "Globex").await;
+    let (admin, client) = app.acme_with_globex().await;
     let company = app.company_id(client, "Globex").await;
     // A MANAGER joins, invites a client user, and asks for a password reset.
     let sent = admin.invite_staff(&[("email", "mo@acme.test"), ("role", "MANAGER")]).await;

@@ -25,8 +25,7 @@ struct Globex {
 }
 
 async fn globex(app: TestApp) -> Globex {
-    let (staff, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let client = app.new_client(&staff, "Globex").await;
+    let (staff, client) = app.acme_with_globex().await;
     let north = app.company_id(client, "Globex").await;
     let south = app.add_company(&staff, client, "Globex South").await;
     Globex { app, staff, client, north, south }
