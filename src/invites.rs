@@ -93,7 +93,7 @@ pub async fn invite(
     let inserted = db::invitations::insert(
         &mut *tx,
         NewInvitation {
-            provider_id: inviter.provider.id(),
+            provider: inviter.provider,
             client_id,
             email: new.email.as_str(),
             display_name: &new.display_name,

@@ -146,7 +146,7 @@ const SELECT: &str = "SELECT i.id, i.provider_id, p.name AS provider_name, i.cli
      LEFT JOIN users u ON u.id = i.invited_by";
 
 pub struct NewInvitation<'a> {
-    pub provider_id: ProviderId,
+    pub provider: ProviderScope,
     pub client_id: Option<ClientId>,
     pub email: &'a str,
     pub display_name: &'a str,
@@ -168,7 +168,7 @@ pub async fn insert(db: impl PgExecutor<'_>, new: NewInvitation<'_>) -> sqlx::Re
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(days => $13))",
     )
     .bind(id)
-    .bind(new.provider_id)
+    .bind(new.provider.id())
     .bind(new.client_id)
     .bind(new.email)
     .bind(new.display_name)
