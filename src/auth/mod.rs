@@ -2,6 +2,7 @@
 //! request comes from.
 
 pub mod activity;
+pub mod credentials;
 pub mod csrf;
 pub mod extract;
 pub mod password;

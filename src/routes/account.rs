@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{safe_next, ClientIp};
+use crate::auth::credentials;
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::optional_user;
 use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
@@ -142,31 +143,20 @@ async fn login(
     Ok(Redirect::to(next).into_response())
 }
 
-/// The account whose email and password the form holds, or `None` (for an unknown email too,
-/// after the same work, so the answer's timing does not tell which). Wrong passwords count
-/// against the account and address (`rate_limit::before_password`).
+/// The account whose email and password the form holds, or `None`. An address that is no email
+/// is checked against the dummy hash all the same, so it takes as long as a wrong password.
 async fn verified_user(
     state: &AppState,
     form: &LoginForm,
     ip: &str,
 ) -> AppResult<Option<db::users::UserRow>> {
-    let email = EmailAddress::parse(&form.email).ok();
-    if let Some(email) = &email {
-        rate_limit::before_password(&state.db, email.as_str(), ip).await?;
+    match EmailAddress::parse(&form.email) {
+        Ok(email) => credentials::verify(state, &email, &form.password, ip).await,
+        Err(_) => {
+            state.hasher.verify(&form.password.chars().take(Password::MAX).collect::<String>(), None).await?;
+            Ok(None)
+        }
     }
-    let user = match &email {
-        Some(email) => db::users::find_by_email(&state.db, email).await?,
-        None => None,
-    };
-    let password = form.password.chars().take(Password::MAX).collect::<String>();
-    let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
-    if state.hasher.verify(&password, stored).await? {
-        return Ok(user);
-    }
-    if let Some(email) = &email {
-        rate_limit::wrong_password(&state.db, email.as_str(), ip).await?;
-    }
-    Ok(None)
 }
 
 /// The organisations a person can work in on a site: (org id, its provider).

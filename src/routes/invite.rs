@@ -12,6 +12,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::ClientIp;
+use crate::auth::credentials;
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::{optional_user, CurrentUser};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
@@ -212,16 +213,11 @@ async fn acceptor(
         (Mode::SignedIn, Some(viewer)) => Acceptor::Existing { user_id: viewer.id },
         (Mode::SignedIn, None) => return Err(anyhow::anyhow!("signed-in mode without a viewer").into()),
         (Mode::SignIn, _) => {
-            rate_limit::before_password(&state.db, &row.email, ip).await?;
-            let user = db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone()))
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("account vanished"))?;
-            let candidate: String = form.password.chars().take(Password::MAX).collect();
-            if !state.hasher.verify(&candidate, user.password_hash.as_deref()).await? {
-                rate_limit::wrong_password(&state.db, &row.email, ip).await?;
+            let email = EmailAddress::from_trusted(row.email.clone());
+            let Some(user) = credentials::verify(state, &email, &form.password, ip).await? else {
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
                 return Ok(Err((StatusCode::UNAUTHORIZED, errors)));
-            }
+            };
             Acceptor::Existing { user_id: user.id }
         }
         (Mode::NewAccount, _) => {
