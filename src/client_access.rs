@@ -335,24 +335,19 @@ pub async fn change_member_companies(
     Ok(())
 }
 
-/// Access to the organisation ends at once: the next request of any open session finds no
-/// membership. The person's other memberships are untouched.
-/// Remove: the membership ends, and with it every door it opened. The invitations a Client
-/// Admin sent to this client are withdrawn, so are invitations to this client for the person
-/// (sent before, they must not bring them back), and their password-reset links stop working.
+/// Remove: access to the organisation ends at once (the next request of any open session finds
+/// no membership; the person's other memberships are untouched), and with it every door the
+/// membership opened (`invites::close_doors`): for a Client Admin, the invitations they sent to
+/// this client too.
 pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &MemberRow) -> AppResult<()> {
-    let provider = manager.provider();
     let mut tx = state.db.begin().await?;
     db::client_users::remove_member(&mut *tx, member).await?;
-    let sent = if member.role == ClientRole::ClientAdmin {
-        db::invitations::withdraw_sent_by(&mut *tx, provider, member.user_id, Some(member.client_id)).await?
-    } else {
-        0
-    };
-    let to_them =
-        db::invitations::withdraw_to(&mut *tx, provider, Some(member.client_id), &member.email).await?;
-    db::resets::retire_all(&mut *tx, member.user_id).await?;
-    let details = json!({ "client": member.client_id, "invitations_withdrawn": sent + to_them });
+    let removed = (member.user_id, member.email.as_str());
+    let they_invited = member.role == ClientRole::ClientAdmin;
+    let withdrawn =
+        invites::close_doors(&mut tx, manager.provider(), removed, Some(member.client_id), they_invited)
+            .await?;
+    let details = json!({ "client": member.client_id, "invitations_withdrawn": withdrawn });
     audit(&mut tx, manager, "client_user.removed", &member.email, details).await?;
     tx.commit().await?;
     Ok(())

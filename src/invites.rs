@@ -242,6 +242,28 @@ pub async fn revoke(state: &AppState, actor: UserId, row: &InvitationRow) -> App
     Ok(true)
 }
 
+/// Closes the doors a membership opened, when it ends: the open invitations the removed person
+/// sent in `place` (a client, or with `None` the whole provider) when `they_invited`, the open
+/// invitations to them into `place` (the provider's staff for `None`; sent before, they must not
+/// bring them back), and their password-reset links. Returns how many invitations were withdrawn.
+pub async fn close_doors(
+    db: &mut sqlx::PgConnection,
+    provider: ProviderScope,
+    removed: (UserId, &str),
+    place: Option<ClientId>,
+    they_invited: bool,
+) -> AppResult<u64> {
+    let (user, email) = removed;
+    let sent = if they_invited {
+        db::invitations::withdraw_sent_by(&mut *db, provider, user, place).await?
+    } else {
+        0
+    };
+    let to_them = db::invitations::withdraw_to(&mut *db, provider, place, email).await?;
+    db::resets::retire_all(&mut *db, user).await?;
+    Ok(sent + to_them)
+}
+
 /// How the person accepting proved who they are.
 pub enum Acceptor {
     /// A new person (or one who never set a password): the hash of the password they chose.

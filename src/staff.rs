@@ -11,6 +11,7 @@ use crate::db::audit::Audited;
 use crate::db::invitations::InvitationRow;
 use crate::domain::{StaffRole, UserId};
 use crate::error::{AppError, AppResult};
+use crate::invites;
 use crate::state::AppState;
 
 /// The changed person's email, or `None` when they are not staff of this provider.
@@ -46,11 +47,8 @@ pub async fn remove(state: &AppState, by: &StaffMember, user: UserId) -> AppResu
         return Ok(None);
     }
     let target = db::users::find_by_id(change.tx(), user).await?.map(|u| u.email).unwrap_or_default();
-    // Every door the membership opened closes with it (see `client_access::remove_member`).
-    let sent = db::invitations::withdraw_sent_by(change.tx(), by.provider, user, None).await?;
-    let to_them = db::invitations::withdraw_to(change.tx(), by.provider, None, &target).await?;
-    db::resets::retire_all(change.tx(), user).await?;
-    change.commit("staff.removed", &target, json!({ "invitations_withdrawn": sent + to_them })).await?;
+    let withdrawn = invites::close_doors(change.tx(), by.provider, (user, &target), None, true).await?;
+    change.commit("staff.removed", &target, json!({ "invitations_withdrawn": withdrawn })).await?;
     Ok(Some(target))
 }
 
