@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Every source file as its module path ("routes/staff/users"; `mod.rs` is its folder's module)
-/// and its text.
-fn modules() -> BTreeMap<String, String> {
+/// and its text. (Also what `schema` reads the statements from.)
+pub fn modules() -> BTreeMap<String, String> {
     fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -9,7 +9,6 @@
 //! the tests of the pages that use them instead; the test names them and keeps their number small.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use sqlx::{Executor, PgPool};
 
@@ -90,35 +89,25 @@ fn fill(template: &str, fragments: &HashMap<String, String>) -> Option<String> {
 /// Every statement given to `sqlx::query*` in `src/`: (where, the SQL if it could be read).
 fn statements() -> Vec<(String, Option<String>)> {
     let mut found = Vec::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut dirs = vec![root.clone()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let consts = fragments(&text);
-            for (at, _) in text.match_indices("sqlx::query") {
-                let line = text[..at].lines().count();
-                let place = format!("{}:{line}", path.strip_prefix(&root).unwrap().display());
-                let call = &text[at..];
-                let Some(open) = call.find('(') else { continue };
-                let args = call[open + 1..].trim_start();
-                let sql = if let Some(inner) = args.strip_prefix("&format!(") {
-                    string_literal(inner).and_then(|(template, _)| fill(&template, &consts))
-                } else {
-                    string_literal(args).map(|(sql, _)| sql).or_else(|| {
-                        // A statement named by a const: `sqlx::query(NAME)`.
-                        let name: String =
-                            args.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                        consts.get(&name).cloned()
-                    })
-                };
-                found.push((place, sql));
-            }
+    for (module, text) in crate::architecture::modules() {
+        let consts = fragments(&text);
+        for (at, _) in text.match_indices("sqlx::query") {
+            let place = format!("{module}:{}", text[..at].lines().count());
+            let args = match text[at..].find('(') {
+                Some(open) => text[at + open + 1..].trim_start(),
+                None => continue,
+            };
+            let sql = if let Some(inner) = args.strip_prefix("&format!(") {
+                string_literal(inner).and_then(|(template, _)| fill(&template, &consts))
+            } else {
+                string_literal(args).map(|(sql, _)| sql).or_else(|| {
+                    // A statement named by a const: `sqlx::query(NAME)`.
+                    let name: String =
+                        args.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    consts.get(&name).cloned()
+                })
+            };
+            found.push((place, sql));
         }
     }
     found.sort();
@@ -158,7 +147,7 @@ async fn every_statement_fits_the_schema(db: PgPool) {
     assert!(unfit.is_empty(), "{} statements no longer fit the schema:\n{}", unfit.len(), unfit.join("\n"));
     // Only the Client Users list builds its statements from pieces (see db::client_users::keys).
     assert!(
-        built_at_run_time.iter().all(|p| p.starts_with("db/client_users.rs")) && built_at_run_time.len() <= 4,
+        built_at_run_time.iter().all(|p| p.starts_with("db/client_users:")) && built_at_run_time.len() <= 4,
         "statements that could not be read from the source: {built_at_run_time:?}"
     );
 }
