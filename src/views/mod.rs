@@ -38,9 +38,10 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    /// Whether a navigation link leads to this page or to a page under it.
+    /// Whether a navigation link leads to this page or to a page under it (everything lies
+    /// under Home, so Home only for itself).
     pub fn is_current(&self, href: &str) -> bool {
-        self.path == href || (href != "/" && self.path.starts_with(&format!("{href}/")))
+        self.is_tab(href, href != "/")
     }
 
     /// Whether a tab's link is this page exactly, or (`under`) this page lies below it.
