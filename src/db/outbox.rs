@@ -73,7 +73,7 @@ pub struct ClaimedEmail {
 }
 
 /// How long a claimed row stays out of other senders' reach while it is being sent.
-const CLAIM_LEASE_SECS: f64 = 300.0;
+pub const CLAIM_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Claims up to `limit` due messages: counts the attempt and leases them for a while, so a
 /// sender that dies mid-send leaves them to be retried rather than lost.
@@ -95,7 +95,7 @@ pub async fn claim_due(db: &PgPool, limit: i64) -> sqlx::Result<Vec<ClaimedEmail
          SELECT id, to_address, subject, text_body, html_body, attempts FROM claimed ORDER BY created_at, id",
     )
     .bind(limit)
-    .bind(CLAIM_LEASE_SECS)
+    .bind(CLAIM_LEASE.as_secs_f64())
     .fetch_all(db)
     .await
 }

@@ -101,9 +101,9 @@ async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::Claimed
     }
 }
 
-/// How long to keep trying to record an outcome: well inside the claim's lease
-/// (`outbox::CLAIM_LEASE_SECS`, 300 s), after which another sender may claim the message.
-const RECORD_RETRY_FOR: Duration = Duration::from_secs(240);
+/// How long to keep trying to record an outcome: well inside the claim's lease (a minute short of
+/// `outbox::CLAIM_LEASE`), after which another sender may claim the message.
+const RECORD_RETRY_FOR: Duration = Duration::from_secs(outbox::CLAIM_LEASE.as_secs() - 60);
 const RECORD_RETRY_FIRST: Duration = Duration::from_millis(250);
 
 #[cfg(test)]
