@@ -13,8 +13,8 @@ use crate::db::clients::{ClientRow, Visibility};
 use crate::db::invitations::{InvitationRow, InvitationStatus};
 use crate::db::scope::{ClientScope, ProviderScope};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, MembershipId, OptionalName,
-    Permission, PersonName, ProviderId, Token, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, EndDate, InvitationId, MembershipId,
+    OptionalName, Permission, PersonName, ProviderId, Token, UserId,
 };
 use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, Issued, NewInvite, Refusal, Target};
@@ -127,6 +127,8 @@ pub struct InviteFields {
     pub last_name: String,
     pub role: String,
     pub companies: Vec<String>,
+    /// Staff only: the day the access ends (`2027-03-31`), or empty.
+    pub ends_on: String,
 }
 
 /// Parses and checks the chosen companies: at least one, all of this client, and for a Client
@@ -195,6 +197,15 @@ pub async fn invite(
         }
     };
     let role = errors.take("role", ClientRole::parse(&fields.role));
+    let ends_on = match manager {
+        Manager::Staff(_) => errors.take("ends_on", EndDate::parse(&fields.ends_on, state.clock.today())),
+        // The form a Client Admin sees has no end date; one sent anyway is refused.
+        Manager::ClientAdmin(_) if fields.ends_on.trim().is_empty() => Some(None),
+        Manager::ClientAdmin(_) => {
+            errors.add("ends_on", "Only staff can give an end date");
+            None
+        }
+    };
     let companies = match check_companies(state, manager, client.scope(), &fields.companies).await? {
         Ok(ids) => Some(ids),
         Err(message) => {
@@ -202,7 +213,9 @@ pub async fn invite(
             None
         }
     };
-    let (Some(email), Some(role), Some(companies), true) = (email, role, companies, errors.is_empty()) else {
+    let (Some(email), Some(role), Some(companies), Some(ends_on), true) =
+        (email, role, companies, ends_on, errors.is_empty())
+    else {
         return Ok(Err(InviteProblem::Fields(errors)));
     };
     let new = NewInvite {
@@ -210,7 +223,13 @@ pub async fn invite(
         display_name,
         first_name: first,
         last_name: last,
-        target: Target::Client { client_id: client.id, role, kind, companies },
+        target: Target::Client {
+            client_id: client.id,
+            role,
+            kind,
+            companies,
+            ends_on: ends_on.map(EndDate::date),
+        },
     };
     match invites::invite(state, manager.inviter(), new).await? {
         Ok(issued) => Ok(Ok(issued)),
@@ -308,7 +327,9 @@ pub async fn change_member_role(
         manager,
         "client_user.role_changed",
         &member.email,
-        json!({ "from": member.role.code(), "to": role.code(), "client": member.client_id }),
+        json!({
+            "membership": member.id, "from": member.role.code(), "to": role.code(), "client": member.client_id
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -328,7 +349,7 @@ pub async fn change_member_companies(
         manager,
         "client_user.companies_changed",
         &member.email,
-        json!({ "from": member.scope, "to": companies, "client": member.client_id }),
+        json!({ "membership": member.id, "from": member.scope, "to": companies, "client": member.client_id }),
     )
     .await?;
     tx.commit().await?;
@@ -347,8 +368,36 @@ pub async fn remove_member(state: &AppState, manager: Manager<'_>, member: &Memb
     let withdrawn =
         invites::close_doors(&mut tx, manager.provider(), removed, Some(member.client_id), they_invited)
             .await?;
-    let details = json!({ "client": member.client_id, "invitations_withdrawn": withdrawn });
+    let details =
+        json!({ "membership": member.id, "client": member.client_id, "invitations_withdrawn": withdrawn });
     audit(&mut tx, manager, "client_user.removed", &member.email, details).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub const ACCESS_ENDED: &str =
+    "This person's access has ended. Invite them again to give it back, or Remove the row.";
+
+/// Set End Date (staff only): the day the member's access ends, a later day, or none.
+pub async fn set_member_end(
+    state: &AppState,
+    manager: Manager<'_>,
+    member: &MemberRow,
+    ends_on: Option<EndDate>,
+) -> AppResult<()> {
+    let Manager::Staff(_) = manager else {
+        return Err(AppError::Forbidden);
+    };
+    let ends_on = ends_on.map(EndDate::date);
+    let mut tx = state.db.begin().await?;
+    if !db::client_users::set_member_end(&mut *tx, member, ends_on).await? {
+        return Err(AppError::BadRequest(ACCESS_ENDED));
+    }
+    let details = json!({
+        "membership": member.id, "client": member.client_id,
+        "from": member.ends_on.map(|d| d.to_string()), "to": ends_on.map(|d| d.to_string())
+    });
+    audit(&mut tx, manager, "client_user.end_date_set", &member.email, details).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -476,6 +525,7 @@ pub async fn change_invitation_email(
         email.as_str(),
         &token.hash(),
         state.config.invite_ttl_days,
+        state.clock.now(),
     )
     .await;
     match updated {
@@ -489,7 +539,7 @@ pub async fn change_invitation_email(
     let fresh =
         db::invitations::find(&mut *tx, manager.provider(), row.id).await?.ok_or(AppError::NotFound)?;
     let link = invites::invite_link(state, false, &token);
-    invites::queue_invitation_email(&mut tx, &fresh, &link).await?;
+    invites::queue_invitation(&mut tx, &fresh, &link, false, state.clock.now()).await?;
     audit(
         &mut tx,
         manager,

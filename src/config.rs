@@ -35,6 +35,25 @@ pub struct Config {
     /// How often a signed-in person's page views record activity ("last activity", and the
     /// session's idle timeout). Between those, a page view writes nothing.
     pub activity_every: Duration,
+    /// Reminders of a pending invitation: days after it was sent (`REMIND_AFTER_DAYS`, default 2)
+    /// and days before it expires (`REMIND_BEFORE_EXPIRY_DAYS`, default 1); 0 turns one off.
+    pub reminders: Reminders,
+    /// How often the lifecycle rules run (`LIFECYCLE_EVERY_MS`, default a minute).
+    pub lifecycle_every: Duration,
+    /// `TEST_CLOCK_OFFSET_SECS`: moves the lifecycle's clock, for tests only (default 0).
+    pub clock_offset_secs: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reminders {
+    pub after_days: u32,
+    pub before_expiry_days: u32,
+}
+
+impl Default for Reminders {
+    fn default() -> Self {
+        Self { after_days: 2, before_expiry_days: 1 }
+    }
 }
 
 impl fmt::Debug for Config {
@@ -53,6 +72,9 @@ impl fmt::Debug for Config {
             .field("invite_ttl_days", &self.invite_ttl_days)
             .field("bind_addr", &self.bind_addr)
             .field("log_format", &self.log_format)
+            .field("reminders", &self.reminders)
+            .field("lifecycle_every", &self.lifecycle_every)
+            .field("clock_offset_secs", &self.clock_offset_secs)
             .finish()
     }
 }
@@ -143,6 +165,16 @@ impl Config {
         if !(1..=90).contains(&ttl) {
             bail!("INVITE_TTL_DAYS must be between 1 and 90");
         }
+        let reminders = Reminders {
+            after_days: number("REMIND_AFTER_DAYS", 2, 0..=90)? as u32,
+            before_expiry_days: number("REMIND_BEFORE_EXPIRY_DAYS", 1, 0..=90)? as u32,
+        };
+        let lifecycle_every =
+            Duration::from_millis(number("LIFECYCLE_EVERY_MS", 60_000, 50..=3_600_000)? as u64);
+        let clock_offset_secs = match var("TEST_CLOCK_OFFSET_SECS") {
+            Some(v) => v.trim().parse::<i64>().context("TEST_CLOCK_OFFSET_SECS must be a whole number")?,
+            None => 0,
+        };
         let log_format = match var("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("pretty") | Some("text") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -177,6 +209,9 @@ impl Config {
             log_format,
             mail_retry_base: Duration::from_secs(5),
             activity_every: Duration::from_secs(300),
+            reminders,
+            lifecycle_every,
+            clock_offset_secs,
         })
     }
 

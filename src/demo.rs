@@ -105,6 +105,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         ClientKind::Client,
         Some(admin),
         &[globex_hq],
+        None,
     )
     .await?;
     let gina = person(&mut tx, "clientadmin@globex.example", "Gina Globex", &hash).await?;
@@ -117,6 +118,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         ClientKind::Client,
         Some(admin),
         &[globex_hq, warehouse],
+        None,
     )
     .await?;
     tx.commit().await?;
@@ -127,7 +129,13 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         display_name: String::new(),
         first_name: (kind == ClientKind::Representative).then(|| "Rita".to_string()),
         last_name: (kind == ClientKind::Representative).then(|| "Representative".to_string()),
-        target: Target::Client { client_id: globex.client(), role, kind, companies: vec![globex_hq] },
+        target: Target::Client {
+            client_id: globex.client(),
+            role,
+            kind,
+            companies: vec![globex_hq],
+            ends_on: None,
+        },
     };
     let inviter = Inviter { provider, user_id: Some(admin), name: "Ada Admin" };
     let waiting =

@@ -3,6 +3,7 @@
 //! transaction.
 
 use serde_json::json;
+use time::{Date, OffsetDateTime};
 
 use crate::auth::rate_limit;
 use crate::db;
@@ -19,8 +20,17 @@ use crate::views::when;
 /// Who the invitation makes the person, and where.
 #[derive(Clone, Debug)]
 pub enum Target {
-    Staff { role: StaffRole },
-    Client { client_id: ClientId, role: ClientRole, kind: ClientKind, companies: Vec<CompanyId> },
+    Staff {
+        role: StaffRole,
+    },
+    Client {
+        client_id: ClientId,
+        role: ClientRole,
+        kind: ClientKind,
+        companies: Vec<CompanyId>,
+        /// The day the access ends, when staff gave one.
+        ends_on: Option<Date>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -86,9 +96,11 @@ pub async fn invite(
     }
     let token = Token::generate();
     let hash = token.hash();
-    let (client_id, staff_role, client_role, kind) = match &new.target {
-        Target::Staff { role } => (None, Some(*role), None, ClientKind::Client),
-        Target::Client { client_id, role, kind, .. } => (Some(*client_id), None, Some(*role), *kind),
+    let (client_id, staff_role, client_role, kind, ends_on) = match &new.target {
+        Target::Staff { role } => (None, Some(*role), None, ClientKind::Client, None),
+        Target::Client { client_id, role, kind, ends_on, .. } => {
+            (Some(*client_id), None, Some(*role), *kind, *ends_on)
+        }
     };
     let inserted = db::invitations::insert(
         &mut *tx,
@@ -105,6 +117,8 @@ pub async fn invite(
             invited_by: inviter.user_id,
             token_hash: &hash,
             ttl_days: state.config.invite_ttl_days,
+            ends_on,
+            now: state.clock.now(),
         },
     )
     .await;
@@ -127,7 +141,7 @@ pub async fn invite(
         .await?
         .ok_or_else(|| anyhow::anyhow!("new invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation_email(&mut tx, &row, &link).await?;
+    queue_invitation(&mut tx, &row, &link, false, state.clock.now()).await?;
     db::audit::record(
         &mut *tx,
         Some(inviter.provider.id()),
@@ -142,8 +156,15 @@ pub async fn invite(
     Ok(Ok(Issued { invitation_id, link }))
 }
 
-pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, link: &str) -> AppResult<()> {
-    let expires = when::expiry_phrase(row.expires_at);
+/// The invitation email, or (`reminder`) a reminder carrying the invitation's new link.
+pub async fn queue_invitation(
+    tx: &mut sqlx::PgConnection,
+    row: &InvitationRow,
+    link: &str,
+    reminder: bool,
+    now: OffsetDateTime,
+) -> AppResult<()> {
+    let expires = when::expiry_phrase_at(row.expires_at, now);
     // The name typed by the sender is not in the email: it is free text, and a greeting is where
     // a phishing sentence would sit best.
     let email = messages::Invitation {
@@ -154,9 +175,10 @@ pub async fn queue_invitation_email(tx: &mut db::Tx<'_>, row: &InvitationRow, li
         link,
         expires: &expires,
         is_staff: row.is_staff(),
+        reminder,
     }
     .email(&row.email, row.provider_id, row.id)?;
-    db::outbox::enqueue(&mut **tx, email).await?;
+    db::outbox::enqueue(&mut *tx, email).await?;
     Ok(())
 }
 
@@ -178,8 +200,14 @@ pub async fn resend(
     limit_resends(state, actor, invitation_id).await?;
     let token = Token::generate();
     let mut tx = state.db.begin().await?;
-    let reissued =
-        db::invitations::reissue(&mut *tx, current, &token.hash(), state.config.invite_ttl_days).await;
+    let reissued = db::invitations::reissue(
+        &mut *tx,
+        current,
+        &token.hash(),
+        state.config.invite_ttl_days,
+        state.clock.now(),
+    )
+    .await;
     match reissued {
         Ok(true) => {}
         Ok(false) => return Ok(Err(NOT_OPEN)),
@@ -194,7 +222,7 @@ pub async fn resend(
         .await?
         .ok_or_else(|| anyhow::anyhow!("reissued invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation_email(&mut tx, &row, &link).await?;
+    queue_invitation(&mut tx, &row, &link, false, state.clock.now()).await?;
     db::audit::record(
         &mut *tx,
         Some(provider.id()),
@@ -325,14 +353,15 @@ pub async fn accept(
     if db::staff::member_of_provider(&mut *tx, provider, &row.email).await?.is_some() {
         return Ok(Err(NotAccepted::AlreadyMember));
     }
-    if db::invitations::consume(&mut *tx, &hash, user.id).await?.is_none() {
+    if db::invitations::consume(&mut *tx, &hash, user.id, state.clock.now()).await?.is_none() {
         return Ok(Err(NotAccepted::Gone));
     }
+    let mut membership_id = None;
     match (row.staff_role, row.client_id, row.client_role) {
         (Some(role), None, _) => db::staff::add(&mut *tx, provider, user.id, role).await?,
         (None, Some(client), Some(role)) => {
             let companies = db::invitations::companies_of(&mut *tx, &row).await?;
-            db::client_members::add(
+            let membership = db::client_members::add(
                 &mut tx,
                 provider,
                 client,
@@ -341,8 +370,10 @@ pub async fn accept(
                 row.kind,
                 row.invited_by,
                 &companies,
+                row.ends_on,
             )
             .await?;
+            membership_id = Some(membership);
         }
         _ => return Err(anyhow::anyhow!("invitation {} has no target", row.id).into()),
     }
@@ -352,7 +383,10 @@ pub async fn accept(
         Some(user.id),
         "invitation.accepted",
         &row.email,
-        json!({ "invitation": row.id, "role": row.role_label(), "organisation": row.organisation() }),
+        json!({
+            "invitation": row.id, "membership": membership_id, "role": row.role_label(),
+            "organisation": row.organisation()
+        }),
     )
     .await?;
     notify_inviter(&mut tx, state, &row, true).await?;
@@ -367,7 +401,7 @@ pub async fn decline(state: &AppState, token: &Token) -> AppResult<Option<Invita
     let Some(row) = db::invitations::find_by_token(&mut *tx, &hash).await? else {
         return Ok(None);
     };
-    if db::invitations::decline(&mut *tx, &hash).await?.is_none() {
+    if db::invitations::decline(&mut *tx, &hash, state.clock.now()).await?.is_none() {
         return Ok(None);
     }
     db::audit::record(
@@ -391,21 +425,10 @@ async fn notify_inviter(
     row: &InvitationRow,
     accepted: bool,
 ) -> AppResult<()> {
-    let Some(inviter) = row.invited_by else {
+    let Some((inviter, link)) = inviter_and_link(tx, state, row).await? else {
         return Ok(());
     };
-    let Some(inviter) = db::users::find_by_id(&mut **tx, inviter).await? else {
-        return Ok(());
-    };
-    let invitee = if row.name().is_empty() { row.email.clone() } else { row.name() };
-    // Staff manage users in the staff app; a Client Admin on the portal's Users page.
-    let inviter_is_staff =
-        db::staff::membership(&mut **tx, inviter.id, row.provider_scope()?).await?.is_some();
-    let link = if inviter_is_staff {
-        state.config.staff_url.join("/settings/users")
-    } else {
-        state.config.portal_url.join("/users")
-    };
+    let invitee = row.invitee();
     let email = messages::InvitationDecided {
         provider_name: &row.provider_name,
         organisation: row.organisation(),
@@ -416,4 +439,27 @@ async fn notify_inviter(
     .email(&inviter.email, row.provider_id, row.id)?;
     db::outbox::enqueue(&mut **tx, email).await?;
     Ok(())
+}
+
+/// Who sent the invitation (when they still have an account) and where they manage its row:
+/// staff in the staff app, a Client Admin on the portal's Users page.
+pub async fn inviter_and_link(
+    db: &mut sqlx::PgConnection,
+    state: &AppState,
+    row: &InvitationRow,
+) -> AppResult<Option<(db::users::UserRow, String)>> {
+    let Some(inviter) = row.invited_by else {
+        return Ok(None);
+    };
+    let Some(inviter) = db::users::find_by_id(&mut *db, inviter).await? else {
+        return Ok(None);
+    };
+    let inviter_is_staff =
+        db::staff::membership(&mut *db, inviter.id, row.provider_scope()?).await?.is_some();
+    let link = if inviter_is_staff {
+        state.config.staff_url.join("/settings/users")
+    } else {
+        state.config.portal_url.join("/users")
+    };
+    Ok(Some((inviter, link)))
 }

@@ -124,6 +124,7 @@ impl Application {
             state.mail_wake.clone(),
             state.config.mail_retry_base,
         ));
+        tasks.spawn(crate::lifecycle::run(state.clone(), state.config.lifecycle_every));
         let sweeper = store.clone();
         tasks.spawn(async move {
             if let Err(e) = sweeper.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {

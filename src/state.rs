@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::auth::activity::Activity;
 use crate::auth::password::Hasher;
 use crate::auth::server_key::ServerKey;
+use crate::clock::Clock;
 use crate::config::{Config, PublicUrl};
 
 #[derive(Clone)]
@@ -24,12 +25,15 @@ pub struct App {
     pub server_key: ServerKey,
     /// When each session last recorded its activity (so a page view rarely writes).
     pub activity: Activity,
+    /// The time the invitation lifecycle reads; tests move it.
+    pub clock: Clock,
 }
 
 impl AppState {
     pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>, server_key: ServerKey) -> Self {
         let activity = Activity::new(config.activity_every);
-        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake, server_key, activity }))
+        let clock = Clock::offset_by(config.clock_offset_secs);
+        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake, server_key, activity, clock }))
     }
 }
 

@@ -2,7 +2,7 @@
 //! changes its three-dot menu makes.
 
 use sqlx::{PgExecutor, PgPool};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::invitations::InvitationRow;
 use super::outbox::OutboxState;
@@ -34,6 +34,8 @@ pub struct ClientUserRow {
     pub companies: Vec<String>,
     pub delivery_state: Option<OutboxState>,
     pub delivery_error: Option<String>,
+    /// The day access ends (or ended, for `Ended`), when staff gave one.
+    pub ends_on: Option<Date>,
 }
 
 /// Where a row of the tab stands.
@@ -44,6 +46,8 @@ pub enum RowStatus {
     Invited,
     Expired,
     Declined,
+    /// A membership whose end date came: it grants nothing, and the row says when it ended.
+    Ended,
 }
 
 impl RowStatus {
@@ -53,6 +57,7 @@ impl RowStatus {
             RowStatus::Invited => "Invited",
             RowStatus::Expired => "Expired",
             RowStatus::Declined => "Declined",
+            RowStatus::Ended => "Ended",
         }
     }
 
@@ -269,12 +274,13 @@ async fn details(
                    END AS name,
                    coalesce(m.role, i.client_role) AS role,
                    coalesce(m.kind, i.kind) AS kind,
-                   CASE WHEN NOT p.is_invitation THEN 'ACTIVE'
+                   CASE WHEN NOT p.is_invitation AND m.ended_at IS NOT NULL THEN 'ENDED'
+                        WHEN NOT p.is_invitation THEN 'ACTIVE'
                         WHEN i.status = 'DECLINED' THEN 'DECLINED'
                         WHEN i.expires_at <= now() THEN 'EXPIRED' ELSE 'INVITED' END AS status,
                    coalesce(m.invited_by, i.invited_by) AS inviter_id,
                    CASE WHEN p.is_invitation THEN i.last_sent_at ELSE u.last_seen_at END AS last_activity,
-                   i.expires_at,
+                   i.expires_at, coalesce(m.ends_on, i.ends_on) AS ends_on,
                    CASE WHEN p.is_invitation
                         THEN array(SELECT s.company_id FROM invitation_companies s WHERE s.invitation_id = p.row_id)
                         ELSE array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = p.row_id)
@@ -290,13 +296,14 @@ async fn details(
                d.last_activity, d.expires_at, d.scope,
                array(SELECT co.name FROM companies co WHERE co.id = ANY(d.scope) ORDER BY lower(co.name)) AS companies,
                coalesce(di.state, du.state) AS delivery_state,
-               coalesce(di.last_error, du.last_error) AS delivery_error
+               coalesce(di.last_error, du.last_error) AS delivery_error, d.ends_on
         FROM detailed d
         JOIN clients c ON c.id = d.client_id
         LEFT JOIN users inv ON inv.id = d.inviter_id
         LEFT JOIN LATERAL (
             SELECT o.state, o.last_error FROM email_outbox o
-            WHERE d.is_invitation AND o.invitation_id = d.row_id AND o.kind = 'invitation'
+            WHERE d.is_invitation AND o.invitation_id = d.row_id
+              AND o.kind IN ('invitation', 'invitation_reminder')
             ORDER BY o.created_at DESC LIMIT 1
         ) di ON true
         LEFT JOIN LATERAL (
@@ -324,6 +331,9 @@ pub struct MemberRow {
     pub email: String,
     pub role: ClientRole,
     pub scope: Vec<CompanyId>,
+    pub ends_on: Option<Date>,
+    /// Its end date came: only Remove (which clears the row) still applies.
+    pub ended: bool,
     /// The client it was found in (by [`member`]) and its id as read: writes are bounded by
     /// these, whatever is later done to the public fields.
     #[sqlx(skip)]
@@ -343,7 +353,8 @@ pub async fn member(
 ) -> sqlx::Result<Option<MemberRow>> {
     sqlx::query_as(
         "SELECT m.id, m.client_id, m.user_id, u.email, m.role,
-                array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = m.id) AS scope
+                array(SELECT s.company_id FROM client_membership_companies s WHERE s.membership_id = m.id) AS scope,
+                m.ends_on, m.ended_at IS NOT NULL AS ended
          FROM client_memberships m JOIN users u ON u.id = m.user_id
          WHERE m.provider_id = $1 AND m.client_id = $2 AND m.id = $3",
     )
@@ -371,6 +382,27 @@ pub async fn set_member_role(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Gives an active membership an end date, moves it, or (`None`) takes it away. A new day is
+/// told to the person again a week before it.
+pub async fn set_member_end(
+    db: impl PgExecutor<'_>,
+    member: &MemberRow,
+    ends_on: Option<Date>,
+) -> sqlx::Result<bool> {
+    let (client, id) = member.key()?;
+    let done = sqlx::query(
+        "UPDATE client_memberships SET ends_on = $2
+         WHERE id = $1 AND provider_id = $3 AND client_id = $4 AND ended_at IS NULL",
+    )
+    .bind(id)
+    .bind(ends_on)
+    .bind(client.provider())
+    .bind(client.client())
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Replaces a membership's scope.
@@ -462,11 +494,12 @@ pub async fn readdress_invitation(
     email: &str,
     hash: &TokenHash,
     ttl_days: i64,
+    now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE invitations SET email = $2, token_hash = $3,
-                expires_at = now() + make_interval(days => $4), last_sent_at = now(),
-                send_count = send_count + 1
+                expires_at = $6::timestamptz + make_interval(days => $4), last_sent_at = $6,
+                send_count = send_count + 1, reminder_stage = 0, expiry_noticed_at = NULL
          WHERE id = $1 AND provider_id = $5 AND status = 'PENDING'",
     )
     .bind(invitation.key()?.2)
@@ -474,6 +507,7 @@ pub async fn readdress_invitation(
     .bind(hash)
     .bind(ttl_days as i32)
     .bind(invitation.key()?.0)
+    .bind(now)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -486,7 +520,8 @@ pub async fn locate_member(
     user: UserId,
 ) -> sqlx::Result<Option<(ClientId, MembershipId)>> {
     sqlx::query_as(
-        "SELECT client_id, id FROM client_memberships WHERE provider_id = $1 AND user_id = $2
+        "SELECT client_id, id FROM client_memberships
+         WHERE provider_id = $1 AND user_id = $2 AND ended_at IS NULL
          ORDER BY created_at LIMIT 1",
     )
     .bind(provider.id())

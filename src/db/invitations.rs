@@ -2,7 +2,7 @@
 //! consumes it with one conditional UPDATE inside the accepting transaction.
 
 use sqlx::PgExecutor;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::scope::ProviderScope;
 
@@ -70,10 +70,48 @@ pub struct InvitationRow {
     pub expires_at: OffsetDateTime,
     pub last_sent_at: OffsetDateTime,
     pub send_count: i32,
+    /// How many of this send round's reminders have gone out (see `lifecycle`).
+    pub reminder_stage: i16,
+    /// The day the membership it brings will end, if staff gave one.
+    pub ends_on: Option<Date>,
     /// The provider, client and id as the lookup read them (each lookup is by provider, or by
     /// the token's hash), kept apart from the public fields: writes are bounded by these.
     #[sqlx(skip)]
     read: Option<(ProviderId, Option<ClientId>, InvitationId)>,
+}
+
+/// A pending staff invitation with the given window, for unit tests of the rules on it.
+#[cfg(test)]
+pub fn test_row(
+    last_sent_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+    reminder_stage: i16,
+) -> InvitationRow {
+    InvitationRow {
+        id: InvitationId::new(),
+        provider_id: ProviderId::new(),
+        provider_name: String::new(),
+        client_id: None,
+        client_name: None,
+        email: "a@example.test".into(),
+        display_name: String::new(),
+        first_name: None,
+        last_name: None,
+        staff_role: Some(StaffRole::Admin),
+        client_role: None,
+        kind: ClientKind::Client,
+        invited_by: None,
+        inviter_name: None,
+        status: StoredStatus::Pending,
+        revoked_reason: None,
+        created_at: last_sent_at,
+        expires_at,
+        last_sent_at,
+        send_count: 1,
+        reminder_stage,
+        ends_on: None,
+        read: None,
+    }
 }
 
 /// Records what a lookup read (see `InvitationRow::read`).
@@ -126,6 +164,16 @@ impl InvitationRow {
         self.inviter_name.as_deref().unwrap_or("Portico")
     }
 
+    /// Who the invitation is for, as its sender is told: the name given, else the address.
+    pub fn invitee(&self) -> String {
+        let name = self.name();
+        if name.is_empty() {
+            self.email.clone()
+        } else {
+            name
+        }
+    }
+
     /// The name to greet the person with, if the inviter gave one.
     pub fn name(&self) -> String {
         match (&self.first_name, &self.last_name) {
@@ -139,7 +187,8 @@ const SELECT: &str = "SELECT i.id, i.provider_id, p.name AS provider_name, i.cli
         c.name AS client_name, i.email, i.display_name, i.first_name, i.last_name, i.staff_role,
         i.client_role, i.kind, i.invited_by,
         nullif(coalesce(nullif(u.display_name, ''), u.email), '') AS inviter_name,
-        i.status, i.revoked_reason, i.created_at, i.expires_at, i.last_sent_at, i.send_count
+        i.status, i.revoked_reason, i.created_at, i.expires_at, i.last_sent_at, i.send_count,
+        i.reminder_stage, i.ends_on
      FROM invitations i
      JOIN providers p ON p.id = i.provider_id
      LEFT JOIN clients c ON c.id = i.client_id
@@ -158,14 +207,19 @@ pub struct NewInvitation<'a> {
     pub invited_by: Option<UserId>,
     pub token_hash: &'a TokenHash,
     pub ttl_days: i64,
+    pub ends_on: Option<Date>,
+    /// The lifecycle clock's present (`clock.rs`): the window starts here.
+    pub now: OffsetDateTime,
 }
 
 pub async fn insert(db: impl PgExecutor<'_>, new: NewInvitation<'_>) -> sqlx::Result<InvitationId> {
     let id = InvitationId::new();
     sqlx::query(
         "INSERT INTO invitations (id, provider_id, client_id, email, display_name, first_name,
-             last_name, staff_role, client_role, kind, invited_by, token_hash, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now() + make_interval(days => $13))",
+             last_name, staff_role, client_role, kind, invited_by, token_hash, expires_at, ends_on,
+             created_at, last_sent_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15::timestamptz + make_interval(days => $13), $14,
+                 $15, $15)",
     )
     .bind(id)
     .bind(new.provider.id())
@@ -180,6 +234,8 @@ pub async fn insert(db: impl PgExecutor<'_>, new: NewInvitation<'_>) -> sqlx::Re
     .bind(new.invited_by)
     .bind(new.token_hash)
     .bind(new.ttl_days as i32)
+    .bind(new.ends_on)
+    .bind(new.now)
     .execute(db)
     .await?;
     Ok(id)
@@ -256,25 +312,32 @@ pub async fn consume(
     db: impl PgExecutor<'_>,
     hash: &TokenHash,
     user: UserId,
+    now: OffsetDateTime,
 ) -> sqlx::Result<Option<InvitationId>> {
     sqlx::query_scalar(
         "UPDATE invitations SET status = 'ACCEPTED', decided_at = now(), accepted_user_id = $2
-         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
+         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > $3
          RETURNING id",
     )
     .bind(hash)
     .bind(user)
+    .bind(now)
     .fetch_optional(db)
     .await
 }
 
-pub async fn decline(db: impl PgExecutor<'_>, hash: &TokenHash) -> sqlx::Result<Option<InvitationId>> {
+pub async fn decline(
+    db: impl PgExecutor<'_>,
+    hash: &TokenHash,
+    now: OffsetDateTime,
+) -> sqlx::Result<Option<InvitationId>> {
     sqlx::query_scalar(
         "UPDATE invitations SET status = 'DECLINED', decided_at = now()
-         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > now()
+         WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > $2
          RETURNING id",
     )
     .bind(hash)
+    .bind(now)
     .fetch_optional(db)
     .await
 }
@@ -287,18 +350,20 @@ pub async fn reissue(
     invitation: &InvitationRow,
     hash: &TokenHash,
     ttl_days: i64,
+    now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let (provider, _, id) = invitation.key()?;
     let done = sqlx::query(
         "UPDATE invitations SET token_hash = $3, status = 'PENDING', decided_at = NULL,
-                expires_at = now() + make_interval(days => $4), last_sent_at = now(),
-                send_count = send_count + 1
+                expires_at = $5::timestamptz + make_interval(days => $4), last_sent_at = $5,
+                send_count = send_count + 1, reminder_stage = 0, expiry_noticed_at = NULL
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
     )
     .bind(provider)
     .bind(id)
     .bind(hash)
     .bind(ttl_days as i32)
+    .bind(now)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -312,6 +377,8 @@ pub enum Withdrawn {
     SenderRemoved,
     /// The person they were for was removed.
     PersonRemoved,
+    /// The end date staff gave the access passed before the invitation was accepted.
+    AccessEnded,
 }
 
 /// Withdraws the open invitations `sender` sent in the provider (only those to `client`, when
@@ -414,4 +481,137 @@ pub async fn expired_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> 
     .bind(provider.id())
     .fetch_one(db)
     .await
+}
+
+// The invitation lifecycle's rules (`lifecycle.rs`) across every provider. What each finds is a
+// candidate; the claim that follows is one conditional UPDATE, so of several replicas exactly one
+// acts on a row.
+
+/// Pending invitations that may owe a reminder at `now`: sent at least `after_days` ago, or
+/// within `before_days` of expiring, and not all reminded yet.
+pub async fn reminder_candidates(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    after_days: i32,
+    before_days: i32,
+    limit: i64,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.status = 'PENDING' AND i.expires_at > $1 AND i.reminder_stage < 2
+           AND (($2 > 0 AND i.last_sent_at + make_interval(days => $2) <= $1)
+             OR ($3 > 0 AND i.expires_at - make_interval(days => $3) <= $1))
+         ORDER BY i.expires_at LIMIT $4"
+    ))
+    .bind(now)
+    .bind(after_days)
+    .bind(before_days)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map(|rows| rows.into_iter().map(sealed).collect())
+}
+
+/// Takes reminder `stage` of the invitation's current send round, with a new token (the
+/// reminder carries the link, and only a hash is kept): false when another process took it, or
+/// the invitation was resent, decided or ran out meanwhile.
+pub async fn claim_reminder(
+    db: impl PgExecutor<'_>,
+    invitation: &InvitationRow,
+    stage: i16,
+    hash: &TokenHash,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
+    let done = sqlx::query(
+        "UPDATE invitations SET reminder_stage = $3, token_hash = $4
+         WHERE provider_id = $1 AND id = $2 AND status = 'PENDING' AND reminder_stage < $3
+           AND expires_at > $5 AND last_sent_at = $6",
+    )
+    .bind(provider)
+    .bind(id)
+    .bind(stage)
+    .bind(hash)
+    .bind(now)
+    .bind(invitation.last_sent_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pending invitations that ran out unused by `now` and whose sender has not been told.
+pub async fn expired_unnoticed(
+    db: impl PgExecutor<'_>,
+    now: OffsetDateTime,
+    limit: i64,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.status = 'PENDING' AND i.expires_at <= $1 AND i.expiry_noticed_at IS NULL
+         ORDER BY i.expires_at LIMIT $2"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+    .map(|rows| rows.into_iter().map(sealed).collect())
+}
+
+/// Takes the telling of the sender that the invitation ran out; false when another process did.
+pub async fn claim_expiry_notice(
+    db: impl PgExecutor<'_>,
+    invitation: &InvitationRow,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
+    let done = sqlx::query(
+        "UPDATE invitations SET expiry_noticed_at = $3
+         WHERE provider_id = $1 AND id = $2 AND status = 'PENDING' AND expires_at <= $3
+           AND expiry_noticed_at IS NULL",
+    )
+    .bind(provider)
+    .bind(id)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Withdraws the open invitations whose access would have ended by `today`; returns them.
+pub async fn withdraw_past_end(
+    db: impl PgExecutor<'_>,
+    today: Date,
+) -> sqlx::Result<Vec<(ProviderId, InvitationId, String)>> {
+    sqlx::query_as(
+        "UPDATE invitations SET status = 'REVOKED', decided_at = now(), revoked_reason = 'ACCESS_ENDED'
+         WHERE ends_on <= $1 AND status IN ('PENDING', 'DECLINED')
+         RETURNING provider_id, id, email",
+    )
+    .bind(today)
+    .fetch_all(db)
+    .await
+}
+
+/// The invitation an outbox message was about, for telling its sender it could not be delivered.
+pub async fn of_email(db: impl PgExecutor<'_>, email: uuid::Uuid) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE i.id = (SELECT o.invitation_id FROM email_outbox o
+                                WHERE o.id = $1 AND o.provider_id = i.provider_id)"
+    ))
+    .bind(email)
+    .fetch_optional(db)
+    .await
+    .map(|row| row.map(sealed))
+}
+
+/// Records the link's opening, at most once an hour: true when this call recorded it.
+pub async fn mark_opened(db: impl PgExecutor<'_>, invitation: &InvitationRow) -> sqlx::Result<bool> {
+    let (provider, _, id) = invitation.key()?;
+    let done = sqlx::query(
+        "UPDATE invitations SET opened_at = now()
+         WHERE provider_id = $1 AND id = $2 AND (opened_at IS NULL OR opened_at < now() - interval '1 hour')",
+    )
+    .bind(provider)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -140,6 +140,42 @@ pub async fn mark_failed(
     Ok(())
 }
 
+/// Messages given up on that the lifecycle has not looked at yet.
+pub async fn failed_unnoticed(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM email_outbox WHERE state = 'FAILED' AND failure_noticed_at IS NULL
+         ORDER BY created_at LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Takes a given-up message for the lifecycle to tell its invitation's sender: its kind and the
+/// mail server's last answer, or `None` when another process took it.
+pub async fn claim_failure_notice(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<(String, Option<String>)>> {
+    sqlx::query_as(
+        "UPDATE email_outbox SET failure_noticed_at = now()
+         WHERE id = $1 AND state = 'FAILED' AND failure_noticed_at IS NULL
+         RETURNING kind, last_error",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether a message of `kind` about the invitation was ever queued.
+pub async fn has_kind(db: impl PgExecutor<'_>, invitation: InvitationId, kind: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM email_outbox WHERE invitation_id = $1 AND kind = $2)")
+        .bind(invitation)
+        .bind(kind)
+        .fetch_one(db)
+        .await
+}
+
 /// The delivery state shown on a user's row.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DeliveryRow {

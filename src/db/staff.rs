@@ -132,7 +132,8 @@ pub async fn member_of_provider(
         "SELECT u.id FROM users u
          WHERE u.email = $2 AND (
              EXISTS (SELECT 1 FROM staff_memberships s WHERE s.user_id = u.id AND s.provider_id = $1)
-          OR EXISTS (SELECT 1 FROM client_memberships c WHERE c.user_id = u.id AND c.provider_id = $1))",
+          OR EXISTS (SELECT 1 FROM client_memberships c
+                     WHERE c.user_id = u.id AND c.provider_id = $1 AND c.ended_at IS NULL))",
     )
     .bind(provider.id())
     .bind(email)

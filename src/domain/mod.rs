@@ -3,6 +3,7 @@
 
 mod content;
 mod email;
+mod end_date;
 mod ids;
 mod name;
 mod password;
@@ -13,6 +14,7 @@ pub use content::{
     category_score, overall_score, question, Answer, Category, Coordinates, JobStatus, Photo, CATEGORIES,
 };
 pub use email::EmailAddress;
+pub use end_date::EndDate;
 pub use ids::{CaptureId, ClientId, CompanyId, InvitationId, JobId, MembershipId, ProviderId, UserId};
 pub use name::{OptionalName, PersonName};
 pub use password::Password;

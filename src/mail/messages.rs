@@ -14,6 +14,8 @@ pub struct Invitation<'a> {
     pub link: &'a str,
     pub expires: &'a str,
     pub is_staff: bool,
+    /// A reminder of a pending invitation, carrying its new link.
+    pub reminder: bool,
 }
 
 #[derive(Template)]
@@ -40,11 +42,12 @@ impl Invitation<'_> {
         } else {
             format!("{} invited you to the {} client portal", self.provider_name, self.organisation)
         };
+        let subject = if self.reminder { format!("Reminder: {subject}") } else { subject };
         Ok(NewEmail {
             provider_id: Some(provider),
             invitation_id: Some(invitation),
             user_id: None,
-            kind: "invitation",
+            kind: if self.reminder { "invitation_reminder" } else { "invitation" },
             to: to.to_string(),
             subject,
             text: InvitationText { m: self }.render()?,
@@ -126,6 +129,48 @@ impl InvitationDecided<'_> {
             ),
             text: DecidedText { m: self }.render()?,
             html: DecidedHtml { m: self }.render()?,
+        })
+    }
+}
+
+/// A short notice in sentences with at most one link: an invitation that expired unused or could
+/// not be delivered (to its sender), access about to end (to the person).
+pub struct Notice {
+    pub kind: &'static str,
+    pub subject: String,
+    pub lines: Vec<String>,
+    /// The link's label and address.
+    pub link: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    m: &'a Notice,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    m: &'a Notice,
+}
+
+impl Notice {
+    pub fn email(
+        &self,
+        to: &str,
+        provider: ProviderId,
+        invitation: Option<InvitationId>,
+    ) -> askama::Result<NewEmail> {
+        Ok(NewEmail {
+            provider_id: Some(provider),
+            invitation_id: invitation,
+            user_id: None,
+            kind: self.kind,
+            to: to.to_string(),
+            subject: self.subject.clone(),
+            text: NoticeText { m: self }.render()?,
+            html: NoticeHtml { m: self }.render()?,
         })
     }
 }

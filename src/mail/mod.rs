@@ -47,12 +47,14 @@ impl Mailer {
         matches!(self, Self::DevMailbox { .. })
     }
 
-    /// Delivers one message; the error text is what staff will see on the row.
-    pub async fn deliver(&self, email: &ClaimedEmail) -> Result<(), String> {
+    /// Delivers one message; the error's text is what staff will see on the row.
+    pub async fn deliver(&self, email: &ClaimedEmail) -> Result<(), Undelivered> {
         match self {
             Self::Smtp { transport, from } => {
-                let to: Mailbox =
-                    email.to_address.parse().map_err(|e| format!("invalid recipient address: {e}"))?;
+                let to: Mailbox = email
+                    .to_address
+                    .parse()
+                    .map_err(|e| Undelivered::permanent(format!("invalid recipient address: {e}")))?;
                 let message = Message::builder()
                     .from(from.clone())
                     .to(to)
@@ -61,14 +63,40 @@ impl Mailer {
                         email.text_body.clone(),
                         email.html_body.clone(),
                     ))
-                    .map_err(|e| format!("could not build the message: {e}"))?;
-                transport.send(message).await.map(|_| ()).map_err(|e| format!("mail server: {e}"))
+                    .map_err(|e| Undelivered::permanent(format!("could not build the message: {e}")))?;
+                transport.send(message).await.map(|_| ()).map_err(|e| Undelivered {
+                    permanent: e.is_permanent(),
+                    answer: format!("mail server: {e}"),
+                })
             }
             Self::DevMailbox { db } => {
                 db::dev_mail::store(db, &email.to_address, &email.subject, &email.text_body, &email.html_body)
                     .await
-                    .map_err(|e| format!("development mailbox: {e}"))
+                    .map_err(|e| Undelivered {
+                        permanent: false,
+                        answer: format!("development mailbox: {e}"),
+                    })
             }
         }
+    }
+}
+
+/// Why a message did not go out: the answer staff see, and whether trying again can help (a
+/// permanent refusal, such as "550 no such mailbox", is not retried).
+#[derive(Debug)]
+pub struct Undelivered {
+    pub answer: String,
+    pub permanent: bool,
+}
+
+impl Undelivered {
+    fn permanent(answer: String) -> Self {
+        Self { answer, permanent: true }
+    }
+}
+
+impl std::fmt::Display for Undelivered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.answer)
     }
 }

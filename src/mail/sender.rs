@@ -68,7 +68,9 @@ fn by_recipient(batch: Vec<outbox::ClaimedEmail>) -> Vec<Vec<outbox::ClaimedEmai
 /// Delivers one claimed message and records what happened on its row.
 async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::ClaimedEmail, retry_base: Duration) {
     let outcome = mailer.deliver(&email).await;
-    let give_up = email.attempts >= MAX_ATTEMPTS;
+    // A refusal for good (no such mailbox) is not retried: the row says so at once, and the
+    // sender of an invitation is told (`lifecycle`).
+    let give_up = email.attempts >= MAX_ATTEMPTS || outcome.as_ref().is_err_and(|e| e.permanent);
     match &outcome {
         Ok(()) => tracing::info!(id = %email.id, "email sent"),
         Err(error) => {
@@ -83,7 +85,8 @@ async fn deliver_and_record(db: &PgPool, mailer: &Mailer, email: outbox::Claimed
         let saved = match &outcome {
             Ok(()) => outbox::mark_sent(db, email.id).await,
             Err(error) => {
-                outbox::mark_failed(db, email.id, error, backoff(retry_base, email.attempts), give_up).await
+                outbox::mark_failed(db, email.id, &error.answer, backoff(retry_base, email.attempts), give_up)
+                    .await
             }
         };
         match saved {

@@ -12,12 +12,12 @@ use crate::client_access::{self, CompanyChoice, InviteFields, Manager};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
 use crate::db::scope::ClientScope;
-use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId};
+use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, EndDate, InvitationId, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::invites;
 use crate::state::AppState;
 use crate::views::pages::InviteSentPage;
-use crate::views::when::{moment, Moment};
+use crate::views::when::{self, moment, Moment};
 use crate::views::{Chrome, Pager};
 
 pub const PAGE_SIZE: i64 = 25;
@@ -96,6 +96,13 @@ pub struct ClientUserView {
     pub declined: bool,
     pub is_self: bool,
     pub choices: Vec<CompanyChoice>,
+    /// "8 December 2026": when access ends (Active) or ended (Ended).
+    pub ends_on: Option<String>,
+    /// The day as the date field holds it, for Set End Date.
+    pub ends_on_value: String,
+    pub ended: bool,
+    /// Staff may give an active member an end date.
+    pub can_set_end: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -254,6 +261,10 @@ fn view(
         can_change_email: matches!(status, RowStatus::Invited | RowStatus::Expired),
         declined: status == RowStatus::Declined,
         is_self: row.user_id == Some(manager.user_id()),
+        ends_on: row.ends_on.map(when::date),
+        ends_on_value: row.ends_on.map(|d| d.to_string()).unwrap_or_default(),
+        ended: status == RowStatus::Ended,
+        can_set_end: status == RowStatus::Active && matches!(manager, Manager::Staff(_)),
         choices: choices
             .iter()
             .map(|(id, name)| CompanyChoice {
@@ -273,6 +284,8 @@ pub enum MemberAction {
     Resend,
     Role,
     Companies,
+    /// Set End Date: the day access ends, a later one, or none (staff only).
+    End,
     Remove,
 }
 
@@ -293,6 +306,7 @@ pub struct ActionForm {
     pub role: String,
     pub email: String,
     pub companies: Vec<String>,
+    pub ends_on: String,
 }
 
 /// A menu action on a member's row. `back` is where to return to.
@@ -306,6 +320,9 @@ pub async fn member_action(
     back: &str,
 ) -> AppResult<Response> {
     let member = client_access::member_for(state, manager, client, id).await?;
+    if member.ended && action != MemberAction::Remove {
+        return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
+    }
     let flash = match action {
         MemberAction::Resend => {
             client_access::resend_to_member(state, manager, &member).await?;
@@ -322,6 +339,15 @@ pub async fn member_action(
                 .map_err(AppError::BadRequest)?;
             client_access::change_member_companies(state, manager, &member, &companies).await?;
             format!("Companies updated for {}.", member.email)
+        }
+        MemberAction::End => {
+            let ends_on =
+                EndDate::parse(&form.ends_on, state.clock.today()).map_err(|e| AppError::BadRequest(e.0))?;
+            client_access::set_member_end(state, manager, &member, ends_on).await?;
+            match ends_on {
+                Some(day) => format!("{}'s access ends on {}.", member.email, when::date(day.date())),
+                None => format!("{}'s access no longer has an end date.", member.email),
+            }
         }
         MemberAction::Remove => {
             client_access::remove_member(state, manager, &member).await?;

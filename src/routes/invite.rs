@@ -107,6 +107,7 @@ async fn gone(session: &Session, page: &PageContext, row: Option<&InvitationRow>
             match row.and_then(|r| r.revoked_reason) {
                 Some(Withdrawn::SenderRemoved) => format!("{inviter}, who sent it, no longer has access, so the invitations they sent were withdrawn. Ask someone else at {} to invite you.", row.map(|r| r.provider_name.as_str()).unwrap_or_default()),
                 Some(Withdrawn::PersonRemoved) => "Your access was removed after this invitation was sent, so it no longer works. Ask whoever manages your access if you need it again.".to_string(),
+                Some(Withdrawn::AccessEnded) => format!("The access it offered was set to end on a day that has now passed. Ask {inviter} for a new invitation if you still need access."),
                 None => format!("The invitation was withdrawn or replaced by a newer one. Ask {inviter} for a new invitation if you still need access."),
             },
         ),

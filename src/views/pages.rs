@@ -29,6 +29,8 @@ pub struct InviteFormPage {
     pub submit_label: &'static str,
     pub cancel_href: String,
     pub can_make_admin: bool,
+    /// Staff may give the access an end date; a Client Admin may not.
+    pub can_set_end: bool,
 }
 
 impl InviteFormPage {

@@ -2,7 +2,7 @@
 //! time kept for a tooltip.
 
 use time::macros::format_description;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 /// A moment as shown on a page.
 pub struct Moment {
@@ -48,8 +48,22 @@ fn span_words(secs: u64) -> String {
 
 /// For emails: "in 7 days (on 2026-11-30 09:00 UTC)".
 pub fn expiry_phrase(at: OffsetDateTime) -> String {
-    let m = moment(at);
+    expiry_phrase_at(at, OffsetDateTime::now_utc())
+}
+
+pub fn expiry_phrase_at(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let m = moment_at(at, now);
     format!("{} (on {})", m.words, m.exact)
+}
+
+/// A calendar day in words: "8 December 2026".
+pub fn date(day: Date) -> String {
+    day.format(format_description!("[day padding:none] [month repr:long] [year]")).unwrap_or_default()
+}
+
+/// The day of a moment (UTC) in words.
+pub fn day(at: OffsetDateTime) -> String {
+    date(at.date())
 }
 
 #[cfg(test)]
@@ -67,5 +81,6 @@ mod tests {
         assert_eq!(relative(now - Duration::hours(2), now), "2 hours ago");
         assert_eq!(relative(now - Duration::minutes(1), now), "1 minute ago");
         assert_eq!(relative(now, now), "just now");
+        assert_eq!(date(time::macros::date!(2026 - 12 - 08)), "8 December 2026");
     }
 }

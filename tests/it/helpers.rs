@@ -45,6 +45,10 @@ pub fn test_config(port: u16, smtp_url: Option<String>) -> Config {
         log_format: LogFormat::Pretty,
         mail_retry_base: Duration::from_millis(200),
         activity_every: Duration::from_secs(300),
+        reminders: portico::config::Reminders::default(),
+        // Tests run the lifecycle themselves (`lifecycle::run_once`) after moving the clock.
+        lifecycle_every: Duration::from_secs(3600),
+        clock_offset_secs: 0,
     }
 }
 

@@ -12,6 +12,7 @@ mod browser;
 mod client_invites;
 mod client_menu;
 mod hosts;
+mod lifecycle;
 mod mail;
 mod portal_content;
 mod reads;

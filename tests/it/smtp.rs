@@ -31,6 +31,8 @@ impl ReceivedEmail {
 #[derive(Clone, Default)]
 pub struct SmtpServer {
     inbox: Arc<Mutex<Vec<ReceivedEmail>>>,
+    /// Recipients this server refuses, with the reply it gives (`550 ...`).
+    refused: Arc<Mutex<Vec<(String, String)>>>,
     arrived: Arc<Notify>,
     pub port: u16,
 }
@@ -81,8 +83,15 @@ impl SmtpServer {
             } else if command.starts_with("RCPT TO") {
                 let addr =
                     line.trim_end()[8..].trim().trim_start_matches('<').trim_end_matches('>').to_lowercase();
-                recipients.push(addr);
-                write.write_all(b"250 OK\r\n").await?;
+                let refusal =
+                    self.refused.lock().unwrap().iter().find(|(a, _)| *a == addr).map(|r| r.1.clone());
+                match refusal {
+                    Some(reply) => write.write_all(format!("{reply}\r\n").as_bytes()).await?,
+                    None => {
+                        recipients.push(addr);
+                        write.write_all(b"250 OK\r\n").await?;
+                    }
+                }
             } else if command == "DATA" {
                 write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                 let mut raw = Vec::new();
@@ -118,6 +127,11 @@ impl SmtpServer {
         };
         self.inbox.lock().unwrap().push(email);
         self.arrived.notify_waiters();
+    }
+
+    /// From now on, mail to `to` is refused with `reply` (such as `550 5.1.1 no such mailbox`).
+    pub fn refuse(&self, to: &str, reply: &str) {
+        self.refused.lock().unwrap().push((to.to_lowercase(), reply.to_string()));
     }
 
     pub fn all(&self) -> Vec<ReceivedEmail> {

@@ -81,6 +81,7 @@ async fn form_page(
         submit_label: query.submit_label(),
         cancel_href: "/users".into(),
         can_make_admin: true,
+        can_set_end: false,
     })
 }
 

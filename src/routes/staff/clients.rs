@@ -434,6 +434,7 @@ async fn invite_page(
             format!("/clients/{}", client.id)
         },
         can_make_admin: true,
+        can_set_end: true,
     })
 }
 
