@@ -43,3 +43,7 @@ ALTER TABLE email_outbox ADD COLUMN failure_noticed_at timestamptz;
 UPDATE email_outbox SET failure_noticed_at = now() WHERE state = 'FAILED';
 CREATE INDEX email_outbox_failed_unnoticed_idx ON email_outbox (created_at)
     WHERE state = 'FAILED' AND failure_noticed_at IS NULL;
+
+-- A row's timeline also reads a removal by the person's address, and their emails.
+CREATE INDEX audit_events_target_idx ON audit_events (provider_id, target, id DESC);
+CREATE INDEX invitations_person_idx ON invitations (provider_id, email);

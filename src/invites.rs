@@ -148,7 +148,10 @@ pub async fn invite(
         inviter.user_id,
         "invitation.sent",
         &row.email,
-        json!({ "invitation": invitation_id, "role": row.role_label(), "organisation": row.organisation() }),
+        json!({
+            "invitation": invitation_id, "role": row.role_label(), "organisation": row.organisation(),
+            "companies": match &new.target { Target::Client { companies, .. } => companies.clone(), _ => Vec::new() }
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -290,6 +293,31 @@ pub async fn close_doors(
     let to_them = db::invitations::withdraw_to(&mut *db, provider, place, email).await?;
     db::resets::retire_all(&mut *db, user).await?;
     Ok(sent + to_them)
+}
+
+/// Notes that the invitation's link was opened, for its timeline: at most once an hour, so
+/// reloading the page (or a mail scanner) writes almost nothing.
+pub async fn record_opened(state: AppState, row: InvitationRow) {
+    let recorded = async {
+        let mut tx = state.db.begin().await?;
+        if db::invitations::mark_opened(&mut *tx, &row).await? {
+            let details = json!({ "invitation": row.id });
+            db::audit::record(
+                &mut *tx,
+                Some(row.provider_id),
+                None,
+                "invitation.opened",
+                &row.email,
+                details,
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    };
+    if let Err(e) = recorded.await {
+        tracing::warn!(error = ?e, "could not note that an invitation was opened");
+    }
 }
 
 /// How the person accepting proved who they are.

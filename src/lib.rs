@@ -13,6 +13,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod history;
 pub mod invites;
 pub mod lifecycle;
 pub mod mail;

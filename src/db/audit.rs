@@ -3,7 +3,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use super::scope::ProviderScope;
-use crate::domain::{ProviderId, UserId};
+use crate::domain::{ClientId, InvitationId, MembershipId, ProviderId, UserId};
 
 /// Records who did what to whom. Written in the same transaction as the change it describes.
 pub async fn record(
@@ -97,6 +97,54 @@ pub async fn page(
     )
     .bind(provider.id())
     .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// One event of a row's timeline.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TimelineEvent {
+    pub actor: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub details: Value,
+    pub created_at: OffsetDateTime,
+}
+
+/// Whose timeline: one person's history in one place (a client, or the provider's staff).
+pub struct TimelineOf<'a> {
+    pub provider: ProviderScope,
+    /// Their invitations there (every send round, whoever sent it).
+    pub invitations: &'a [InvitationId],
+    pub membership: Option<MembershipId>,
+    /// Their address and the client, for what was recorded by address (a removal).
+    pub email: &'a str,
+    pub client: Option<ClientId>,
+}
+
+/// The audit events of a row, newest first (at most `limit`).
+pub async fn timeline(
+    db: impl PgExecutor<'_>,
+    of: &TimelineOf<'_>,
+    limit: i64,
+) -> sqlx::Result<Vec<TimelineEvent>> {
+    let invitations: Vec<String> = of.invitations.iter().map(ToString::to_string).collect();
+    sqlx::query_as(
+        "SELECT coalesce(nullif(u.display_name, ''), u.email) AS actor, a.action, a.target, a.details,
+                a.created_at
+         FROM audit_events a LEFT JOIN users u ON u.id = a.actor_id
+         WHERE a.provider_id = $1
+           AND ((a.details ? 'invitation' AND a.details->>'invitation' = ANY($2::text[]))
+             OR (a.details ? 'membership' AND a.details->>'membership' = $3::text)
+             OR (a.target = $4 AND a.details->>'client' = $5::text AND a.action = 'client_user.removed'))
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $6",
+    )
+    .bind(of.provider.id())
+    .bind(&invitations)
+    .bind(of.membership.map(|m| m.to_string()))
+    .bind(of.email)
+    .bind(of.client.map(|c| c.to_string()))
     .bind(limit)
     .fetch_all(db)
     .await

@@ -344,6 +344,11 @@ impl MemberRow {
     fn key(&self) -> sqlx::Result<(ClientScope, MembershipId)> {
         self.read.ok_or(sqlx::Error::RowNotFound)
     }
+
+    /// The client the membership was found in.
+    pub fn read_scope(&self) -> sqlx::Result<ClientScope> {
+        Ok(self.key()?.0)
+    }
 }
 
 pub async fn member(

@@ -615,3 +615,26 @@ pub async fn mark_opened(db: impl PgExecutor<'_>, invitation: &InvitationRow) ->
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Every invitation a person had in one place (a client, or with `None` the provider's staff):
+/// to their address, or accepted by them. A row's timeline reads their events.
+pub async fn ids_for_person(
+    db: impl PgExecutor<'_>,
+    provider: ProviderScope,
+    client: Option<ClientId>,
+    email: &str,
+    user: Option<UserId>,
+) -> sqlx::Result<Vec<InvitationId>> {
+    sqlx::query_scalar(
+        "SELECT id FROM invitations
+         WHERE provider_id = $1 AND client_id IS NOT DISTINCT FROM $2
+           AND (email = $3 OR ($4::uuid IS NOT NULL AND accepted_user_id = $4))
+         ORDER BY created_at DESC LIMIT 50",
+    )
+    .bind(provider.id())
+    .bind(client)
+    .bind(email)
+    .bind(user)
+    .fetch_all(db)
+    .await
+}

@@ -195,3 +195,38 @@ pub async fn failed_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> s
     .fetch_one(db)
     .await
 }
+
+/// An email on a row's timeline: queued, then delivered or failed.
+#[derive(Debug, sqlx::FromRow)]
+pub struct TimelineEmail {
+    pub subject: String,
+    pub state: OutboxState,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+/// The emails about a row: to the person about their invitations, and (with `user`) the
+/// password resets and notices sent to them in this provider. Newest first, at most `limit`.
+pub async fn of_timeline(
+    db: impl PgExecutor<'_>,
+    provider: ProviderScope,
+    invitations: &[InvitationId],
+    user: Option<UserId>,
+    email: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<TimelineEmail>> {
+    sqlx::query_as(
+        "SELECT subject, state, last_error, created_at, sent_at FROM email_outbox
+         WHERE provider_id = $1 AND lower(to_address) = $4
+           AND (invitation_id = ANY($2) OR ($3::uuid IS NOT NULL AND user_id = $3))
+         ORDER BY created_at DESC LIMIT $5",
+    )
+    .bind(provider.id())
+    .bind(invitations)
+    .bind(user)
+    .bind(email)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

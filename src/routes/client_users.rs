@@ -14,9 +14,11 @@ use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
 use crate::db::scope::ClientScope;
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, EndDate, InvitationId, MembershipId};
 use crate::error::{AppError, AppResult};
+use crate::history;
 use crate::invites;
 use crate::state::AppState;
-use crate::views::pages::InviteSentPage;
+use crate::views::pages::{InviteSentPage, TimelinePage};
+use crate::views::timeline::Line;
 use crate::views::when::{self, moment, Moment};
 use crate::views::{Chrome, Pager};
 
@@ -407,6 +409,40 @@ pub async fn invitation_action(
     };
     session::flash(&session_of(manager), flash).await?;
     Ok(Redirect::to(back).into_response())
+}
+
+/// A member row's timeline (its menu's Timeline). `place` names the client.
+pub async fn member_timeline(
+    state: &AppState,
+    manager: Manager<'_>,
+    chrome: Chrome,
+    client: ClientScope,
+    id: MembershipId,
+    place: &str,
+    back: &str,
+) -> AppResult<Response> {
+    let member = client_access::member_for(state, manager, client, id).await?;
+    let lines = history::of_member(state, manager, &member).await?;
+    Ok(timeline_page(chrome, member.email, place, lines, back))
+}
+
+/// An invitation row's timeline.
+pub async fn invitation_timeline(
+    state: &AppState,
+    manager: Manager<'_>,
+    chrome: Chrome,
+    client: ClientScope,
+    id: InvitationId,
+    place: &str,
+    back: &str,
+) -> AppResult<Response> {
+    let row = client_access::invitation_for(state, manager, client, id).await?;
+    let lines = history::of_invitation(state, Some((manager, client)), &row).await?;
+    Ok(timeline_page(chrome, row.email, place, lines, back))
+}
+
+pub fn timeline_page(chrome: Chrome, who: String, place: &str, lines: Vec<Line>, back: &str) -> Response {
+    TimelinePage { chrome, who, place: place.into(), lines, back_href: back.into() }.into_response()
 }
 
 fn session_of(manager: Manager<'_>) -> tower_sessions::Session {

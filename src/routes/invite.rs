@@ -1,5 +1,6 @@
 //! `/invite/<token>` on both hosts: see the invitation, then Accept invitation or Decline. Only a
-//! POST changes anything, so a mail scanner opening the link consumes nothing.
+//! POST changes anything, so a mail scanner opening the link consumes nothing (its opening is
+//! noted for the row's timeline, and that is all).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -184,6 +185,9 @@ async fn show(
     if row.status() != InvitationStatus::Invited {
         return gone(&session, &page, Some(&row)).await;
     }
+    // For the row's timeline; the opening consumes nothing, and is recorded off the response's
+    // path, at most once an hour.
+    tokio::spawn(invites::record_opened(state.clone(), row.clone()));
     Ok(invite_page(&state, &session, &page, raw, &row, FieldErrors::default(), String::new())
         .await?
         .into_response())

@@ -4,6 +4,7 @@
 pub mod content;
 mod fields;
 pub mod pages;
+pub mod timeline;
 pub mod when;
 
 pub use fields::FieldErrors;

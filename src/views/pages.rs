@@ -56,6 +56,17 @@ impl InviteFormPage {
     }
 }
 
+/// A row's timeline (Client Users tab, a Client Admin's Users page, Settings -> User Roles).
+#[derive(Template, WebTemplate)]
+#[template(path = "timeline.html")]
+pub struct TimelinePage {
+    pub chrome: Chrome,
+    pub who: String,
+    pub place: String,
+    pub lines: Vec<crate::views::timeline::Line>,
+    pub back_href: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/invite_sent.html")]
 pub struct InviteSentPage {

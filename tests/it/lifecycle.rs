@@ -285,3 +285,87 @@ async fn only_staff_give_end_dates(db: PgPool) {
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM client_memberships WHERE ends_on IS NOT NULL").await, 0);
 }
+
+#[sqlx::test]
+async fn a_rows_timeline_tells_its_story_in_sentences_newest_first(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (staff, client, first_link) = invited(&app, "carol@globex.test").await;
+    let path = format!("/clients/{client}");
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM email_outbox WHERE state = 'SENT'").await >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Opening the link is noted and consumes nothing; opening it again at once is not noted twice.
+    let carol = app.agent();
+    assert_eq!(carol.get_url(&first_link).await.status, StatusCode::OK);
+    for _ in 0..100 {
+        if app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.opened' AND target = 'carol@globex.test'").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    carol.get_url(&first_link).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.opened' AND target = 'carol@globex.test'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM invitations WHERE status = 'PENDING'").await, 1);
+
+    app.state.clock.advance(Duration::days(2) + Duration::minutes(1));
+    assert_eq!(run(&app).await, reminded(1));
+    let invitation = app.id_of("SELECT id FROM invitations WHERE email = 'carol@globex.test'").await;
+    let role = format!("{path}/users/invitations/{invitation}/role");
+    assert_is_redirect_to(&staff.post(Host::Staff, &path, &role, &[("role", "CLIENT_ADMIN")]).await, &path);
+    let timeline = staff.get(Host::Staff, &format!("{path}/users/invitations/{invitation}")).await;
+    assert_eq!(timeline.status, StatusCode::OK);
+    assert!(timeline.contains("Ada Admin changed the role from Client to Client Admin"), "{}", timeline.body);
+
+    let link = app.smtp.nth_to("carol@globex.test", 2).await.link_containing("/invite/");
+    let fields =
+        [("name", "Carol"), ("password", crate::helpers::PASSWORD), ("confirm", crate::helpers::PASSWORD)];
+    let done = app.agent().answer_invitation(&link, "/accept", &fields, Host::Portal).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let member = app.id_of("SELECT id FROM client_memberships").await;
+    let company = app.company_id(client, "Globex").await.to_string();
+    let warehouse = app.add_company(&staff, client, "Warehouse").await.to_string();
+    let base = format!("{path}/users/members/{member}");
+    let changed = staff
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{base}/companies"),
+            &[("companies", &company), ("companies", &warehouse)],
+        )
+        .await;
+    assert_is_redirect_to(&changed, &path);
+    let ends = (app.state.clock.today() + Duration::days(30)).to_string();
+    assert_is_redirect_to(
+        &staff.post(Host::Staff, &path, &format!("{base}/end"), &[("ends_on", &ends)]).await,
+        &path,
+    );
+
+    let tab = staff.get(Host::Staff, &path).await;
+    assert!(tab.contains(&format!("href=\"{base}\">Timeline</a>")), "reachable from the row's menu");
+    let page = staff.get(Host::Staff, &base).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let story = [
+        "Ada Admin set access to end on ",
+        "Ada Admin changed the companies to Globex, Warehouse",
+        "carol@globex.test accepted the invitation",
+        "Ada Admin changed the role from Client to Client Admin",
+        "Portico sent a reminder, with a new link",
+        "The invitation link was opened",
+        "Email “Acme IT invited you to the Globex client portal” delivered",
+        "Ada Admin invited carol@globex.test as Client to Globex (Globex)",
+    ];
+    let mut at = 0;
+    for line in story {
+        let found = page.body[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} missing or out of order:\n{}", page.body));
+        at += found + line.len();
+    }
+    assert!(page.contains("Email “Reminder: Acme IT invited you to the Globex client portal” delivered"));
+    assert!(!page.contains("{\"") && !page.contains(&invitation.to_string()), "no raw JSON or ids");
+}

@@ -25,7 +25,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list))
         .route("/users/invite", get(invite_form).post(invite))
+        .route("/users/members/{member}", get(member_timeline))
         .route("/users/members/{member}/{action}", post(member_action))
+        .route("/users/invitations/{invitation}", get(invitation_timeline))
         .route("/users/invitations/{invitation}/{action}", post(invitation_action))
 }
 
@@ -117,6 +119,30 @@ async fn invite(
     };
     let page = form_page(&state, &member, &query, trimmed(fields)).await?;
     Ok(page.refused(problem, "/users"))
+}
+
+async fn member_timeline(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path(target): Path<MembershipId>,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
+    let chrome = Chrome::portal(&member).await?;
+    client_users::member_timeline(&state, manager, chrome, client.scope(), target, &client.name, "/users")
+        .await
+}
+
+async fn invitation_timeline(
+    State(state): State<AppState>,
+    member: ClientMember,
+    Path(target): Path<InvitationId>,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
+    let chrome = Chrome::portal(&member).await?;
+    client_users::invitation_timeline(&state, manager, chrome, client.scope(), target, &client.name, "/users")
+        .await
 }
 
 async fn member_action(

@@ -41,7 +41,9 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/assignments", post(assign))
         .route("/clients/{id}/assignments/{user}/remove", post(unassign))
         .route("/clients/{id}/users/invite", get(invite_form).post(invite))
+        .route("/clients/{id}/users/members/{member}", get(member_timeline))
         .route("/clients/{id}/users/members/{member}/{action}", post(member_action))
+        .route("/clients/{id}/users/invitations/{invitation}", get(invitation_timeline))
         .route("/clients/{id}/users/invitations/{invitation}/{action}", post(invitation_action))
         .route("/settings/users/invite-client", get(choose_client))
 }
@@ -474,6 +476,31 @@ async fn invite(
     };
     let page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
     Ok(page.refused(problem, &format!("/clients/{}/users", client.id)))
+}
+
+async fn member_timeline(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, target)): Path<(ClientId, MembershipId)>,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, id).await?;
+    let back = format!("/clients/{}", client.id);
+    let chrome = Chrome::staff(&member).await?;
+    client_users::member_timeline(&state, manager, chrome, client.scope(), target, &client.name, &back).await
+}
+
+async fn invitation_timeline(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, target)): Path<(ClientId, InvitationId)>,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, id).await?;
+    let back = format!("/clients/{}", client.id);
+    let chrome = Chrome::staff(&member).await?;
+    client_users::invitation_timeline(&state, manager, chrome, client.scope(), target, &client.name, &back)
+        .await
 }
 
 async fn member_action(

@@ -17,6 +17,7 @@ use crate::db::clients::Visibility;
 use crate::db::invitations::InvitationStatus;
 use crate::domain::{EmailAddress, InvitationId, OptionalName, Permission, StaffRole, UserId};
 use crate::error::{AppError, AppResult};
+use crate::history;
 use crate::invites::{self, NewInvite, Refusal};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::{Form, Path, Query};
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/users/invite-staff", get(invite_form).post(invite))
         .route("/settings/users/staff/{user}/role", post(change_staff_role))
         .route("/settings/users/staff/{user}/remove", post(remove_staff))
+        .route("/settings/users/invitations/{id}", get(invitation_timeline))
         .route("/settings/users/invitations/{id}/resend", post(resend_invitation))
         .route("/settings/users/invitations/{id}/role", post(change_invitation_role))
         .route("/settings/users/invitations/{id}/remove", post(remove_invitation))
@@ -268,6 +270,22 @@ async fn managed_invitation(
     let row = db::invitations::find(&state.db, member.provider, id).await?.ok_or(AppError::NotFound)?;
     member.require(if row.is_staff() { Permission::ManageStaff } else { Permission::ManageClients })?;
     Ok(row)
+}
+
+/// A staff invitation row's timeline (a client invitation's is on its client's tab).
+async fn invitation_timeline(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<InvitationId>,
+) -> AppResult<Response> {
+    let row = managed_invitation(&state, &member, id).await?;
+    if !row.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    let lines = history::of_invitation(&state, None, &row).await?;
+    let chrome = Chrome::staff(&member).await?;
+    let place = format!("{} staff", row.provider_name);
+    Ok(client_users::timeline_page(chrome, row.email, &place, lines, "/settings/users"))
 }
 
 async fn resend_invitation(
