@@ -3,6 +3,7 @@
 
 pub mod assessment;
 pub mod auth;
+pub mod bulk;
 pub mod cli;
 pub mod client_access;
 pub mod clients;

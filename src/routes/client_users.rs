@@ -8,16 +8,18 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::session;
+use crate::bulk;
 use crate::client_access::{self, CompanyChoice, InviteFields, Manager};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
+use crate::db::clients::ClientRow;
 use crate::db::scope::ClientScope;
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, EndDate, InvitationId, MembershipId};
 use crate::error::{AppError, AppResult};
 use crate::history;
 use crate::invites;
 use crate::state::AppState;
-use crate::views::pages::{InviteSentPage, TimelinePage};
+use crate::views::pages::{BulkResultPage, InviteSentPage, TimelinePage};
 use crate::views::timeline::Line;
 use crate::views::when::{self, moment, Moment};
 use crate::views::{Chrome, Pager};
@@ -409,6 +411,56 @@ pub async fn invitation_action(
     };
     session::flash(&session_of(manager), flash).await?;
     Ok(Redirect::to(back).into_response())
+}
+
+/// Invite several people: reads the list, the file, and the role and companies they default to,
+/// then invites each row on its own (`bulk::invite_all`) and shows what became of each.
+pub async fn invite_bulk(
+    state: &AppState,
+    manager: Manager<'_>,
+    chrome: Chrome,
+    client: &ClientRow,
+    mut upload: axum::extract::Multipart,
+    back: &str,
+) -> AppResult<Response> {
+    let unreadable = |_| AppError::BadRequest("The upload could not be read.");
+    let (mut list, mut file, mut defaults) =
+        (String::new(), Vec::new(), bulk::Defaults { role: String::new(), companies: Vec::new() });
+    let mut fields = 0;
+    while let Some(field) = upload.next_field().await.map_err(unreadable)? {
+        fields += 1;
+        if fields > 1000 {
+            return Err(AppError::BadRequest("The form has too many fields."));
+        }
+        match field.name().unwrap_or_default() {
+            "list" => list = field.text().await.map_err(unreadable)?,
+            "csv" => file = field.bytes().await.map_err(unreadable)?.to_vec(),
+            "role" => defaults.role = field.text().await.map_err(unreadable)?,
+            "companies" => defaults.companies.push(field.text().await.map_err(unreadable)?),
+            _ => {}
+        }
+    }
+    let mut rows = bulk::parse_list(&list);
+    if !file.is_empty() {
+        rows.extend(bulk::parse_csv(&file).map_err(AppError::BadRequest)?);
+    }
+    if rows.is_empty() {
+        return Err(AppError::BadRequest(bulk::NOTHING));
+    }
+    if rows.len() > bulk::MAX_ROWS {
+        return Err(AppError::BadRequest(bulk::TOO_MANY));
+    }
+    let outcomes = bulk::invite_all(state, manager, client, rows, &defaults).await?;
+    let sent = outcomes.iter().filter(|o| o.sent).count();
+    let page = BulkResultPage {
+        chrome,
+        client_name: client.name.clone(),
+        sent,
+        not_sent: outcomes.len() - sent,
+        outcomes,
+        back_href: back.into(),
+    };
+    Ok(page.into_response())
 }
 
 /// A member row's timeline (its menu's Timeline). `place` names the client.

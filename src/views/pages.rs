@@ -31,6 +31,8 @@ pub struct InviteFormPage {
     pub can_make_admin: bool,
     /// Staff may give the access an end date; a Client Admin may not.
     pub can_set_end: bool,
+    /// Where "Invite several people" posts.
+    pub bulk_action: String,
 }
 
 impl InviteFormPage {
@@ -54,6 +56,18 @@ impl InviteFormPage {
         };
         (status, self).into_response()
     }
+}
+
+/// What became of each row of "Invite several people".
+#[derive(Template, WebTemplate)]
+#[template(path = "bulk_result.html")]
+pub struct BulkResultPage {
+    pub chrome: Chrome,
+    pub client_name: String,
+    pub sent: usize,
+    pub not_sent: usize,
+    pub outcomes: Vec<crate::bulk::Outcome>,
+    pub back_href: String,
 }
 
 /// A row's timeline (Client Users tab, a Client Admin's Users page, Settings -> User Roles).

@@ -190,6 +190,14 @@ impl Agent {
         Self { client, staff_url, portal_url }
     }
 
+    pub fn staff_url(&self) -> &str {
+        &self.staff_url
+    }
+
+    pub fn portal_url(&self) -> &str {
+        &self.portal_url
+    }
+
     fn base(&self, host: Host) -> &str {
         match host {
             Host::Staff => &self.staff_url,

@@ -9,6 +9,7 @@ mod account;
 mod architecture;
 mod bootstrap;
 mod browser;
+mod bulk;
 mod client_invites;
 mod client_menu;
 mod hosts;

@@ -15,7 +15,7 @@ use crate::error::AppResult;
 use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
 };
-use crate::routes::form::{Form, Path, Query};
+use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
 use crate::views::pages::InviteFormPage;
 use crate::views::FieldErrors;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/users", get(list))
         .route("/users/invite", get(invite_form).post(invite))
+        .route("/users/invite-bulk", post(invite_bulk))
         .route("/users/members/{member}", get(member_timeline))
         .route("/users/members/{member}/{action}", post(member_action))
         .route("/users/invitations/{invitation}", get(invitation_timeline))
@@ -84,6 +85,7 @@ async fn form_page(
         cancel_href: "/users".into(),
         can_make_admin: true,
         can_set_end: false,
+        bulk_action: "/users/invite-bulk".into(),
     })
 }
 
@@ -119,6 +121,18 @@ async fn invite(
     };
     let page = form_page(&state, &member, &query, trimmed(fields)).await?;
     Ok(page.refused(problem, "/users"))
+}
+
+async fn invite_bulk(
+    State(state): State<AppState>,
+    member: ClientMember,
+    request: axum::extract::Request,
+) -> AppResult<Response> {
+    let manager = Manager::ClientAdmin(&member);
+    let client = client_access::client_for(&state, manager, member.client_id).await?;
+    let upload = Upload::read(request).await?;
+    let chrome = Chrome::portal(&member).await?;
+    client_users::invite_bulk(&state, manager, chrome, &client, upload, "/users").await
 }
 
 async fn member_timeline(

@@ -22,7 +22,7 @@ use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
 };
-use crate::routes::form::{Form, Path, Query};
+use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
 use crate::views::pages::InviteFormPage;
 use crate::views::when::{moment, Moment};
@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/assignments", post(assign))
         .route("/clients/{id}/assignments/{user}/remove", post(unassign))
         .route("/clients/{id}/users/invite", get(invite_form).post(invite))
+        .route("/clients/{id}/users/invite-bulk", post(invite_bulk))
         .route("/clients/{id}/users/members/{member}", get(member_timeline))
         .route("/clients/{id}/users/members/{member}/{action}", post(member_action))
         .route("/clients/{id}/users/invitations/{invitation}", get(invitation_timeline))
@@ -437,6 +438,7 @@ async fn invite_page(
         },
         can_make_admin: true,
         can_set_end: true,
+        bulk_action: format!("/clients/{}/users/invite-bulk", client.id),
     })
 }
 
@@ -476,6 +478,20 @@ async fn invite(
     };
     let page = invite_page(&state, &member, &client, &query, trimmed(fields)).await?;
     Ok(page.refused(problem, &format!("/clients/{}/users", client.id)))
+}
+
+async fn invite_bulk(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(id): Path<ClientId>,
+    request: axum::extract::Request,
+) -> AppResult<Response> {
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, id).await?;
+    let upload = Upload::read(request).await?;
+    let chrome = Chrome::staff(&member).await?;
+    let back = format!("/clients/{}", client.id);
+    client_users::invite_bulk(&state, manager, chrome, &client, upload, &back).await
 }
 
 async fn member_timeline(
