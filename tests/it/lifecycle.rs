@@ -369,3 +369,51 @@ async fn a_rows_timeline_tells_its_story_in_sentences_newest_first(db: PgPool) {
     assert!(page.contains("Email “Reminder: Acme IT invited you to the Globex client portal” delivered"));
     assert!(!page.contains("{\"") && !page.contains(&invitation.to_string()), "no raw JSON or ids");
 }
+
+/// Two real server processes (the built `portico` binary) on one database, both running the
+/// rules every 50 ms on a clock two days ahead: the reminder goes out once.
+#[sqlx::test]
+async fn two_server_processes_send_a_reminder_once(db: PgPool) {
+    let app = spawn_app(db).await;
+    invited(&app, "carol@globex.test").await;
+    let database = app.db.connect_options().get_database().expect("a test database").to_string();
+    let base = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+    let url = format!("{}/{database}", base.rsplit_once('/').expect("a database URL").0);
+    let dir = std::env::temp_dir();
+    let replicas: Vec<Replica> = (0..2)
+        .map(|_| {
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+                .arg("serve")
+                .current_dir(&dir)
+                .env("DATABASE_URL", &url)
+                .env("SMTP_URL", format!("smtp://127.0.0.1:{}", app.smtp.port))
+                .env("DEV_MAILBOX", "0")
+                .env("BIND_ADDR", "127.0.0.1:0")
+                .env("LIFECYCLE_EVERY_MS", "50")
+                .env("TEST_CLOCK_OFFSET_SECS", (2 * 86_400 + 60).to_string())
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("the portico binary starts");
+            Replica(child)
+        })
+        .collect();
+    let reminder = app.smtp.nth_to("carol@globex.test", 2).await;
+    assert!(reminder.subject.starts_with("Reminder: "), "{}", reminder.subject);
+    // Both keep running the rules for a while: nothing more goes out.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(app.smtp.count_to("carol@globex.test"), 2, "the reminder went out once");
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.reminded'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM email_outbox WHERE kind = 'invitation_reminder'").await, 1);
+    drop(replicas);
+}
+
+/// A server process, stopped when the test ends, pass or fail.
+struct Replica(std::process::Child);
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
