@@ -112,10 +112,9 @@ async fn remind(state: &AppState, now: OffsetDateTime) -> AppResult<usize> {
         }
         let link = invites::invite_link(state, row.is_staff(), &token);
         invites::queue_invitation(&mut tx, &row, &link, true, now).await?;
-        db::audit::record(
-            &mut *tx,
-            Some(row.provider_id),
-            None,
+        happened(
+            &mut tx,
+            row.provider_id,
             "invitation.reminded",
             &row.email,
             json!({ "invitation": row.id, "reminder": stage }),
@@ -157,15 +156,8 @@ async fn notice_expired(state: &AppState, now: OffsetDateTime) -> AppResult<usiz
             db::outbox::enqueue(&mut *tx, notice.email(&inviter.email, row.provider_id, Some(row.id))?)
                 .await?;
         }
-        db::audit::record(
-            &mut *tx,
-            Some(row.provider_id),
-            None,
-            "invitation.expired",
-            &row.email,
-            json!({ "invitation": row.id }),
-        )
-        .await?;
+        happened(&mut tx, row.provider_id, "invitation.expired", &row.email, json!({ "invitation": row.id }))
+            .await?;
         tx.commit().await?;
         told += 1;
     }
@@ -219,10 +211,9 @@ async fn notice_one_undelivered(
         link: Some(("Open the users list".into(), link)),
     };
     db::outbox::enqueue(&mut *tx, notice.email(&inviter.email, row.provider_id, Some(row.id))?).await?;
-    db::audit::record(
-        &mut *tx,
-        Some(row.provider_id),
-        None,
+    happened(
+        tx,
+        row.provider_id,
         "invitation.undelivered",
         &row.email,
         json!({ "invitation": row.id, "answer": answer }),
@@ -260,15 +251,7 @@ async fn notice_ending(state: &AppState) -> AppResult<usize> {
         let email = notice.email(&ending.email, ending.provider_id, None)?;
         db::outbox::enqueue(&mut *tx, db::outbox::NewEmail { user_id: Some(ending.user_id), ..email })
             .await?;
-        db::audit::record(
-            &mut *tx,
-            Some(ending.provider_id),
-            None,
-            "client_user.end_noticed",
-            &ending.email,
-            json!({ "membership": ending.id, "client": ending.client_id, "ends_on": ending.ends_on.to_string() }),
-        )
-        .await?;
+        happened(&mut tx, ending.provider_id, "client_user.end_noticed", &ending.email, json!({ "membership": ending.id, "client": ending.client_id, "ends_on": ending.ends_on.to_string() })).await?;
         tx.commit().await?;
         told += 1;
     }
@@ -286,15 +269,8 @@ async fn end_memberships(state: &AppState, now: OffsetDateTime) -> AppResult<(us
     let mut tx = state.db.begin().await?;
     let withdrawn = db::invitations::withdraw_past_end(&mut *tx, today).await?;
     for (provider, invitation, email) in &withdrawn {
-        db::audit::record(
-            &mut *tx,
-            Some(*provider),
-            None,
-            "invitation.access_ended",
-            email,
-            json!({ "invitation": invitation }),
-        )
-        .await?;
+        happened(&mut tx, *provider, "invitation.access_ended", email, json!({ "invitation": invitation }))
+            .await?;
     }
     tx.commit().await?;
     Ok((ended, withdrawn.len()))
@@ -310,10 +286,9 @@ async fn end_one(state: &AppState, ending: &Ending, now: OffsetDateTime) -> AppR
     let withdrawn =
         invites::close_doors(&mut tx, ending.provider()?, removed, Some(ending.client_id), they_invited)
             .await?;
-    db::audit::record(
-        &mut *tx,
-        Some(ending.provider_id),
-        None,
+    happened(
+        &mut tx,
+        ending.provider_id,
         "client_user.ended",
         &ending.email,
         json!({
@@ -324,6 +299,17 @@ async fn end_one(state: &AppState, ending: &Ending, now: OffsetDateTime) -> AppR
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Records what a rule did: the actor is Portico itself.
+async fn happened(
+    tx: &mut sqlx::PgConnection,
+    provider: crate::domain::ProviderId,
+    action: &str,
+    email: &str,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    db::audit::record(tx, Some(provider), None, action, email, details).await
 }
 
 #[cfg(test)]

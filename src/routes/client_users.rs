@@ -463,34 +463,37 @@ pub async fn invite_bulk(
     Ok(page.into_response())
 }
 
-/// A member row's timeline (its menu's Timeline). `place` names the client.
-pub async fn member_timeline(
-    state: &AppState,
-    manager: Manager<'_>,
-    chrome: Chrome,
-    client: ClientScope,
-    id: MembershipId,
-    place: &str,
-    back: &str,
-) -> AppResult<Response> {
-    let member = client_access::member_for(state, manager, client, id).await?;
-    let lines = history::of_member(state, manager, &member).await?;
-    Ok(timeline_page(chrome, member.email, place, lines, back))
+/// Which kind of row an address names: `members/<id>` or `invitations/<id>`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    Members,
+    Invitations,
 }
 
-/// An invitation row's timeline.
-pub async fn invitation_timeline(
+/// A row's timeline (its menu's Timeline), for a row the manager may see in `client`.
+pub async fn timeline(
     state: &AppState,
     manager: Manager<'_>,
     chrome: Chrome,
-    client: ClientScope,
-    id: InvitationId,
-    place: &str,
+    client: &ClientRow,
+    (kind, row): (RowKind, uuid::Uuid),
     back: &str,
 ) -> AppResult<Response> {
-    let row = client_access::invitation_for(state, manager, client, id).await?;
-    let lines = history::of_invitation(state, Some((manager, client)), &row).await?;
-    Ok(timeline_page(chrome, row.email, place, lines, back))
+    let (who, lines) = match kind {
+        RowKind::Members => {
+            let member = client_access::member_for(state, manager, client.scope(), MembershipId(row)).await?;
+            let lines = history::of_member(state, manager, &member).await?;
+            (member.email, lines)
+        }
+        RowKind::Invitations => {
+            let invitation =
+                client_access::invitation_for(state, manager, client.scope(), InvitationId(row)).await?;
+            let lines = history::of_invitation(state, Some((manager, client.scope())), &invitation).await?;
+            (invitation.email, lines)
+        }
+    };
+    Ok(timeline_page(chrome, who, &client.name, lines, back))
 }
 
 pub fn timeline_page(chrome: Chrome, who: String, place: &str, lines: Vec<Line>, back: &str) -> Response {

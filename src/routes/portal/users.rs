@@ -14,6 +14,7 @@ use crate::domain::{InvitationId, MembershipId};
 use crate::error::AppResult;
 use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+    RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
@@ -26,9 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(list))
         .route("/users/invite", get(invite_form).post(invite))
         .route("/users/invite-bulk", post(invite_bulk))
-        .route("/users/members/{member}", get(member_timeline))
+        .route("/users/{kind}/{row}", get(timeline))
         .route("/users/members/{member}/{action}", post(member_action))
-        .route("/users/invitations/{invitation}", get(invitation_timeline))
         .route("/users/invitations/{invitation}/{action}", post(invitation_action))
 }
 
@@ -135,28 +135,15 @@ async fn invite_bulk(
     client_users::invite_bulk(&state, manager, chrome, &client, upload, "/users").await
 }
 
-async fn member_timeline(
+async fn timeline(
     State(state): State<AppState>,
     member: ClientMember,
-    Path(target): Path<MembershipId>,
+    Path(row): Path<(RowKind, uuid::Uuid)>,
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
     let chrome = Chrome::portal(&member).await?;
-    client_users::member_timeline(&state, manager, chrome, client.scope(), target, &client.name, "/users")
-        .await
-}
-
-async fn invitation_timeline(
-    State(state): State<AppState>,
-    member: ClientMember,
-    Path(target): Path<InvitationId>,
-) -> AppResult<Response> {
-    let manager = Manager::ClientAdmin(&member);
-    let client = client_access::client_for(&state, manager, member.client_id).await?;
-    let chrome = Chrome::portal(&member).await?;
-    client_users::invitation_timeline(&state, manager, chrome, client.scope(), target, &client.name, "/users")
-        .await
+    client_users::timeline(&state, manager, chrome, &client, row, "/users").await
 }
 
 async fn member_action(

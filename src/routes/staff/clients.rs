@@ -21,6 +21,7 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+    RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
@@ -42,9 +43,8 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/assignments/{user}/remove", post(unassign))
         .route("/clients/{id}/users/invite", get(invite_form).post(invite))
         .route("/clients/{id}/users/invite-bulk", post(invite_bulk))
-        .route("/clients/{id}/users/members/{member}", get(member_timeline))
+        .route("/clients/{id}/users/{kind}/{row}", get(timeline))
         .route("/clients/{id}/users/members/{member}/{action}", post(member_action))
-        .route("/clients/{id}/users/invitations/{invitation}", get(invitation_timeline))
         .route("/clients/{id}/users/invitations/{invitation}/{action}", post(invitation_action))
         .route("/settings/users/invite-client", get(choose_client))
 }
@@ -494,29 +494,16 @@ async fn invite_bulk(
     client_users::invite_bulk(&state, manager, chrome, &client, upload, &back).await
 }
 
-async fn member_timeline(
+async fn timeline(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, target)): Path<(ClientId, MembershipId)>,
+    Path((id, kind, row)): Path<(ClientId, RowKind, uuid::Uuid)>,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
     let client = client_access::client_for(&state, manager, id).await?;
     let back = format!("/clients/{}", client.id);
     let chrome = Chrome::staff(&member).await?;
-    client_users::member_timeline(&state, manager, chrome, client.scope(), target, &client.name, &back).await
-}
-
-async fn invitation_timeline(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, target)): Path<(ClientId, InvitationId)>,
-) -> AppResult<Response> {
-    let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, id).await?;
-    let back = format!("/clients/{}", client.id);
-    let chrome = Chrome::staff(&member).await?;
-    client_users::invitation_timeline(&state, manager, chrome, client.scope(), target, &client.name, &back)
-        .await
+    client_users::timeline(&state, manager, chrome, &client, (kind, row), &back).await
 }
 
 async fn member_action(
