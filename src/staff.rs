@@ -35,6 +35,17 @@ pub async fn change_role(
     Ok(Some(target))
 }
 
+/// The email of a staff member of the asker's provider (for Remove's confirmation), or `None`.
+pub async fn email_of(state: &AppState, by: &StaffMember, user: UserId) -> AppResult<Option<String>> {
+    if user == by.user.id {
+        return Err(AppError::BadRequest("You cannot remove yourself. Ask another administrator."));
+    }
+    if db::staff::membership(&state.db, user, by.provider).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(db::users::find_by_id(&state.db, user).await?.map(|u| u.email))
+}
+
 /// Removes a staff member with their client assignments, the invitations they sent, earlier
 /// staff invitations to them and their password-reset links; their email, or `None` when they
 /// are not staff of this provider.

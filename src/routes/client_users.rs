@@ -14,12 +14,14 @@ use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
 use crate::db::clients::ClientRow;
 use crate::db::scope::ClientScope;
-use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, EndDate, InvitationId, MembershipId};
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, EndDate, InvitationId, MembershipId,
+};
 use crate::error::{AppError, AppResult};
 use crate::history;
 use crate::invites;
 use crate::state::AppState;
-use crate::views::pages::{BulkResultPage, InviteSentPage, TimelinePage};
+use crate::views::pages::{confirmed, BulkResultPage, ConfirmPage, InviteSentPage, TimelinePage};
 use crate::views::timeline::Line;
 use crate::views::when::{self, moment, Moment};
 use crate::views::{Chrome, Pager};
@@ -311,9 +313,45 @@ pub struct ActionForm {
     pub email: String,
     pub companies: Vec<String>,
     pub ends_on: String,
+    /// `1` once the confirmation step of Remove or Change Email was taken.
+    pub confirmed: String,
 }
 
-/// A menu action on a member's row. `back` is where to return to.
+/// Where the list lives: the page to return to, and the prefix of its rows' addresses.
+pub struct Place<'a> {
+    pub back: &'a str,
+    pub users: &'a str,
+}
+
+/// The page chrome of whoever manages.
+async fn chrome_of(manager: Manager<'_>) -> AppResult<Chrome> {
+    match manager {
+        Manager::Staff(m) => Chrome::staff(m).await,
+        Manager::ClientAdmin(m) => Chrome::portal(m).await,
+    }
+}
+
+/// The confirmation step of an action on a row at `action`.
+fn confirm(
+    chrome: Chrome,
+    heading: String,
+    lines: Vec<String>,
+    action: String,
+    place: &Place<'_>,
+) -> Response {
+    ConfirmPage {
+        chrome,
+        heading,
+        lines,
+        action,
+        carried: Vec::new(),
+        button: "Remove",
+        cancel_href: place.back.into(),
+    }
+    .into_response()
+}
+
+/// A menu action on a member's row.
 pub async fn member_action(
     state: &AppState,
     manager: Manager<'_>,
@@ -321,11 +359,30 @@ pub async fn member_action(
     id: MembershipId,
     action: MemberAction,
     form: ActionForm,
-    back: &str,
+    place: &Place<'_>,
 ) -> AppResult<Response> {
+    let back = place.back;
     let member = client_access::member_for(state, manager, client, id).await?;
     if member.ended && action != MemberAction::Remove {
         return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
+    }
+    if action == MemberAction::Remove && !confirmed(&form.confirmed) {
+        let mut lines = vec![format!(
+            "{} will lose access to this organisation at once: any page they have open stops working.",
+            member.email
+        )];
+        if member.role == ClientRole::ClientAdmin {
+            lines.push("The invitations they sent that are still open will be withdrawn.".into());
+        }
+        lines.push("Their account and their access to any other organisation stay as they are.".into());
+        let action = format!("{}/members/{}/remove", place.users, member.id);
+        return Ok(confirm(
+            chrome_of(manager).await?,
+            format!("Remove {}?", member.email),
+            lines,
+            action,
+            place,
+        ));
     }
     let flash = match action {
         MemberAction::Resend => {
@@ -363,18 +420,43 @@ pub async fn member_action(
 }
 
 /// A menu action on an invitation's row.
-#[allow(clippy::too_many_arguments)]
 pub async fn invitation_action(
     state: &AppState,
     manager: Manager<'_>,
-    chrome: Chrome,
     client: ClientScope,
     id: InvitationId,
     action: InvitationAction,
     form: ActionForm,
-    back: &str,
+    place: &Place<'_>,
 ) -> AppResult<Response> {
+    let back = place.back;
     let row = client_access::invitation_for(state, manager, client, id).await?;
+    let here = format!("{}/invitations/{}", place.users, row.id);
+    if action == InvitationAction::Remove && !confirmed(&form.confirmed) {
+        let lines = vec![format!(
+            "The link in the invitation sent to {} will stop working. You can invite them again later.",
+            row.email
+        )];
+        let heading = format!("Remove the invitation for {}?", row.email);
+        return Ok(confirm(chrome_of(manager).await?, heading, lines, format!("{here}/remove"), place));
+    }
+    if action == InvitationAction::Email && !confirmed(&form.confirmed) {
+        let email = EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?;
+        let page = ConfirmPage {
+            chrome: chrome_of(manager).await?,
+            heading: format!("Send the invitation to {} instead?", email.as_str()),
+            lines: vec![
+                format!("The link sent to {} will stop working.", row.email),
+                format!("{} will get a new invitation with a new link.", email.as_str()),
+            ],
+            action: format!("{here}/email"),
+            carried: vec![("email", email.as_str().to_string())],
+            button: "Change Email",
+            cancel_href: back.into(),
+        };
+        return Ok(page.into_response());
+    }
+    let chrome = chrome_of(manager).await?;
     let flash = match action {
         InvitationAction::Resend => {
             let link =

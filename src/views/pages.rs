@@ -58,6 +58,27 @@ impl InviteFormPage {
     }
 }
 
+/// The second step of an action that cannot be undone (Remove, Change Email, Client declined):
+/// says who is affected and posts the same form again with `confirmed=1`. Works without
+/// JavaScript; the first post writes nothing.
+#[derive(Template, WebTemplate)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub lines: Vec<String>,
+    pub action: String,
+    /// Fields the first post carried, sent again as they were.
+    pub carried: Vec<(&'static str, String)>,
+    pub button: &'static str,
+    pub cancel_href: String,
+}
+
+/// Whether a form's `confirmed` field says the second step was taken.
+pub fn confirmed(raw: &str) -> bool {
+    raw == "1"
+}
+
 /// What became of each row of "Invite several people".
 #[derive(Template, WebTemplate)]
 #[template(path = "bulk_result.html")]

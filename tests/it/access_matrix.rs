@@ -106,8 +106,14 @@ async fn build(db: PgPool) -> World {
     let k1only = app.client_user(&admin, c1, "k1@one.test", "CLIENT", &[k1]).await;
     let gone = app.client_user(&admin, c1, "gone@one.test", "CLIENT", &[k1, k2]).await;
     let gone_member = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'gone@one.test'").await;
-    let removed =
-        admin.post(Host::Staff, &path, &format!("{path}/users/members/{gone_member}/remove"), &[]).await;
+    let removed = admin
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{path}/users/members/{gone_member}/remove"),
+            &[("confirmed", "1")],
+        )
+        .await;
     assert_is_redirect_to(&removed, &path);
 
     let mut ids = HashMap::new();
@@ -324,7 +330,7 @@ async fn every_actor_gets_exactly_the_answer_the_matrix_expects(db: PgPool) {
             let page = if method == "GET" {
                 agent.get(host, &path).await
             } else {
-                agent.post(host, "/forgot-password", &path, &[]).await
+                agent.post(host, "/forgot-password", &path, &[("confirmed", "1")]).await
             };
             cells += 1;
             let got = match (page.status, page.location.as_deref()) {

@@ -228,6 +228,8 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     browser
         .click_xpath("//tr[td[normalize-space()='carol@globex.test']]//button[normalize-space()='Remove']")
         .await;
+    browser.expect_text("carol@globex.test will lose access to this organisation at once").await;
+    browser.click_xpath("//main//form//button[normalize-space()='Remove']").await;
     browser.expect_text("carol@globex.test no longer has access to this organisation.").await;
 
     // Her next click in the portal is refused: she is sent to sign in.

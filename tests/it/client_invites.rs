@@ -368,8 +368,21 @@ async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitat
     let app = spawn_app(db).await;
     let (staff, client) = app.acme_with_globex().await;
     let path = format!("/clients/{client}");
-    let done = staff
+    // "Client declined" asks first, and asking records nothing.
+    let asked = staff
         .post(Host::Staff, &path, &format!("{path}/declined"), &[("note", "Prefers paper reports")])
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.contains("Record that Globex declined portal access?"), "{}", asked.body);
+    assert!(asked.contains("name=\"note\" value=\"Prefers paper reports\""), "the note is carried");
+    assert_eq!(app.count("SELECT count(*) FROM clients WHERE declined_at IS NOT NULL").await, 0);
+    let done = staff
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{path}/declined"),
+            &[("note", "Prefers paper reports"), ("confirmed", "1")],
+        )
         .await;
     assert_is_redirect_to(&done, &path);
     let page = staff.get(Host::Staff, &path).await;

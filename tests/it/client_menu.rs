@@ -109,7 +109,14 @@ async fn removing_an_active_user_ends_their_open_session_and_keeps_other_members
 
     let member =
         s.app.id_of(&format!("SELECT id FROM client_memberships WHERE client_id = '{}'", s.client)).await;
-    assert_is_redirect_to(&s.act("members", member, "remove", &[]).await, &s.page());
+    // Remove asks first, naming who loses access, and the first step changes nothing.
+    let memberships_before = s.app.count("SELECT count(*) FROM client_memberships").await;
+    let asked = s.act("members", member, "remove", &[]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.contains("will lose access to this organisation at once"), "{}", asked.body);
+    assert!(asked.contains("name=\"confirmed\" value=\"1\""));
+    assert_eq!(s.app.count("SELECT count(*) FROM client_memberships").await, memberships_before);
+    assert_is_redirect_to(&s.act("members", member, "remove", &[("confirmed", "1")]).await, &s.page());
     assert_is_redirect_to(&carol.get(Host::Portal, "/").await, "/login");
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships").await, 1, "Initech stays");
     let again = s.app.agent();
@@ -143,7 +150,13 @@ async fn menu_actions_on_a_pending_invitation(db: PgPool) {
     // Change Email: re-issued to the corrected address; the old link is dead.
     let bad = s.act("invitations", id, "email", &[("email", "nope")]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let changed = s.act("invitations", id, "email", &[("email", "Dana@Globex.test")]).await;
+    let asked = s.act("invitations", id, "email", &[("email", "Dana@Globex.test")]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert!(asked.contains("Send the invitation to dana@globex.test instead?"), "{}", asked.body);
+    assert!(asked.contains("The link sent to dna@globex.test will stop working."));
+    assert_eq!(s.app.agent().get_url(&first_link).await.status, StatusCode::OK, "asking changed nothing");
+    let changed =
+        s.act("invitations", id, "email", &[("email", "dana@globex.test"), ("confirmed", "1")]).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
     let new_link = changed.invite_link();
     assert_eq!(s.app.smtp.first_to("dana@globex.test").await.link_containing("/invite/"), new_link);
@@ -151,7 +164,10 @@ async fn menu_actions_on_a_pending_invitation(db: PgPool) {
     let invite = s.app.agent().get_url(&new_link).await;
     assert!(invite.contains("Client Admin") && invite.contains("dana@globex.test"));
 
-    assert_is_redirect_to(&s.act("invitations", id, "remove", &[]).await, &s.page());
+    let asked = s.act("invitations", id, "remove", &[]).await;
+    assert!(asked.contains("Remove the invitation for dana@globex.test?"), "{}", asked.body);
+    assert_eq!(s.app.agent().get_url(&new_link).await.status, StatusCode::OK, "asking changed nothing");
+    assert_is_redirect_to(&s.act("invitations", id, "remove", &[("confirmed", "1")]).await, &s.page());
     assert_eq!(s.app.agent().get_url(&new_link).await.status, StatusCode::GONE);
     let events: i64 = s.app.count("SELECT count(*) FROM audit_events WHERE action IN ('invitation.role_changed', 'invitation.companies_changed', 'invitation.email_changed', 'invitation.revoked')").await;
     assert_eq!(events, 4);
@@ -240,7 +256,9 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
         .post(Host::Portal, "/users", &format!("/users/members/{plain_id}/role"), &[("role", "CLIENT_ADMIN")])
         .await;
     assert_is_redirect_to(&ok, "/users");
-    let hidden = boss.post(Host::Portal, "/users", &format!("/users/members/{south_id}/remove"), &[]).await;
+    let hidden = boss
+        .post(Host::Portal, "/users", &format!("/users/members/{south_id}/remove"), &[("confirmed", "1")])
+        .await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     let own = boss
         .post(Host::Portal, "/users", &format!("/users/members/{boss_id}/role"), &[("role", "CLIENT")])
@@ -267,7 +285,9 @@ async fn a_removed_client_signing_in_again_is_told_their_access_ended(db: PgPool
     app.client_user(&staff, client, "carol@globex.test", "CLIENT", &[company]).await;
     let membership = app.id_of("SELECT id FROM client_memberships").await;
     let path = format!("/clients/{client}");
-    staff.post(Host::Staff, &path, &format!("{path}/users/members/{membership}/remove"), &[]).await;
+    staff
+        .post(Host::Staff, &path, &format!("{path}/users/members/{membership}/remove"), &[("confirmed", "1")])
+        .await;
     let again = app.agent().sign_in(Host::Portal, "carol@globex.test", PASSWORD).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN);
     assert!(

@@ -92,7 +92,12 @@ async fn no_reminder_once_accepted_declined_or_revoked_and_a_resend_starts_again
                 let id = app.id_of("SELECT id FROM invitations WHERE email = 'fay@globex.test'").await;
                 let path = format!("/clients/{client}");
                 let done = staff
-                    .post(Host::Staff, &path, &format!("{path}/users/invitations/{id}/remove"), &[])
+                    .post(
+                        Host::Staff,
+                        &path,
+                        &format!("{path}/users/invitations/{id}/remove"),
+                        &[("confirmed", "1")],
+                    )
                     .await;
                 assert_is_redirect_to(&done, &path);
             }

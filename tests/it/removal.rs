@@ -30,8 +30,14 @@ async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool)
 
     let boss_membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'boss@globex.test'").await;
     let path = format!("/clients/{client}");
-    let removed =
-        staff.post(Host::Staff, &path, &format!("{path}/users/members/{boss_membership}/remove"), &[]).await;
+    let removed = staff
+        .post(
+            Host::Staff,
+            &path,
+            &format!("{path}/users/members/{boss_membership}/remove"),
+            &[("confirmed", "1")],
+        )
+        .await;
     assert_is_redirect_to(&removed, &path);
 
     let dave = app.agent();
@@ -94,7 +100,12 @@ async fn removing_a_staff_member_withdraws_their_invitations_and_a_removed_perso
         .await
         .unwrap();
     let removed = admin
-        .post(Host::Staff, "/settings/users", &format!("/settings/users/staff/{mo_id}/remove"), &[])
+        .post(
+            Host::Staff,
+            "/settings/users",
+            &format!("/settings/users/staff/{mo_id}/remove"),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
 

@@ -68,7 +68,12 @@ async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPo
         .await
         .unwrap();
     let removed = admin
-        .post(Host::Staff, "/settings/users", &format!("/settings/users/staff/{bob_id}/remove"), &[])
+        .post(
+            Host::Staff,
+            "/settings/users",
+            &format!("/settings/users/staff/{bob_id}/remove"),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
     assert_is_redirect_to(&bob.get(Host::Staff, "/settings/users").await, "/login");
@@ -141,8 +146,14 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
         )
         .await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    let junk =
-        admin.post(Host::Staff, "/settings/users", "/settings/users/staff/not-a-uuid/remove", &[]).await;
+    let junk = admin
+        .post(
+            Host::Staff,
+            "/settings/users",
+            "/settings/users/staff/not-a-uuid/remove",
+            &[("confirmed", "1")],
+        )
+        .await;
     assert_eq!(junk.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT count(*) FROM staff_memberships WHERE role = 'ADMIN'").await, 1);
 }

@@ -89,7 +89,12 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
     assert_eq!(app.agent().get_url(&new_link).await.status, StatusCode::OK);
 
     let removed = admin
-        .post(Host::Staff, "/settings/users", &format!("/settings/users/invitations/{id}/remove"), &[])
+        .post(
+            Host::Staff,
+            "/settings/users",
+            &format!("/settings/users/invitations/{id}/remove"),
+            &[("confirmed", "1")],
+        )
         .await;
     assert_is_redirect_to(&removed, "/settings/users");
     let page = app.agent().get_url(&new_link).await;

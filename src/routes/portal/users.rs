@@ -13,7 +13,7 @@ use crate::client_access::{self, InviteFields, Manager};
 use crate::domain::{InvitationId, MembershipId};
 use crate::error::AppResult;
 use crate::routes::client_users::{
-    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction, Place,
     RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
@@ -154,7 +154,8 @@ async fn member_action(
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
-    client_users::member_action(&state, manager, client.scope(), target, action, form, "/users").await
+    let place = Place { back: "/users", users: "/users" };
+    client_users::member_action(&state, manager, client.scope(), target, action, form, &place).await
 }
 
 async fn invitation_action(
@@ -165,7 +166,6 @@ async fn invitation_action(
 ) -> AppResult<Response> {
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
-    let chrome = Chrome::portal(&member).await?;
-    client_users::invitation_action(&state, manager, chrome, client.scope(), target, action, form, "/users")
-        .await
+    let place = Place { back: "/users", users: "/users" };
+    client_users::invitation_action(&state, manager, client.scope(), target, action, form, &place).await
 }

@@ -20,12 +20,12 @@ use crate::domain::{
 };
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{
-    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction,
+    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction, Place,
     RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
-use crate::views::pages::InviteFormPage;
+use crate::views::pages::{confirmed, ConfirmPage, InviteFormPage};
 use crate::views::when::{moment, Moment};
 use crate::views::FieldErrors;
 use crate::views::{Chrome, Pager};
@@ -345,6 +345,7 @@ async fn change_contact_email(
 #[serde(default)]
 struct NoteForm {
     note: String,
+    confirmed: String,
 }
 
 async fn record_declined(
@@ -357,6 +358,25 @@ async fn record_declined(
     let note = form.note.trim();
     if note.chars().count() > 2000 {
         return Err(AppError::BadRequest("The note must be at most 2000 characters."));
+    }
+    if !confirmed(&form.confirmed) {
+        let page = ConfirmPage {
+            chrome: Chrome::staff(&member).await?,
+            heading: format!("Record that {} declined portal access?", client.name),
+            lines: vec![
+                format!(
+                    "{}'s page will say they declined portal access{}.",
+                    client.name,
+                    if note.is_empty() { String::new() } else { format!(": “{note}”") }
+                ),
+                "You can still invite their people later, and clear the record at any time.".into(),
+            ],
+            action: format!("/clients/{}/declined", client.id),
+            carried: vec![("note", note.to_string())],
+            button: "Client declined",
+            cancel_href: format!("/clients/{}", client.id),
+        };
+        return Ok(page.into_response());
     }
     clients::set_declined(&state, &member, &client, Some(note)).await?;
     session::flash(&member.user.session, "Recorded: the client declined portal access.").await?;
@@ -514,16 +534,9 @@ async fn member_action(
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
     let client = client_access::client_for(&state, manager, id).await?;
-    client_users::member_action(
-        &state,
-        manager,
-        client.scope(),
-        target,
-        action,
-        form,
-        &format!("/clients/{}", client.id),
-    )
-    .await
+    let (back, users) = (format!("/clients/{}", client.id), format!("/clients/{}/users", client.id));
+    let place = Place { back: &back, users: &users };
+    client_users::member_action(&state, manager, client.scope(), target, action, form, &place).await
 }
 
 async fn invitation_action(
@@ -534,18 +547,9 @@ async fn invitation_action(
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
     let client = client_access::client_for(&state, manager, id).await?;
-    let chrome = Chrome::staff(&member).await?;
-    client_users::invitation_action(
-        &state,
-        manager,
-        chrome,
-        client.scope(),
-        target,
-        action,
-        form,
-        &format!("/clients/{}", client.id),
-    )
-    .await
+    let (back, users) = (format!("/clients/{}", client.id), format!("/clients/{}/users", client.id));
+    let place = Place { back: &back, users: &users };
+    client_users::invitation_action(&state, manager, client.scope(), target, action, form, &place).await
 }
 
 #[derive(Template, WebTemplate)]

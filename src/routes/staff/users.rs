@@ -23,7 +23,7 @@ use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::{Form, Path, Query};
 use crate::staff;
 use crate::state::AppState;
-use crate::views::pages::InviteSentPage;
+use crate::views::pages::{confirmed, ConfirmPage, InviteSentPage};
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
 use crate::views::FieldErrors;
@@ -250,12 +250,38 @@ async fn change_staff_role(
     Ok(Redirect::to("/settings/users").into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ConfirmForm {
+    confirmed: String,
+}
+
 async fn remove_staff(
     State(state): State<AppState>,
     member: StaffMember,
     Path(user): Path<UserId>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     member.require(Permission::ManageStaff)?;
+    if !confirmed(&form.confirmed) {
+        let email = staff::email_of(&state, &member, user).await?.ok_or(AppError::NotFound)?;
+        let page = ConfirmPage {
+            chrome: Chrome::staff(&member).await?,
+            heading: format!("Remove {email}?"),
+            lines: vec![
+                format!(
+                    "{email} will lose access to {} at once, with every client assigned to them.",
+                    member.provider_name
+                ),
+                "The invitations they sent that are still open will be withdrawn.".into(),
+            ],
+            action: format!("/settings/users/staff/{user}/remove"),
+            carried: Vec::new(),
+            button: "Remove",
+            cancel_href: "/settings/users".into(),
+        };
+        return Ok(page.into_response());
+    }
     let target = staff::remove(&state, &member, user).await?.ok_or(AppError::NotFound)?;
     session::flash(&member.user.session, format!("{target} was removed.")).await?;
     Ok(Redirect::to("/settings/users").into_response())
@@ -333,8 +359,24 @@ async fn remove_invitation(
     State(state): State<AppState>,
     member: StaffMember,
     Path(id): Path<InvitationId>,
+    Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, id).await?;
+    if !confirmed(&form.confirmed) {
+        let page = ConfirmPage {
+            chrome: Chrome::staff(&member).await?,
+            heading: format!("Remove the invitation for {}?", row.email),
+            lines: vec![format!(
+                "The link in the invitation sent to {} will stop working. You can invite them again later.",
+                row.email
+            )],
+            action: format!("/settings/users/invitations/{}/remove", row.id),
+            carried: Vec::new(),
+            button: "Remove",
+            cancel_href: "/settings/users".into(),
+        };
+        return Ok(page.into_response());
+    }
     if !invites::revoke(&state, member.user.id, &row).await? {
         return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
     }
