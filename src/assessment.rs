@@ -45,7 +45,7 @@ pub async fn save(
             Some(by),
             "assessment.answered",
             &client.client().to_string(),
-            json!({ "questions": keys, "changed": changed }),
+            json!({ "client": client.client(), "questions": keys, "changed": changed }),
         )
         .await?;
     }

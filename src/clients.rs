@@ -70,7 +70,8 @@ pub async fn set_contact_email(
 ) -> AppResult<()> {
     let mut change = begin(state, by).await?;
     db::clients::set_contact_email(change.tx(), client.scope(), email.map(EmailAddress::as_str)).await?;
-    let details = json!({ "from": client.contact_email, "to": email.map(EmailAddress::as_str) });
+    let details =
+        json!({ "client": client.id, "from": client.contact_email, "to": email.map(EmailAddress::as_str) });
     change.commit("client.email_changed", &client.name, details).await?;
     Ok(())
 }
@@ -88,11 +89,12 @@ pub async fn set_declined(
         Some(note) => {
             let stored = (!note.is_empty()).then_some(note);
             db::clients::set_declined(change.tx(), client.scope(), Some(by.user.id), stored).await?;
-            change.commit("client.declined_portal_access", &client.name, json!({ "note": note })).await?;
+            let details = json!({ "client": client.id, "note": note });
+            change.commit("client.declined_portal_access", &client.name, details).await?;
         }
         None => {
             db::clients::set_declined(change.tx(), client.scope(), None, None).await?;
-            change.commit("client.declined_cleared", &client.name, json!({})).await?;
+            change.commit("client.declined_cleared", &client.name, json!({ "client": client.id })).await?;
         }
     }
     Ok(())
@@ -117,6 +119,6 @@ pub async fn set_assigned(
         return Ok(false);
     }
     let action = if assigned { "client.staff_assigned" } else { "client.staff_unassigned" };
-    change.commit(action, &client.name, json!({ "user": user })).await?;
+    change.commit(action, &client.name, json!({ "client": client.id, "user": user })).await?;
     Ok(true)
 }

@@ -3,17 +3,16 @@
 //! pass a row a checked lookup found (`client_access::member_for`, `invitation_for`, or the
 //! staff list's own), so a timeline is never wider than the row.
 
-use std::collections::HashMap;
-
 use crate::client_access::Manager;
 use crate::db;
 use crate::db::audit::TimelineOf;
 use crate::db::client_users::MemberRow;
 use crate::db::invitations::InvitationRow;
 use crate::db::scope::{ClientScope, ProviderScope};
-use crate::domain::{InvitationId, MembershipId, UserId};
+use crate::domain::{CompanyId, InvitationId, MembershipId, UserId};
 use crate::error::AppResult;
 use crate::state::AppState;
+use crate::views::events;
 use crate::views::timeline::{self, Line};
 
 /// Events and emails shown at most: a long history shows its newest.
@@ -66,14 +65,12 @@ async fn gather(
     let events = db::audit::timeline(&state.db, &of, LIMIT).await?;
     let emails =
         db::outbox::of_timeline(&state.db, provider, person.invitations, person.user, email, LIMIT).await?;
-    // The client's companies by name; a Client Admin sees only the names inside their own scope.
-    let mut companies = HashMap::new();
-    if let Some((manager, client)) = place {
-        for (_, id, name) in db::clients::companies_of(&state.db, provider, &[client.client()]).await? {
-            if manager.may_grant(&[id]) {
-                companies.insert(id.to_string(), name);
-            }
-        }
+    let (clients, companies, users) = events::referenced(&events);
+    let mut names = db::audit::names(&state.db, provider, &clients, &companies, &users).await?;
+    // A Client Admin reads only the company names inside their own scope.
+    if let Some((Manager::ClientAdmin(_), _)) = place {
+        let manager = place.map(|(m, _)| m).expect("matched");
+        names.companies.retain(|id, _| id.parse().is_ok_and(|id: CompanyId| manager.may_grant(&[id])));
     }
-    Ok(timeline::lines(&events, &emails, &companies))
+    Ok(timeline::lines(&events, &emails, &names))
 }

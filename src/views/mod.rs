@@ -2,6 +2,7 @@
 //! written in words.
 
 pub mod content;
+pub mod events;
 mod fields;
 pub mod pages;
 pub mod timeline;

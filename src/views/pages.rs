@@ -151,13 +151,13 @@ pub fn photo_response(bytes: Vec<u8>, content_type: String) -> Response {
         .into_response()
 }
 
-pub fn csv_response(organisation: &str, csv: String) -> Response {
-    let safe: String =
-        organisation.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+/// A CSV download named `<kind>-<name>.csv` (the name reduced to letters, digits and dashes).
+pub fn csv_response(kind: &str, name: &str, csv: String) -> Response {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"summary-{safe}.csv\"")),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{kind}-{safe}.csv\"")),
         ],
         csv,
     )

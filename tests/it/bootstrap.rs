@@ -91,8 +91,12 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
 
     // Every step is in the audit log.
     let audit = ada.get(Host::Staff, "/audit").await;
-    for action in ["invitation.sent", "invitation.accepted", "sign_in"] {
-        assert!(audit.contains(action), "audit lacks {action}");
+    for event in [
+        "Ada Lovelace invited bob@acme.test as MANAGER to Acme IT",
+        "bob@acme.test accepted the invitation to Acme IT",
+        "ada@acme.test signed in",
+    ] {
+        assert!(audit.contains(event), "audit lacks {event}:\n{}", audit.body);
     }
     assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'invitation.accepted'").await, 2);
 

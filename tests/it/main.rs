@@ -7,6 +7,7 @@ mod smtp;
 mod access_matrix;
 mod account;
 mod architecture;
+mod audit;
 mod bootstrap;
 mod browser;
 mod bulk;

@@ -308,5 +308,9 @@ async fn export_page(State(state): State<AppState>, member: ClientMember) -> App
 
 async fn export_download(State(state): State<AppState>, member: ClientMember) -> AppResult<Response> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
-    Ok(csv_response(&member.client_name, export_csv(&member.client_name, &assessment, &jobs, &captures)))
+    Ok(csv_response(
+        "summary",
+        &member.client_name,
+        export_csv(&member.client_name, &assessment, &jobs, &captures),
+    ))
 }

@@ -557,5 +557,5 @@ async fn export_download(
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
-    Ok(csv_response(&client.name, export_csv(&client.name, &assessment, &jobs, &captures)))
+    Ok(csv_response("summary", &client.name, export_csv(&client.name, &assessment, &jobs, &captures)))
 }
