@@ -70,6 +70,68 @@ impl AssessmentView {
     pub fn overall_text(&self) -> String {
         self.overall.map(|s| s.to_string()).unwrap_or_else(|| "N/A".into())
     }
+
+    /// The scores as a bar chart's rows: one per category, then the overall score.
+    pub fn chart(&self) -> Chart {
+        let rows = self
+            .categories
+            .iter()
+            .map(|c| (c.name.to_string(), c.score))
+            .chain([("Overall".into(), self.overall)]);
+        let bars = rows
+            .enumerate()
+            .map(|(i, (name, score))| Bar {
+                y: 10 + i as u32 * ROW,
+                name,
+                width: score.map(|s| s * BAR_WIDTH / 100).unwrap_or(BAR_WIDTH),
+                score,
+                overall: i == self.categories.len(),
+            })
+            .collect::<Vec<_>>();
+        Chart { height: 20 + bars.len() as u32 * ROW, bars }
+    }
+}
+
+/// Rows of the chart are this tall; a score of 100 draws a bar this wide (SVG units).
+const ROW: u32 = 30;
+const BAR_WIDTH: u32 = 300;
+
+/// The assessment as a picture, drawn on the server (`partials/score_chart.html`): it needs no
+/// JavaScript and prints.
+pub struct Chart {
+    pub height: u32,
+    pub bars: Vec<Bar>,
+}
+
+pub struct Bar {
+    pub name: String,
+    /// Top of the row.
+    pub y: u32,
+    /// For N/A, the outline drawn in place of a bar spans the whole scale.
+    pub width: u32,
+    pub score: Option<u32>,
+    pub overall: bool,
+}
+
+impl Bar {
+    pub fn text_y(&self) -> u32 {
+        self.y + 19
+    }
+
+    pub fn label(&self) -> String {
+        match self.score {
+            Some(s) => s.to_string(),
+            None => "N/A".into(),
+        }
+    }
+
+    /// Where the score is written: after the bar (inside the outline for N/A).
+    pub fn label_x(&self) -> u32 {
+        match self.score {
+            Some(_) => 250 + self.width + 8,
+            None => 250 + 10,
+        }
+    }
 }
 
 pub struct JobView {

@@ -258,6 +258,10 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.body.matches(">N/A<").count(), 7);
     assert!(home.contains("<td class=\"score\">83</td>"), "(100 + 100 + 50) / 3");
+    // The chart draws the same: a bar 83% of the scale, N/A as an outline, distinct from a 0.
+    assert!(home.contains("role=\"img\"") && home.contains("Multi-Factor Authentication 83,"));
+    assert!(home.contains("<rect class=\"bar\" x=\"250\" y=\"14\" width=\"249\""), "{}", home.body);
+    assert_eq!(home.body.matches("class=\"bar-na\"").count(), 7);
 
     // Staff answer too, and see who answered what.
     let path = format!("/clients/{}/assessment", s.client);
@@ -282,6 +286,14 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         home.contains("<td class=\"score\">0</td>") && home.contains("<td class=\"score\">42</td>"),
         "overall (83 + 0) / 2"
     );
+    assert!(
+        home.contains("<rect class=\"bar\" x=\"250\" y=\"224\" width=\"0\""),
+        "Backups: 0 is a bar of no width"
+    );
+    assert_eq!(home.body.matches("class=\"bar-na\"").count(), 6);
+    let export = carol.get(Host::Portal, "/export").await;
+    assert!(export.contains("<svg") && export.contains("Overall 42"), "Export Summary prints the chart");
+    assert!(carol.get(Host::Portal, "/assessment").await.contains("<svg"));
 
     // Nonsense is refused and nothing is written.
     let before = s.app.count("SELECT count(*) FROM assessment_answers").await;
