@@ -112,6 +112,32 @@ impl Browser {
         el.select_by_value(value).await.unwrap();
     }
 
+    /// How far the page at `url` is wider than the window (0 when it fits), at the current size.
+    pub async fn overflow(&self, url: &str) -> i64 {
+        self.goto(url).await;
+        let widths = self
+            .client
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+            .await
+            .unwrap();
+        let widths: Vec<i64> = serde_json::from_value(widths).unwrap();
+        widths[0] - widths[1]
+    }
+
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("email", email).await;
+        self.fill("password", password).await;
+        self.click("Sign in").await;
+        for _ in 0..50 {
+            if self.path().await != "/login" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("could not sign in as {email}: {}", self.text().await);
+    }
+
     pub async fn close(self) {
         let Browser { client, mut driver, profile } = self;
         let _ = client.close().await;
@@ -299,4 +325,79 @@ async fn a_client_scoped_to_one_company_sees_only_it_answers_and_exports(db: PgP
     assert!(export.contains("North firewall") && export.contains("67"));
     assert!(!export.contains("South cameras"));
     browser.close().await;
+}
+
+/// No page scrolls sideways on a 390-pixel-wide phone (issue 12 item 4): every page kind of both
+/// hosts, signed in and not, filled with the demo data.
+#[sqlx::test]
+async fn every_page_kind_fits_a_phone_screen(db: PgPool) {
+    let app = spawn_app(db).await;
+    portico::demo::run(&app.state, false).await.expect("demo data");
+    let id = |sql: &'static str| {
+        let db = app.db.clone();
+        async move { sqlx::query_scalar::<_, uuid::Uuid>(sql).fetch_one(&db).await.unwrap() }
+    };
+    let client = id("SELECT id FROM clients WHERE name = 'Globex'").await;
+    let job = id("SELECT id FROM jobs ORDER BY created_at LIMIT 1").await;
+    let capture = id("SELECT id FROM captures ORDER BY created_at LIMIT 1").await;
+    let member = id("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'client@globex.example'").await;
+    let invitation =
+        id("SELECT id FROM invitations WHERE client_id IS NOT NULL AND status = 'PENDING' LIMIT 1").await;
+    let invite_link = app.create_provider("Phone Test", "phone@example.test").await;
+
+    let browser = Browser::start().await;
+    browser.client.set_window_size(390, 844).await.unwrap();
+    let (staff, portal) = (app.staff_url.clone(), app.portal_url.clone());
+    let mut wide = Vec::new();
+    let mut check = |url: String, overflow: i64| {
+        if overflow > 0 {
+            wide.push(format!("{url} is {overflow}px too wide"));
+        }
+    };
+    for path in ["/login", "/forgot-password"] {
+        check(format!("{staff}{path}"), browser.overflow(&format!("{staff}{path}")).await);
+        check(format!("{portal}{path}"), browser.overflow(&format!("{portal}{path}")).await);
+    }
+    check(invite_link.clone(), browser.overflow(&invite_link).await);
+
+    browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
+    for path in [
+        "/".to_string(),
+        "/clients".into(),
+        format!("/clients/{client}"),
+        format!("/clients/{client}/companies"),
+        format!("/clients/{client}/jobs"),
+        format!("/clients/{client}/jobs/{job}"),
+        format!("/clients/{client}/captures"),
+        format!("/clients/{client}/assessment"),
+        format!("/clients/{client}/export"),
+        format!("/clients/{client}/users/invite"),
+        format!("/clients/{client}/users/members/{member}"),
+        format!("/clients/{client}/users/invitations/{invitation}"),
+        "/settings/users".into(),
+        "/settings/users/invite-staff".into(),
+        "/settings/users/invite-client".into(),
+        "/audit".into(),
+    ] {
+        let url = format!("{staff}{path}");
+        check(url.clone(), browser.overflow(&url).await);
+    }
+    browser.sign_in(&portal, "clientadmin@globex.example", portico::demo::DEMO_PASSWORD).await;
+    for path in [
+        "/".to_string(),
+        "/jobs".into(),
+        format!("/jobs/{job}"),
+        "/captures".into(),
+        format!("/captures/{capture}"),
+        "/assessment".into(),
+        "/export".into(),
+        "/users".into(),
+        "/users/invite".into(),
+        format!("/users/members/{member}"),
+    ] {
+        let url = format!("{portal}{path}");
+        check(url.clone(), browser.overflow(&url).await);
+    }
+    browser.close().await;
+    assert!(wide.is_empty(), "pages wider than a phone:\n{}", wide.join("\n"));
 }
