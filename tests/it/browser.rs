@@ -124,6 +124,28 @@ impl Browser {
         widths[0] - widths[1]
     }
 
+    /// What axe-core (tests/browser, installed by scripts/setup --browser) finds wrong with the
+    /// page open now: one line per rule broken, with up to three of the elements.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{path}: {e}; run scripts/test, which installs axe-core"));
+        self.client.execute(&format!("{source}\nreturn true;"), vec![]).await.unwrap();
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                    .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at '
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))
+                    .catch(e => done(['axe could not run: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(found).unwrap()
+    }
+
     pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
         self.fill("email", email).await;
@@ -327,10 +349,11 @@ async fn a_client_scoped_to_one_company_sees_only_it_answers_and_exports(db: PgP
     browser.close().await;
 }
 
-/// No page scrolls sideways on a 390-pixel-wide phone (issue 12 item 4): every page kind of both
-/// hosts, signed in and not, filled with the demo data.
+/// Every page kind of both hosts, signed in and not, filled with the demo data: none scrolls
+/// sideways on a 390-pixel-wide phone (issue 12 item 4), and axe-core finds no accessibility
+/// violation of any impact on it, at phone and desktop widths (item 8).
 #[sqlx::test]
-async fn every_page_kind_fits_a_phone_screen(db: PgPool) {
+async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
     let app = spawn_app(db).await;
     portico::demo::run(&app.state, false).await.expect("demo data");
     let id = |sql: &'static str| {
@@ -344,24 +367,16 @@ async fn every_page_kind_fits_a_phone_screen(db: PgPool) {
     let invitation =
         id("SELECT id FROM invitations WHERE client_id IS NOT NULL AND status = 'PENDING' LIMIT 1").await;
     let invite_link = app.create_provider("Phone Test", "phone@example.test").await;
-
-    let browser = Browser::start().await;
-    browser.client.set_window_size(390, 844).await.unwrap();
     let (staff, portal) = (app.staff_url.clone(), app.portal_url.clone());
-    let mut wide = Vec::new();
-    let mut check = |url: String, overflow: i64| {
-        if overflow > 0 {
-            wide.push(format!("{url} is {overflow}px too wide"));
-        }
-    };
-    for path in ["/login", "/forgot-password"] {
-        check(format!("{staff}{path}"), browser.overflow(&format!("{staff}{path}")).await);
-        check(format!("{portal}{path}"), browser.overflow(&format!("{portal}{path}")).await);
-    }
-    check(invite_link.clone(), browser.overflow(&invite_link).await);
 
-    browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
-    for path in [
+    let anonymous = vec![
+        format!("{staff}/login"),
+        format!("{staff}/forgot-password"),
+        format!("{portal}/login"),
+        format!("{portal}/forgot-password"),
+        invite_link,
+    ];
+    let mut signed_in: Vec<String> = [
         "/".to_string(),
         "/clients".into(),
         format!("/clients/{client}"),
@@ -378,26 +393,77 @@ async fn every_page_kind_fits_a_phone_screen(db: PgPool) {
         "/settings/users/invite-staff".into(),
         "/settings/users/invite-client".into(),
         "/audit".into(),
-    ] {
-        let url = format!("{staff}{path}");
-        check(url.clone(), browser.overflow(&url).await);
-    }
-    browser.sign_in(&portal, "clientadmin@globex.example", portico::demo::DEMO_PASSWORD).await;
-    for path in [
-        "/".to_string(),
-        "/jobs".into(),
-        format!("/jobs/{job}"),
-        "/captures".into(),
-        format!("/captures/{capture}"),
-        "/assessment".into(),
-        "/export".into(),
-        "/users".into(),
-        "/users/invite".into(),
-        format!("/users/members/{member}"),
-    ] {
-        let url = format!("{portal}{path}");
-        check(url.clone(), browser.overflow(&url).await);
+    ]
+    .iter()
+    .map(|p| format!("{staff}{p}"))
+    .collect();
+    signed_in.extend(
+        [
+            "/".to_string(),
+            "/jobs".into(),
+            format!("/jobs/{job}"),
+            "/captures".into(),
+            format!("/captures/{capture}"),
+            "/assessment".into(),
+            "/export".into(),
+            "/users".into(),
+            "/users/invite".into(),
+            format!("/users/members/{member}"),
+        ]
+        .iter()
+        .map(|p| format!("{portal}{p}")),
+    );
+
+    // Each page is also photographed, for the README (issue 12 item 10).
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let browser = Browser::start().await;
+    let mut problems = Vec::new();
+    for (urls, sign_in) in [(anonymous, false), (signed_in, true)] {
+        if sign_in {
+            browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
+            browser.sign_in(&portal, "clientadmin@globex.example", portico::demo::DEMO_PASSWORD).await;
+        }
+        for (width, height, label) in [(390, 844, "phone"), (1280, 900, "desktop")] {
+            browser.client.set_window_size(width, height).await.unwrap();
+            for url in &urls {
+                let overflow = browser.overflow(url).await;
+                if width == 390 && overflow > 0 {
+                    problems.push(format!("{url} is {overflow}px too wide for a phone"));
+                }
+                for violation in browser.axe_violations().await {
+                    problems.push(format!("{url} ({label}): {violation}"));
+                }
+                let png = browser.client.screenshot().await.unwrap();
+                std::fs::write(shots.join(format!("{}-{label}.png", page_name(url))), png).unwrap();
+            }
+        }
     }
     browser.close().await;
-    assert!(wide.is_empty(), "pages wider than a phone:\n{}", wide.join("\n"));
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
+
+/// A screenshot's name from its address: the host and the path without ids or tokens
+/// (`staff-clients-jobs`, `portal-home`).
+fn page_name(url: &str) -> String {
+    let host = if url.contains("://app.") { "staff" } else { "portal" };
+    let path = url.splitn(4, '/').nth(3).unwrap_or("");
+    let mut words: Vec<String> = Vec::new();
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        match (segment.parse::<uuid::Uuid>(), words.last_mut()) {
+            // An id after a plural names one of them: clients/<id> is "client".
+            (Ok(_), Some(last)) if last.ends_with('s') => {
+                last.pop();
+            }
+            (Ok(_), _) => {}
+            // An invitation's token.
+            (Err(_), _) if segment.len() > 30 => {}
+            (Err(_), _) => words.push(segment.to_string()),
+        }
+    }
+    if words.is_empty() {
+        format!("{host}-home")
+    } else {
+        format!("{host}-{}", words.join("-"))
+    }
 }
