@@ -42,6 +42,47 @@ pub struct Config {
     pub lifecycle_every: Duration,
     /// `TEST_CLOCK_OFFSET_SECS`: moves the lifecycle's clock, for tests only (default 0).
     pub clock_offset_secs: i64,
+    /// The map tiles behind the capture maps (`MAP_TILES_URL`, `MAP_ATTRIBUTION`).
+    pub map: MapTiles,
+}
+
+/// Where map tiles come from: a `{z}/{x}/{y}` URL template and the credit it requires. The CSP
+/// lets pages load images from exactly this origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MapTiles {
+    pub url: String,
+    pub attribution: String,
+}
+
+impl MapTiles {
+    pub fn parse(url: &str, attribution: &str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let host = rest.and_then(|r| r.split('/').next()).unwrap_or("");
+        if host.is_empty()
+            || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
+            || url.contains(['"', ' ', ';'])
+        {
+            bail!("MAP_TILES_URL must be an http(s) URL with {{z}}, {{x}} and {{y}}, like https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png");
+        }
+        Ok(Self { url: url.to_string(), attribution: attribution.trim().to_string() })
+    }
+
+    /// `https://tile.openstreetmap.org`: what the CSP allows images from.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.url.find("//").map(|i| i + 2).unwrap_or(0);
+        let end = self.url[after_scheme..].find('/').map(|i| i + after_scheme).unwrap_or(self.url.len());
+        &self.url[..end]
+    }
+}
+
+impl Default for MapTiles {
+    fn default() -> Self {
+        Self {
+            url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
+            attribution: "© OpenStreetMap contributors".into(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +116,7 @@ impl fmt::Debug for Config {
             .field("reminders", &self.reminders)
             .field("lifecycle_every", &self.lifecycle_every)
             .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("map", &self.map)
             .finish()
     }
 }
@@ -175,6 +217,11 @@ impl Config {
             Some(v) => v.trim().parse::<i64>().context("TEST_CLOCK_OFFSET_SECS must be a whole number")?,
             None => 0,
         };
+        let defaults = MapTiles::default();
+        let map = MapTiles::parse(
+            &var("MAP_TILES_URL").unwrap_or(defaults.url),
+            &var("MAP_ATTRIBUTION").unwrap_or(defaults.attribution),
+        )?;
         let log_format = match var("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("pretty") | Some("text") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -212,6 +259,7 @@ impl Config {
             reminders,
             lifecycle_every,
             clock_offset_secs,
+            map,
         })
     }
 
@@ -352,6 +400,17 @@ mod tests {
         assert!(IpNet::parse("::1").unwrap().contains("::1".parse().unwrap()));
         assert!(IpNet::parse("10.0.0.0/33").is_none());
         assert!(IpNet::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn map_tiles_need_an_http_template_and_give_their_origin() {
+        let osm = MapTiles::default();
+        assert_eq!(osm.origin(), "https://tile.openstreetmap.org");
+        let local = MapTiles::parse("http://127.0.0.1:9/{z}/{x}/{y}.png", "").unwrap();
+        assert_eq!(local.origin(), "http://127.0.0.1:9");
+        assert!(MapTiles::parse("https://tiles.example/{z}/{x}.png", "").is_err());
+        assert!(MapTiles::parse("javascript:{z}{x}{y}", "").is_err());
+        assert!(MapTiles::parse("https://a.example/{z}/{x}/{y}.png; script-src *", "").is_err());
     }
 
     #[test]

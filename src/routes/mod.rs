@@ -35,13 +35,21 @@ use crate::error::AppError;
 use crate::state::{AppState, Site};
 use crate::telemetry::redact_path;
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// The content security policy: everything from this origin only, and map tiles from exactly the
+/// configured tile server.
+fn csp(map: &crate::config::MapTiles) -> String {
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: {}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        map.origin()
+    )
+}
 
 /// Builds the whole application: both sites behind one Host-based dispatcher.
 pub fn app(state: AppState, store: PostgresStore) -> Router {
     let staff = site_router(staff::router(), Site::Staff, &state, store.clone());
     let portal = site_router(portal::router(), Site::Portal, &state, store);
+    let headers = security_headers_layer(&state.config.map);
     let dispatch_state = state.clone();
     let x_request_id = HeaderName::from_static("x-request-id");
 
@@ -73,7 +81,7 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
             }
         })
         .with_state(dispatch_state)
-        .layer(security_headers_layer())
+        .layer(headers)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
@@ -124,8 +132,11 @@ async fn drop_unusable_request_id(mut request: Request) -> Request {
     request
 }
 
-fn security_headers_layer() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP))
+fn security_headers_layer(map: &crate::config::MapTiles) -> SetResponseHeaderLayer<HeaderValue> {
+    // The tile URL was checked when the configuration was read (no spaces, quotes or `;`).
+    let policy =
+        HeaderValue::from_str(&csp(map)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
+    SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, policy)
 }
 
 /// One site: its routes plus the routes both sites share, its own session cookie, and CSRF.

@@ -467,3 +467,49 @@ fn page_name(url: &str) -> String {
         format!("{host}-{}", words.join("-"))
     }
 }
+
+/// The captures on a map (issue 12 item 1): with the tile server unreachable, as here, the map
+/// still has a marker for each capture of the list, and a marker opens its caption and photo.
+#[sqlx::test]
+async fn captures_show_as_markers_that_open_their_caption(db: PgPool) {
+    let app = spawn_app(db).await;
+    portico::demo::run(&app.state, false).await.expect("demo data");
+    let response = app.agent().get(crate::helpers::Host::Portal, "/login").await;
+    let csp = response.headers["content-security-policy"].to_str().unwrap().to_string();
+    assert!(
+        csp.contains("img-src 'self' data: http://127.0.0.1:9;"),
+        "tiles from exactly their origin: {csp}"
+    );
+
+    let browser = Browser::start().await;
+    browser.sign_in(&app.portal_url, "clientadmin@globex.example", portico::demo::DEMO_PASSWORD).await;
+    for page in ["/captures", "/"] {
+        browser.goto(&format!("{}{page}", app.portal_url)).await;
+        let rows = browser.client.find_all(Locator::Css("table.captures tr[data-lat]")).await.unwrap().len();
+        assert!(rows > 0, "the demo has captures");
+        let mut markers = 0;
+        for _ in 0..50 {
+            markers = browser.client.find_all(Locator::Css(".leaflet-marker-icon")).await.unwrap().len();
+            if markers == rows {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(markers, rows, "{page}: a marker per capture");
+    }
+    let caption = browser
+        .client
+        .find(Locator::Css("table.captures tr[data-lat]"))
+        .await
+        .unwrap()
+        .attr("data-caption")
+        .await
+        .unwrap()
+        .unwrap();
+    let marker =
+        browser.client.find(Locator::Css(&format!(".leaflet-marker-icon[title='{caption}']"))).await.unwrap();
+    marker.click().await.unwrap();
+    let popup = browser.client.wait().for_element(Locator::Css(".leaflet-popup-content")).await.unwrap();
+    assert!(popup.text().await.unwrap().contains(&caption));
+    browser.close().await;
+}

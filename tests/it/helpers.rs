@@ -49,6 +49,8 @@ pub fn test_config(port: u16, smtp_url: Option<String>) -> Config {
         // Tests run the lifecycle themselves (`lifecycle::run_once`) after moving the clock.
         lifecycle_every: Duration::from_secs(3600),
         clock_offset_secs: 0,
+        // Tiles are unreachable in tests: the markers and the list must work without them.
+        map: portico::config::MapTiles::parse("http://127.0.0.1:9/{z}/{x}/{y}.png", "Test tiles").unwrap(),
     }
 }
 

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use crate::assessment;
 use crate::auth::{session, ClientMember};
+use crate::config::MapTiles;
 use crate::db;
 use crate::db::content::{PhotoOf, EXPORT_LIMIT};
 use crate::db::scope::CompanyScope;
@@ -81,6 +82,7 @@ fn filter(member: &ClientMember, company: &str) -> AppResult<Filter> {
 #[derive(Template, WebTemplate)]
 #[template(path = "portal/home.html")]
 struct HomePage {
+    map: MapTiles,
     chrome: Chrome,
     organisation: String,
     provider: String,
@@ -103,6 +105,7 @@ async fn home(
     let captures = db::content::captures_in_scope(&state.db, &filter.scope, 5, 0).await?;
     let several_orgs = member.memberships > 1;
     Ok(HomePage {
+        map: state.config.map.clone(),
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
         provider: member.provider_name.clone(),
@@ -187,6 +190,7 @@ async fn job(
 #[derive(Template, WebTemplate)]
 #[template(path = "portal/captures.html")]
 struct CapturesPage {
+    map: MapTiles,
     chrome: Chrome,
     captures: Vec<CaptureView>,
     pager: Pager,
@@ -206,6 +210,7 @@ async fn captures(
     let has_more = rows.len() as i64 > PER_PAGE;
     rows.truncate(PER_PAGE as usize);
     Ok(CapturesPage {
+        map: state.config.map.clone(),
         chrome: Chrome::portal(&member).await?,
         captures: rows.into_iter().map(CaptureView::from).collect(),
         pager: Pager::open_ended(&pager_path("/captures", &filter.chosen), page, has_more),

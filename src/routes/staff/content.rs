@@ -19,6 +19,7 @@ use crate::assessment;
 use crate::auth::csrf::MAX_UPLOAD_BYTES;
 use crate::auth::{session, StaffMember};
 use crate::client_access::staff_visibility;
+use crate::config::MapTiles;
 use crate::content;
 use crate::db;
 use crate::db::clients::{ClientRow, CompanyRow};
@@ -264,6 +265,7 @@ async fn save_job(
 #[derive(Template, WebTemplate)]
 #[template(path = "staff/client_captures.html")]
 struct CapturesPage {
+    map: MapTiles,
     chrome: Chrome,
     client: ClientView,
     can_manage: bool,
@@ -306,6 +308,7 @@ async fn captures_page(
         }
     }
     Ok(CapturesPage {
+        map: state.config.map.clone(),
         chrome: Chrome::staff(member).await?,
         can_manage: member.can(crate::domain::Permission::ManageClients),
         captures: rows.into_iter().map(CaptureView::from).collect(),
