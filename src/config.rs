@@ -59,9 +59,13 @@ impl MapTiles {
         let url = url.trim();
         let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
         let host = rest.and_then(|r| r.split('/').next()).unwrap_or("");
-        if host.is_empty()
-            || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p))
-            || url.contains(['"', ' ', ';'])
+        // Only what a CSP source may hold: no spaces, control characters, quotes, separators or
+        // wildcards, and a plain host.
+        let unsafe_char =
+            |c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | ';' | ',' | '*');
+        let host_ok = !host.is_empty()
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !host_ok || !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) || url.chars().any(unsafe_char)
         {
             bail!("MAP_TILES_URL must be an http(s) URL with {{z}}, {{x}} and {{y}}, like https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png");
         }
@@ -411,6 +415,8 @@ mod tests {
         assert!(MapTiles::parse("https://tiles.example/{z}/{x}.png", "").is_err());
         assert!(MapTiles::parse("javascript:{z}{x}{y}", "").is_err());
         assert!(MapTiles::parse("https://a.example/{z}/{x}/{y}.png; script-src *", "").is_err());
+        assert!(MapTiles::parse("https://a.example\t*/{z}/{x}/{y}.png", "").is_err());
+        assert!(MapTiles::parse("https://*.example/{z}/{x}/{y}.png", "").is_err());
     }
 
     #[test]

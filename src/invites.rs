@@ -482,12 +482,16 @@ pub async fn inviter_and_link(
     let Some(inviter) = db::users::find_by_id(&mut *db, inviter).await? else {
         return Ok(None);
     };
-    let inviter_is_staff =
-        db::staff::membership(&mut *db, inviter.id, row.provider_scope()?).await?.is_some();
-    let link = if inviter_is_staff {
-        state.config.staff_url.join("/settings/users")
-    } else {
-        state.config.portal_url.join("/users")
+    if db::staff::membership(&mut *db, inviter.id, row.provider_scope()?).await?.is_some() {
+        return Ok(Some((inviter, state.config.staff_url.join("/settings/users"))));
+    }
+    // A Client Admin is told only while they still manage that client: a sender who lost the
+    // access learns nothing more about the people they invited.
+    let still_admin = match row.client_id {
+        Some(client) => db::client_members::membership(&mut *db, inviter.id, client)
+            .await?
+            .is_some_and(|m| m.role == ClientRole::ClientAdmin),
+        None => false,
     };
-    Ok(Some((inviter, link)))
+    Ok(still_admin.then(|| (inviter, state.config.portal_url.join("/users"))))
 }

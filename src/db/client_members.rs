@@ -30,18 +30,24 @@ pub async fn membership(
     user: UserId,
     client: ClientId,
 ) -> sqlx::Result<Option<ClientMembershipRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE m.user_id = $1 AND m.client_id = $2 AND m.ended_at IS NULL"))
-        .bind(user)
-        .bind(client)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2 AND m.ended_at IS NULL
+                    AND (m.ends_on IS NULL OR m.ends_on > current_date)"
+    ))
+    .bind(user)
+    .bind(client)
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<ClientMembershipRow>> {
-    sqlx::query_as(&format!("{SELECT} WHERE m.user_id = $1 AND m.ended_at IS NULL ORDER BY c.name"))
-        .bind(user)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE m.user_id = $1 AND m.ended_at IS NULL
+                    AND (m.ends_on IS NULL OR m.ends_on > current_date) ORDER BY c.name"
+    ))
+    .bind(user)
+    .fetch_all(db)
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -317,6 +317,7 @@ pub async fn consume(
     sqlx::query_scalar(
         "UPDATE invitations SET status = 'ACCEPTED', decided_at = now(), accepted_user_id = $2
          WHERE token_hash = $1 AND status = 'PENDING' AND expires_at > $3
+           AND (ends_on IS NULL OR ends_on > ($3::timestamptz AT TIME ZONE 'UTC')::date)
          RETURNING id",
     )
     .bind(hash)
@@ -590,11 +591,12 @@ pub async fn withdraw_past_end(
     .await
 }
 
-/// The invitation an outbox message was about, for telling its sender it could not be delivered.
+/// The invitation an outbox message was about, while it is still pending, for telling its sender
+/// it could not be delivered.
 pub async fn of_email(db: impl PgExecutor<'_>, email: uuid::Uuid) -> sqlx::Result<Option<InvitationRow>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE i.id = (SELECT o.invitation_id FROM email_outbox o
-                                WHERE o.id = $1 AND o.provider_id = i.provider_id)"
+        "{SELECT} WHERE i.status = 'PENDING'
+           AND i.id = (SELECT o.invitation_id FROM email_outbox o WHERE o.id = $1 AND o.provider_id = i.provider_id)"
     ))
     .bind(email)
     .fetch_optional(db)

@@ -207,7 +207,8 @@ pub struct TimelineEmail {
 }
 
 /// The emails about a row: to the person about their invitations, and (with `user`) the
-/// password resets and notices sent to them in this provider. Newest first, at most `limit`.
+/// password resets sent to them in this provider (they name no client; an end-date notice, which
+/// does, is on the timeline through its audit event). Newest first, at most `limit`.
 pub async fn of_timeline(
     db: impl PgExecutor<'_>,
     provider: ProviderScope,
@@ -219,7 +220,7 @@ pub async fn of_timeline(
     sqlx::query_as(
         "SELECT subject, state, last_error, created_at, sent_at FROM email_outbox
          WHERE provider_id = $1 AND lower(to_address) = $4
-           AND (invitation_id = ANY($2) OR ($3::uuid IS NOT NULL AND user_id = $3))
+           AND (invitation_id = ANY($2) OR ($3::uuid IS NOT NULL AND user_id = $3 AND kind = 'password_reset'))
          ORDER BY created_at DESC LIMIT $5",
     )
     .bind(provider.id())

@@ -233,12 +233,16 @@ pub fn export_csv(
 
 /// Quotes a cell, and defuses text a spreadsheet would run as a formula.
 fn csv_cell(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
+    format!("\"{}\"", defused(value).replace('"', "\"\""))
+}
+
+/// Text a spreadsheet would run as a formula, made plain text by a leading apostrophe.
+pub fn defused(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}").into()
     } else {
-        value.to_string()
-    };
-    format!("\"{}\"", defused.replace('"', "\"\""))
+        value.into()
+    }
 }
 
 #[cfg(test)]

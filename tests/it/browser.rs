@@ -509,7 +509,16 @@ async fn captures_show_as_markers_that_open_their_caption(db: PgPool) {
     let marker =
         browser.client.find(Locator::Css(&format!(".leaflet-marker-icon[title='{caption}']"))).await.unwrap();
     marker.click().await.unwrap();
+    // The popup fades in; its words are there once it has.
     let popup = browser.client.wait().for_element(Locator::Css(".leaflet-popup-content")).await.unwrap();
-    assert!(popup.text().await.unwrap().contains(&caption));
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = popup.prop("textContent").await.unwrap().unwrap_or_default();
+        if shown.contains(&caption) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(shown.contains(&caption), "the popup shows {shown:?}, not {caption:?}");
     browser.close().await;
 }

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use time::macros::format_description;
-use time::{Date, Duration};
+use time::Date;
 
 use crate::auth::StaffMember;
 use crate::db;
@@ -19,6 +19,7 @@ use crate::domain::{ClientId, Permission};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::Query;
 use crate::state::AppState;
+use crate::views::content::defused;
 use crate::views::events::{referenced, sentence};
 use crate::views::pages::csv_response;
 use crate::views::when::{moment, Moment};
@@ -101,7 +102,15 @@ impl AuditQuery {
             kinds,
             client,
             from: day(&self.from)?.map(|d| d.midnight().assume_utc()),
-            until: day(&self.to)?.map(|d| (d + Duration::days(1)).midnight().assume_utc()),
+            until: match day(&self.to)? {
+                Some(d) => Some(
+                    d.next_day()
+                        .ok_or(AppError::BadRequest("Enter dates such as 2026-12-01."))?
+                        .midnight()
+                        .assume_utc(),
+                ),
+                None => None,
+            },
         })
     }
 
@@ -176,7 +185,8 @@ async fn download(
     for e in &events {
         let at = e.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
         let who = e.actor.clone().unwrap_or_else(|| "Portico".into());
-        csv.write_record([at.as_str(), &who, &sentence(e, &names), &e.action, &e.target]).map_err(failed)?;
+        let record = [at, who, sentence(e, &names), e.action.clone(), e.target.clone()];
+        csv.write_record(record.iter().map(|cell| defused(cell).into_owned())).map_err(failed)?;
     }
     let bytes =
         csv.into_inner().map_err(|_| AppError::Internal(anyhow::anyhow!("could not write the CSV")))?;
