@@ -68,8 +68,7 @@ async fn gather(
     let (clients, companies, users) = events::referenced(&events);
     let mut names = db::audit::names(&state.db, provider, &clients, &companies, &users).await?;
     // A Client Admin reads only the company names inside their own scope.
-    if let Some((Manager::ClientAdmin(_), _)) = place {
-        let manager = place.map(|(m, _)| m).expect("matched");
+    if let Some((manager @ Manager::ClientAdmin(_), _)) = place {
         names.companies.retain(|id, _| id.parse().is_ok_and(|id: CompanyId| manager.may_grant(&[id])));
     }
     Ok(timeline::lines(&events, &emails, &names))
