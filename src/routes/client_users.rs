@@ -331,26 +331,6 @@ async fn chrome_of(manager: Manager<'_>) -> AppResult<Chrome> {
     }
 }
 
-/// The confirmation step of an action on a row at `action`.
-fn confirm(
-    chrome: Chrome,
-    heading: String,
-    lines: Vec<String>,
-    action: String,
-    place: &Place<'_>,
-) -> Response {
-    ConfirmPage {
-        chrome,
-        heading,
-        lines,
-        action,
-        carried: Vec::new(),
-        button: "Remove",
-        cancel_href: place.back.into(),
-    }
-    .into_response()
-}
-
 /// A menu action on a member's row.
 pub async fn member_action(
     state: &AppState,
@@ -376,13 +356,9 @@ pub async fn member_action(
         }
         lines.push("Their account and their access to any other organisation stay as they are.".into());
         let action = format!("{}/members/{}/remove", place.users, member.id);
-        return Ok(confirm(
-            chrome_of(manager).await?,
-            format!("Remove {}?", member.email),
-            lines,
-            action,
-            place,
-        ));
+        let heading = format!("Remove {}?", member.email);
+        let page = ConfirmPage::remove(chrome_of(manager).await?, heading, lines, action, place.back);
+        return Ok(page.into_response());
     }
     let flash = match action {
         MemberAction::Resend => {
@@ -433,12 +409,9 @@ pub async fn invitation_action(
     let row = client_access::invitation_for(state, manager, client, id).await?;
     let here = format!("{}/invitations/{}", place.users, row.id);
     if action == InvitationAction::Remove && !confirmed(&form.confirmed) {
-        let lines = vec![format!(
-            "The link in the invitation sent to {} will stop working. You can invite them again later.",
-            row.email
-        )];
-        let heading = format!("Remove the invitation for {}?", row.email);
-        return Ok(confirm(chrome_of(manager).await?, heading, lines, format!("{here}/remove"), place));
+        let chrome = chrome_of(manager).await?;
+        let page = ConfirmPage::remove_invitation(chrome, &row.email, format!("{here}/remove"), back);
+        return Ok(page.into_response());
     }
     if action == InvitationAction::Email && !confirmed(&form.confirmed) {
         let email = EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?;
@@ -456,11 +429,11 @@ pub async fn invitation_action(
         };
         return Ok(page.into_response());
     }
-    let chrome = chrome_of(manager).await?;
     let flash = match action {
         InvitationAction::Resend => {
             let link =
                 invites::resend(state, manager.user_id(), &row).await?.map_err(AppError::BadRequest)?;
+            let chrome = chrome_of(manager).await?;
             return Ok(sent_page(chrome, "Invitation sent again", row.email.clone(), link, back));
         }
         InvitationAction::Email => {
@@ -468,6 +441,7 @@ pub async fn invitation_action(
                 .await?
                 .map_err(|problem| AppError::BadRequest(problem.message()))?;
             let email = form.email.trim().to_lowercase();
+            let chrome = chrome_of(manager).await?;
             return Ok(sent_page(chrome, "Invitation sent to the new address", email, link, back));
         }
         InvitationAction::Role => {

@@ -74,6 +74,29 @@ pub struct ConfirmPage {
     pub cancel_href: String,
 }
 
+impl ConfirmPage {
+    /// The second step of a Remove, posting back to `action`.
+    pub fn remove(chrome: Chrome, heading: String, lines: Vec<String>, action: String, cancel: &str) -> Self {
+        ConfirmPage {
+            chrome,
+            heading,
+            lines,
+            action,
+            carried: Vec::new(),
+            button: "Remove",
+            cancel_href: cancel.into(),
+        }
+    }
+
+    /// The second step of Remove on an invitation's row (client or staff invitation alike).
+    pub fn remove_invitation(chrome: Chrome, email: &str, action: String, cancel: &str) -> Self {
+        let lines = vec![format!(
+            "The link in the invitation sent to {email} will stop working. You can invite them again later."
+        )];
+        Self::remove(chrome, format!("Remove the invitation for {email}?"), lines, action, cancel)
+    }
+}
+
 /// Whether a form's `confirmed` field says the second step was taken.
 pub fn confirmed(raw: &str) -> bool {
     raw == "1"

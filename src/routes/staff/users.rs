@@ -265,21 +265,16 @@ async fn remove_staff(
     member.require(Permission::ManageStaff)?;
     if !confirmed(&form.confirmed) {
         let email = staff::email_of(&state, &member, user).await?.ok_or(AppError::NotFound)?;
-        let page = ConfirmPage {
-            chrome: Chrome::staff(&member).await?,
-            heading: format!("Remove {email}?"),
-            lines: vec![
-                format!(
-                    "{email} will lose access to {} at once, with every client assigned to them.",
-                    member.provider_name
-                ),
-                "The invitations they sent that are still open will be withdrawn.".into(),
-            ],
-            action: format!("/settings/users/staff/{user}/remove"),
-            carried: Vec::new(),
-            button: "Remove",
-            cancel_href: "/settings/users".into(),
-        };
+        let lines = vec![
+            format!(
+                "{email} will lose access to {} at once, with every client assigned to them.",
+                member.provider_name
+            ),
+            "The invitations they sent that are still open will be withdrawn.".into(),
+        ];
+        let action = format!("/settings/users/staff/{user}/remove");
+        let chrome = Chrome::staff(&member).await?;
+        let page = ConfirmPage::remove(chrome, format!("Remove {email}?"), lines, action, "/settings/users");
         return Ok(page.into_response());
     }
     let target = staff::remove(&state, &member, user).await?.ok_or(AppError::NotFound)?;
@@ -363,18 +358,9 @@ async fn remove_invitation(
 ) -> AppResult<Response> {
     let row = managed_invitation(&state, &member, id).await?;
     if !confirmed(&form.confirmed) {
-        let page = ConfirmPage {
-            chrome: Chrome::staff(&member).await?,
-            heading: format!("Remove the invitation for {}?", row.email),
-            lines: vec![format!(
-                "The link in the invitation sent to {} will stop working. You can invite them again later.",
-                row.email
-            )],
-            action: format!("/settings/users/invitations/{}/remove", row.id),
-            carried: Vec::new(),
-            button: "Remove",
-            cancel_href: "/settings/users".into(),
-        };
+        let action = format!("/settings/users/invitations/{}/remove", row.id);
+        let chrome = Chrome::staff(&member).await?;
+        let page = ConfirmPage::remove_invitation(chrome, &row.email, action, "/settings/users");
         return Ok(page.into_response());
     }
     if !invites::revoke(&state, member.user.id, &row).await? {
