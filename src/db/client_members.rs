@@ -31,8 +31,7 @@ pub async fn membership(
     client: ClientId,
 ) -> sqlx::Result<Option<ClientMembershipRow>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2 AND m.ended_at IS NULL
-                    AND (m.ends_on IS NULL OR m.ends_on > current_date)"
+        "{SELECT} WHERE m.user_id = $1 AND m.client_id = $2 AND client_membership_in_force(m.ended_at, m.ends_on)"
     ))
     .bind(user)
     .bind(client)
@@ -42,8 +41,7 @@ pub async fn membership(
 
 pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<ClientMembershipRow>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE m.user_id = $1 AND m.ended_at IS NULL
-                    AND (m.ends_on IS NULL OR m.ends_on > current_date) ORDER BY c.name"
+        "{SELECT} WHERE m.user_id = $1 AND client_membership_in_force(m.ended_at, m.ends_on) ORDER BY c.name"
     ))
     .bind(user)
     .fetch_all(db)

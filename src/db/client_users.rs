@@ -526,7 +526,7 @@ pub async fn locate_member(
 ) -> sqlx::Result<Option<(ClientId, MembershipId)>> {
     sqlx::query_as(
         "SELECT client_id, id FROM client_memberships
-         WHERE provider_id = $1 AND user_id = $2 AND ended_at IS NULL
+         WHERE provider_id = $1 AND user_id = $2 AND client_membership_in_force(ended_at, ends_on)
          ORDER BY created_at LIMIT 1",
     )
     .bind(provider.id())

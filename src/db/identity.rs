@@ -107,14 +107,14 @@ pub async fn client(
                 m.client_id, c.name AS client_name, m.role, m.kind,
                 coalesce(s.ids, '{}') AS scope, coalesce(s.names, '{}') AS scope_names,
                 (SELECT count(*) FROM client_memberships x
-                 WHERE x.user_id = u.id AND x.ended_at IS NULL AND (x.ends_on IS NULL OR x.ends_on > current_date)
+                 WHERE x.user_id = u.id AND client_membership_in_force(x.ended_at, x.ends_on)
                    AND EXISTS (SELECT 1 FROM client_membership_companies y WHERE y.membership_id = x.id))
                     AS memberships
          FROM users u
          LEFT JOIN LATERAL (
              SELECT cm.id, cm.provider_id, cm.client_id, cm.role, cm.kind FROM client_memberships cm
-             WHERE cm.user_id = u.id AND ($2::uuid IS NULL OR cm.client_id = $2) AND cm.ended_at IS NULL
-               AND (cm.ends_on IS NULL OR cm.ends_on > current_date)
+             WHERE cm.user_id = u.id AND ($2::uuid IS NULL OR cm.client_id = $2)
+               AND client_membership_in_force(cm.ended_at, cm.ends_on)
                AND EXISTS (SELECT 1 FROM client_membership_companies y WHERE y.membership_id = cm.id)
              LIMIT 1
          ) m ON true

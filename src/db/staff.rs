@@ -133,7 +133,8 @@ pub async fn member_of_provider(
          WHERE u.email = $2 AND (
              EXISTS (SELECT 1 FROM staff_memberships s WHERE s.user_id = u.id AND s.provider_id = $1)
           OR EXISTS (SELECT 1 FROM client_memberships c
-                     WHERE c.user_id = u.id AND c.provider_id = $1 AND c.ended_at IS NULL))",
+                     WHERE c.user_id = u.id AND c.provider_id = $1
+                       AND client_membership_in_force(c.ended_at, c.ends_on)))",
     )
     .bind(provider.id())
     .bind(email)
