@@ -539,7 +539,7 @@ pub async fn change_invitation_email(
     let fresh =
         db::invitations::find(&mut *tx, manager.provider(), row.id).await?.ok_or(AppError::NotFound)?;
     let link = invites::invite_link(state, false, &token);
-    invites::queue_invitation(&mut tx, &fresh, &link, false, state.clock.now()).await?;
+    invites::queue_invitation(&mut tx, &state.config, &fresh, &link, false, state.clock.now()).await?;
     audit(
         &mut tx,
         manager,

@@ -55,3 +55,26 @@ pub async fn add_capture(
     change.commit("capture.created", &caption, json!({ "capture": id, "client": client.id })).await?;
     Ok(id)
 }
+
+/// Makes the thumbnails of photos stored before Portico made them on upload, a page at a time,
+/// once at start-up. A photo that does not decode keeps none (its list shows the photo itself).
+pub async fn make_missing_thumbnails(db: sqlx::PgPool) {
+    let mut after = None;
+    loop {
+        let batch = match db::content::photos_without_thumbnail(&db, after, 20).await {
+            Ok(batch) if !batch.is_empty() => batch,
+            Ok(_) => return,
+            Err(e) => return tracing::warn!(error = ?e, "could not read photos to make thumbnails"),
+        };
+        for (id, bytes, content_type) in batch {
+            after = Some(id);
+            let made =
+                tokio::task::spawn_blocking(move || crate::images::thumbnail(&bytes, &content_type)).await;
+            if let Ok(Ok(thumbnail)) = made {
+                if let Err(e) = db::content::set_thumbnail(&db, id, &thumbnail).await {
+                    return tracing::warn!(error = ?e, "could not store a thumbnail");
+                }
+            }
+        }
+    }
+}

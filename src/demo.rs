@@ -3,23 +3,15 @@
 //! client users in every status, then prints how to sign in as each.
 
 use crate::db;
+use crate::db::providers::LogoChange;
 use crate::db::scope::ClientScope;
 use crate::domain::{
-    Answer, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password, StaffRole, UserId,
+    Answer, ClientKind, ClientRole, CompanyId, EmailAddress, JobStatus, Password, Photo, StaffRole, UserId,
 };
 use crate::invites::{self, Inviter, NewInvite, Target};
 use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = "portico-demo-1";
-
-/// A 1x1 PNG, so demo captures have a photo to show.
-const TINY_PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00,
-    0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00,
-    0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x60, 0xF8, 0x0F, 0x00, 0x01, 0x04,
-    0x01, 0x00, 0x5F, 0xE5, 0xC3, 0x4B, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60,
-    0x82,
-];
 
 pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     if if_empty && db::providers::count(&state.db).await? > 0 {
@@ -30,6 +22,9 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     let hash = state.hasher.hash(&Password::parse(DEMO_PASSWORD).expect("demo password")).await?;
     let mut tx = state.db.begin().await?;
     let (_, provider) = db::providers::create(&mut *tx, "Northwind IT").await?;
+    // The brand its clients see: a green accent and a logo (Settings -> Portal brand).
+    let logo = crate::images::demo_logo([0x0b, 0x6e, 0x4f]);
+    db::providers::set_brand(&mut *tx, provider, None, Some("#0b6e4f"), LogoChange::Replace(&logo)).await?;
     let mut staff_ids = Vec::new();
     let staff = [
         ("admin@northwind.example", "Ada Admin", StaffRole::Admin),
@@ -69,7 +64,9 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         (globex, warehouse, 51.4543, -0.9781, "Loading bay access point"),
         (initech, initech_co, 53.4808, -2.2426, "Comms cabinet"),
     ];
-    for (client, company, latitude, longitude, caption) in captures {
+    for (seed, (client, company, latitude, longitude, caption)) in (1..).zip(captures) {
+        // A picture of a landscape, drawn for the demo, so each capture has a photo to look at.
+        let photo = Photo::parse(crate::images::demo_photo(seed)).expect("the demo's photo decodes");
         let capture = db::content::NewCapture {
             client,
             company,
@@ -78,7 +75,7 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
             longitude,
             caption,
             captured_at: time::OffsetDateTime::now_utc() - time::Duration::days(2),
-            photo: Some((TINY_PNG, "image/png")),
+            photo: Some(&photo),
             by: admin,
         };
         db::content::create_capture(&mut *tx, capture).await?;

@@ -6,6 +6,7 @@ use serde_json::json;
 use time::{Date, OffsetDateTime};
 
 use crate::auth::rate_limit;
+use crate::config::Config;
 use crate::db;
 use crate::db::invitations::{InvitationRow, NewInvitation};
 use crate::db::scope::ProviderScope;
@@ -13,7 +14,7 @@ use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, EmailAddress, InvitationId, StaffRole, Token, UserId,
 };
 use crate::error::{AppError, AppResult};
-use crate::mail::messages;
+use crate::mail::{messages, MailBrand};
 use crate::state::{AppState, Site};
 use crate::views::when;
 
@@ -141,7 +142,7 @@ pub async fn invite(
         .await?
         .ok_or_else(|| anyhow::anyhow!("new invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation(&mut tx, &row, &link, false, state.clock.now()).await?;
+    queue_invitation(&mut tx, &state.config, &row, &link, false, state.clock.now()).await?;
     db::audit::record(
         &mut *tx,
         Some(inviter.provider.id()),
@@ -162,12 +163,14 @@ pub async fn invite(
 /// The invitation email, or (`reminder`) a reminder carrying the invitation's new link.
 pub async fn queue_invitation(
     tx: &mut sqlx::PgConnection,
+    config: &Config,
     row: &InvitationRow,
     link: &str,
     reminder: bool,
     now: OffsetDateTime,
 ) -> AppResult<()> {
     let expires = when::expiry_phrase_at(row.expires_at, now);
+    let brand = MailBrand::load(&mut *tx, row.provider_id, config).await?;
     // The name typed by the sender is not in the email: it is free text, and a greeting is where
     // a phishing sentence would sit best.
     let email = messages::Invitation {
@@ -180,7 +183,7 @@ pub async fn queue_invitation(
         is_staff: row.is_staff(),
         reminder,
     }
-    .email(&row.email, row.provider_id, row.id)?;
+    .email(&brand, &row.email, row.provider_id, row.id)?;
     db::outbox::enqueue(&mut *tx, email).await?;
     Ok(())
 }
@@ -225,7 +228,7 @@ pub async fn resend(
         .await?
         .ok_or_else(|| anyhow::anyhow!("reissued invitation not found"))?;
     let link = invite_link(state, row.is_staff(), &token);
-    queue_invitation(&mut tx, &row, &link, false, state.clock.now()).await?;
+    queue_invitation(&mut tx, &state.config, &row, &link, false, state.clock.now()).await?;
     db::audit::record(
         &mut *tx,
         Some(provider.id()),
@@ -457,6 +460,7 @@ async fn notify_inviter(
         return Ok(());
     };
     let invitee = row.invitee();
+    let brand = MailBrand::load(&mut **tx, row.provider_id, &state.config).await?;
     let email = messages::InvitationDecided {
         provider_name: &row.provider_name,
         organisation: row.organisation(),
@@ -464,7 +468,7 @@ async fn notify_inviter(
         accepted,
         link: &link,
     }
-    .email(&inviter.email, row.provider_id, row.id)?;
+    .email(&brand, &inviter.email, row.provider_id, row.id)?;
     db::outbox::enqueue(&mut **tx, email).await?;
     Ok(())
 }

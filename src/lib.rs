@@ -15,6 +15,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod history;
+pub mod images;
 pub mod invites;
 pub mod lifecycle;
 pub mod mail;

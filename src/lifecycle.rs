@@ -20,6 +20,7 @@ use crate::domain::{ClientRole, Token};
 use crate::error::AppResult;
 use crate::invites;
 use crate::mail::messages::Notice;
+use crate::mail::MailBrand;
 use crate::state::AppState;
 use crate::views::when;
 
@@ -111,7 +112,7 @@ async fn remind(state: &AppState, now: OffsetDateTime) -> AppResult<usize> {
             continue;
         }
         let link = invites::invite_link(state, row.is_staff(), &token);
-        invites::queue_invitation(&mut tx, &row, &link, true, now).await?;
+        invites::queue_invitation(&mut tx, &state.config, &row, &link, true, now).await?;
         happened(
             &mut tx,
             row.provider_id,
@@ -153,8 +154,12 @@ async fn notice_expired(state: &AppState, now: OffsetDateTime) -> AppResult<usiz
                 ],
                 link: Some(("Open the users list".into(), link)),
             };
-            db::outbox::enqueue(&mut *tx, notice.email(&inviter.email, row.provider_id, Some(row.id))?)
-                .await?;
+            let brand = MailBrand::load(&mut *tx, row.provider_id, &state.config).await?;
+            db::outbox::enqueue(
+                &mut *tx,
+                notice.email(&brand, &inviter.email, row.provider_id, Some(row.id))?,
+            )
+            .await?;
         }
         happened(&mut tx, row.provider_id, "invitation.expired", &row.email, json!({ "invitation": row.id }))
             .await?;
@@ -210,7 +215,9 @@ async fn notice_one_undelivered(
         ],
         link: Some(("Open the users list".into(), link)),
     };
-    db::outbox::enqueue(&mut *tx, notice.email(&inviter.email, row.provider_id, Some(row.id))?).await?;
+    let brand = MailBrand::load(&mut *tx, row.provider_id, &state.config).await?;
+    db::outbox::enqueue(&mut *tx, notice.email(&brand, &inviter.email, row.provider_id, Some(row.id))?)
+        .await?;
     happened(
         tx,
         row.provider_id,
@@ -230,6 +237,8 @@ async fn notice_ending(state: &AppState) -> AppResult<usize> {
         if !db::client_members::claim_end_notice(&mut *tx, &ending).await? {
             continue;
         }
+        // Told to the client: their provider by its brand.
+        let brand = MailBrand::load(&mut *tx, ending.provider_id, &state.config).await?;
         let notice = Notice {
             kind: "access_ending",
             subject: format!(
@@ -241,14 +250,14 @@ async fn notice_ending(state: &AppState) -> AppResult<usize> {
                 format!(
                     "Your access to the {} client portal of {} ends on {}.",
                     ending.client_name,
-                    ending.provider_name,
+                    brand.name,
                     when::date(ending.ends_on)
                 ),
-                format!("If you still need it after then, ask {} to extend it.", ending.provider_name),
+                format!("If you still need it after then, ask {} to extend it.", brand.name),
             ],
             link: Some(("Open the portal".into(), state.config.portal_url.join("/"))),
         };
-        let email = notice.email(&ending.email, ending.provider_id, None)?;
+        let email = notice.email(&brand, &ending.email, ending.provider_id, None)?;
         db::outbox::enqueue(&mut *tx, db::outbox::NewEmail { user_id: Some(ending.user_id), ..email })
             .await?;
         happened(&mut tx, ending.provider_id, "client_user.end_noticed", &ending.email, json!({ "membership": ending.id, "client": ending.client_id, "ends_on": ending.ends_on.to_string() })).await?;

@@ -1,10 +1,15 @@
 //! Providers (tenants): creating one and inviting its first ADMIN, for the command line and the
-//! demo. Everything after that happens in the staff app.
+//! demo; and the brand its clients see, which an ADMIN sets in Settings.
 
 use anyhow::bail;
+use serde_json::json;
 
+use crate::auth::StaffMember;
+use crate::db::audit::Audited;
+use crate::db::providers::LogoChange;
 use crate::db::scope::ProviderScope;
-use crate::domain::{EmailAddress, StaffRole};
+use crate::domain::{AccentColour, BrandName, EmailAddress, Logo, Permission, StaffRole};
+use crate::error::{AppError, AppResult};
 use crate::invites::{self, Inviter, NewInvite, Refusal};
 use crate::state::AppState;
 
@@ -34,4 +39,37 @@ pub async fn invite_first_admin(
             bail!("that person is already a member of the new provider")
         }
     }
+}
+
+/// A new brand as the Settings form gave it, every part parsed.
+pub struct BrandChange {
+    pub name: BrandName,
+    /// `None`: Portico's own blue.
+    pub accent: Option<AccentColour>,
+    pub logo: LogoUpdate,
+}
+
+pub enum LogoUpdate {
+    Keep,
+    Replace(Logo),
+    Remove,
+}
+
+/// Sets the provider's brand (ADMIN only), audited.
+pub async fn set_brand(state: &AppState, by: &StaffMember, change: BrandChange) -> AppResult<()> {
+    if !by.can(Permission::ManageStaff) {
+        return Err(AppError::Forbidden);
+    }
+    let (logo, said) = match &change.logo {
+        LogoUpdate::Keep => (LogoChange::Keep, "kept"),
+        LogoUpdate::Replace(logo) => (LogoChange::Replace(logo.png()), "replaced"),
+        LogoUpdate::Remove => (LogoChange::Remove, "removed"),
+    };
+    let name = change.name.as_deref();
+    let accent = change.accent.as_ref().map(AccentColour::as_str);
+    let mut audited = Audited::begin(&state.db, by.provider, by.user.id).await?;
+    crate::db::providers::set_brand(audited.tx(), by.provider, name, accent, logo).await?;
+    let details = json!({ "name": name, "accent": accent, "logo": said });
+    audited.commit("brand.changed", name.unwrap_or(&by.provider_name), details).await?;
+    Ok(())
 }

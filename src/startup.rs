@@ -125,6 +125,7 @@ impl Application {
             state.config.mail_retry_base,
         ));
         tasks.spawn(crate::lifecycle::run(state.clone(), state.config.lifecycle_every));
+        tasks.spawn(crate::content::make_missing_thumbnails(state.db.clone()));
         let sweeper = store.clone();
         tasks.spawn(async move {
             if let Err(e) = sweeper.continuously_delete_expired(tokio::time::Duration::from_secs(600)).await {

@@ -9,6 +9,7 @@ use tower_sessions::Session;
 use super::csrf::PageContext;
 use super::session::{self, Organisation, SessionAuth, AUTH_KEY};
 use crate::db;
+use crate::db::providers::Brand;
 use crate::db::scope::{ClientScope, CompanyScope, ProviderScope};
 use crate::domain::{
     ClientId, ClientKind, ClientRole, EmailAddress, MembershipId, Permission, ProviderId, StaffRole, UserId,
@@ -209,6 +210,8 @@ pub struct ClientMember {
     pub scope_names: Vec<String>,
     /// How many organisations this person can use the portal for.
     pub memberships: i64,
+    /// The provider's brand, which the portal wears.
+    pub brand: Brand,
 }
 
 impl<S> FromRequestParts<S> for ClientMember
@@ -241,7 +244,7 @@ where
             found.client_name.clone(),
             found.role,
             found.kind,
-            found.scopes(),
+            found.scopes().zip(found.brand()),
         ) {
             (Some(m), Some(p), Some(pn), Some(c), Some(cn), Some(r), Some(k), Some(scopes)) => {
                 (m, p, pn, c, cn, r, k, scopes)
@@ -254,7 +257,7 @@ where
         };
         let (membership_id, provider_id, provider_name, client_id, client_name, role, kind, scopes) =
             membership;
-        let (client, scope) = scopes;
+        let ((client, scope), brand) = scopes;
         if auth.chosen.and_then(Organisation::client).is_none() {
             if found.memberships > 1 {
                 return Err(AppError::ChooseOrganisation);
@@ -275,6 +278,7 @@ where
             scope,
             scope_names: found.scope_names,
             memberships: found.memberships,
+            brand,
         })
     }
 }

@@ -7,7 +7,7 @@ use crate::db;
 use crate::db::users::UserRow;
 use crate::domain::{ProviderId, Token};
 use crate::error::AppResult;
-use crate::mail::messages;
+use crate::mail::{messages, MailBrand};
 use crate::state::{AppState, Site};
 
 /// Queues a reset email for a person who can sign in on `site`. Returns whether one was sent.
@@ -44,7 +44,11 @@ pub async fn send_reset_email(
     let link = site.url(&state.config).join(&format!("/reset-password/{}", token.expose()));
     let mut tx = state.db.begin().await?;
     db::resets::create(&mut *tx, user.id, &token.hash()).await?;
-    let email = messages::PasswordReset { provider_name: &provider_name, link: &link }.email(
+    let brand = MailBrand::load(&mut *tx, provider_id, &state.config).await?;
+    // Clients know their provider by its brand; staff by its own name.
+    let provider_name = if site.is_staff() { &provider_name } else { &brand.name };
+    let email = messages::PasswordReset { provider_name, link: &link }.email(
+        &brand,
         &user.email,
         Some(provider_id),
         user.id,

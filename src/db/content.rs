@@ -6,7 +6,7 @@ use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
 use super::scope::{ClientScope, CompanyScope};
-use crate::domain::{Answer, CaptureId, CompanyId, JobId, JobStatus, UserId};
+use crate::domain::{Answer, CaptureId, CompanyId, JobId, JobStatus, Photo, UserId};
 
 /// The most rows an export holds.
 pub const EXPORT_LIMIT: i64 = 5000;
@@ -173,11 +173,13 @@ pub struct CaptureRow {
     pub caption: String,
     pub captured_at: OffsetDateTime,
     pub has_photo: bool,
+    pub has_thumbnail: bool,
 }
 
 const CAPTURE: &str =
     "SELECT c.id, c.company_id, co.name AS company_name, j.id AS job_id, j.title AS job_title,
-        c.latitude, c.longitude, c.caption, c.captured_at, c.photo IS NOT NULL AS has_photo
+        c.latitude, c.longitude, c.caption, c.captured_at, c.photo IS NOT NULL AS has_photo,
+        c.thumbnail IS NOT NULL AS has_thumbnail
      FROM captures c JOIN companies co ON co.id = c.company_id
      LEFT JOIN jobs j ON j.id = c.job_id AND j.status = 'COMPLETED'";
 
@@ -253,7 +255,7 @@ pub struct NewCapture<'a> {
     pub longitude: f64,
     pub caption: &'a str,
     pub captured_at: OffsetDateTime,
-    pub photo: Option<(&'a [u8], &'static str)>,
+    pub photo: Option<&'a Photo>,
     pub by: UserId,
 }
 
@@ -261,8 +263,8 @@ pub async fn create_capture(db: impl PgExecutor<'_>, c: NewCapture<'_>) -> sqlx:
     let id = CaptureId::new();
     sqlx::query(
         "INSERT INTO captures (id, provider_id, client_id, company_id, job_id, latitude, longitude, caption,
-                               captured_at, photo, photo_type, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                               captured_at, photo, photo_type, thumbnail, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id)
     .bind(c.client.provider())
@@ -273,8 +275,9 @@ pub async fn create_capture(db: impl PgExecutor<'_>, c: NewCapture<'_>) -> sqlx:
     .bind(c.longitude)
     .bind(c.caption)
     .bind(c.captured_at)
-    .bind(c.photo.map(|p| p.0))
-    .bind(c.photo.map(|p| p.1))
+    .bind(c.photo.map(|p| p.bytes.as_slice()))
+    .bind(c.photo.map(|p| p.content_type))
+    .bind(c.photo.map(|p| p.thumbnail.as_slice()))
     .bind(c.by)
     .execute(db)
     .await?;
@@ -287,23 +290,65 @@ pub enum PhotoOf<'a> {
     Staff(ClientScope),
 }
 
-/// A photo, if the capture lies inside what is asked for.
-pub async fn photo(db: &PgPool, id: CaptureId, of: PhotoOf<'_>) -> sqlx::Result<Option<(Vec<u8>, String)>> {
+/// Which picture of a capture: the photo as uploaded, or the thumbnail made from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PhotoSize {
+    Full,
+    Thumbnail,
+}
+
+/// A photo (or its thumbnail, a JPEG), if the capture lies inside what is asked for.
+pub async fn photo(
+    db: &PgPool,
+    id: CaptureId,
+    of: PhotoOf<'_>,
+    size: PhotoSize,
+) -> sqlx::Result<Option<(Vec<u8>, String)>> {
     let (scope, client) = match of {
         PhotoOf::Portal(scope) => (Some(scope.ids()), None),
         PhotoOf::Staff(client) => (None, Some(client.client())),
     };
     sqlx::query_as(
-        "SELECT photo, photo_type FROM captures
-         WHERE id = $1 AND photo IS NOT NULL
+        "SELECT CASE WHEN $4 THEN thumbnail ELSE photo END,
+                CASE WHEN $4 THEN 'image/jpeg' ELSE photo_type END
+         FROM captures
+         WHERE id = $1 AND CASE WHEN $4 THEN thumbnail IS NOT NULL ELSE photo IS NOT NULL END
            AND ($2::uuid[] IS NULL OR company_id = ANY($2))
            AND ($3::uuid IS NULL OR client_id = $3)",
     )
     .bind(id)
     .bind(scope)
     .bind(client)
+    .bind(size == PhotoSize::Thumbnail)
     .fetch_optional(db)
     .await
+}
+
+/// Photos stored before thumbnails were made, after `after` in id order (at most `limit`), to
+/// make theirs.
+pub async fn photos_without_thumbnail(
+    db: &PgPool,
+    after: Option<CaptureId>,
+    limit: i64,
+) -> sqlx::Result<Vec<(CaptureId, Vec<u8>, String)>> {
+    sqlx::query_as(
+        "SELECT id, photo, photo_type FROM captures
+         WHERE photo IS NOT NULL AND thumbnail IS NULL AND ($1::uuid IS NULL OR id > $1)
+         ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn set_thumbnail(db: &PgPool, id: CaptureId, thumbnail: &[u8]) -> sqlx::Result<()> {
+    sqlx::query("UPDATE captures SET thumbnail = $2 WHERE id = $1 AND thumbnail IS NULL")
+        .bind(id)
+        .bind(thumbnail)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn capture_in_scope(

@@ -4,6 +4,7 @@
 
 use sqlx::PgExecutor;
 
+use super::providers::Brand;
 use super::scope::{ClientScope, CompanyScope, ProviderScope};
 
 use crate::domain::{
@@ -76,6 +77,12 @@ pub struct ClientIdentity {
     pub client_name: Option<String>,
     pub role: Option<ClientRole>,
     pub kind: Option<ClientKind>,
+    /// The provider's brand, as [`super::providers::Brand`] has it.
+    pub provider_slug: Option<String>,
+    pub brand_name: Option<String>,
+    pub accent_colour: Option<String>,
+    pub has_logo: Option<bool>,
+    pub brand_version: Option<i32>,
     /// The company scope, ordered by name, with the names beside the ids.
     pub scope: Vec<CompanyId>,
     pub scope_names: Vec<String>,
@@ -92,6 +99,19 @@ impl ClientIdentity {
     pub fn scopes(&self) -> Option<(ClientScope, CompanyScope)> {
         self.scopes.clone()
     }
+
+    /// The brand of the chosen membership's provider.
+    pub fn brand(&self) -> Option<Brand> {
+        Some(Brand {
+            provider_id: self.provider_id?,
+            slug: self.provider_slug.clone()?,
+            name: self.brand_name.clone()?,
+            brand_name: None,
+            accent_colour: self.accent_colour.clone(),
+            has_logo: self.has_logo?,
+            version: self.brand_version?,
+        })
+    }
 }
 
 /// `client`: the organisation chosen in the session, if any. A membership whose scope is empty
@@ -105,6 +125,8 @@ pub async fn client(
         "SELECT u.id AS user_id, u.email, u.display_name, u.password_hash,
                 m.id AS membership_id, m.provider_id, p.name AS provider_name,
                 m.client_id, c.name AS client_name, m.role, m.kind,
+                p.slug AS provider_slug, coalesce(p.brand_name, p.name) AS brand_name, p.accent_colour,
+                p.logo IS NOT NULL AS has_logo, p.brand_version,
                 coalesce(s.ids, '{}') AS scope, coalesce(s.names, '{}') AS scope_names,
                 (SELECT count(*) FROM client_memberships x
                  WHERE x.user_id = u.id AND client_membership_in_force(x.ended_at, x.ends_on)

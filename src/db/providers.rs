@@ -46,6 +46,101 @@ pub async fn find(db: impl PgExecutor<'_>, id: ProviderId) -> sqlx::Result<Optio
         .await
 }
 
+/// The provider as its clients see it: the name, accent colour and logo of its brand.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Brand {
+    pub provider_id: ProviderId,
+    /// The provider's slug, which a portal sign-in address carries to wear this brand.
+    pub slug: String,
+    /// The brand's name, or the provider's where none was set.
+    pub name: String,
+    /// The brand's name as set (`None`: the provider's name is used).
+    pub brand_name: Option<String>,
+    pub accent_colour: Option<String>,
+    pub has_logo: bool,
+    /// Changes with every change of the brand, so its pictures' addresses change too.
+    pub version: i32,
+}
+
+impl Brand {
+    /// Where the logo is served (`routes::brand`), if there is one: the address names the
+    /// version, so a change of logo is a new address.
+    pub fn logo_path(&self) -> Option<String> {
+        self.has_logo.then(|| format!("/brand/{}/{}/logo.png", self.provider_id, self.version))
+    }
+
+    /// Where the stylesheet setting the accent colour is served, if one was chosen.
+    pub fn accent_css_path(&self) -> Option<String> {
+        self.accent_colour
+            .is_some()
+            .then(|| format!("/brand/{}/{}/accent.css", self.provider_id, self.version))
+    }
+}
+
+const BRAND: &str =
+    "SELECT id AS provider_id, slug, coalesce(brand_name, name) AS name, brand_name, accent_colour,
+        logo IS NOT NULL AS has_logo, brand_version AS version FROM providers";
+
+pub async fn brand(db: impl PgExecutor<'_>, id: ProviderId) -> sqlx::Result<Option<Brand>> {
+    sqlx::query_as(&format!("{BRAND} WHERE id = $1")).bind(id).fetch_optional(db).await
+}
+
+/// The brand a portal sign-in page was sent to show (`?brand=<slug>`): public by design.
+pub async fn brand_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<Brand>> {
+    sqlx::query_as(&format!("{BRAND} WHERE slug = $1")).bind(slug).fetch_optional(db).await
+}
+
+/// The logo (a PNG Portico made; read only `with_logo`) and accent colour, for the public
+/// addresses that serve them.
+pub async fn brand_assets(
+    db: impl PgExecutor<'_>,
+    id: ProviderId,
+    with_logo: bool,
+) -> sqlx::Result<Option<(Option<Vec<u8>>, Option<String>, i32)>> {
+    sqlx::query_as(
+        "SELECT CASE WHEN $2 THEN logo END, accent_colour, brand_version FROM providers WHERE id = $1",
+    )
+    .bind(id)
+    .bind(with_logo)
+    .fetch_optional(db)
+    .await
+}
+
+/// What a change of the brand does to the logo.
+pub enum LogoChange<'a> {
+    Keep,
+    Replace(&'a [u8]),
+    Remove,
+}
+
+pub async fn set_brand(
+    db: impl PgExecutor<'_>,
+    provider: ProviderScope,
+    name: Option<&str>,
+    accent: Option<&str>,
+    logo: LogoChange<'_>,
+) -> sqlx::Result<()> {
+    let (replace, remove) = match logo {
+        LogoChange::Keep => (None, false),
+        LogoChange::Replace(png) => (Some(png), false),
+        LogoChange::Remove => (None, true),
+    };
+    sqlx::query(
+        "UPDATE providers SET brand_name = $2, accent_colour = $3,
+                logo = CASE WHEN $5 THEN NULL ELSE coalesce($4, logo) END,
+                brand_version = brand_version + 1
+         WHERE id = $1",
+    )
+    .bind(provider.id())
+    .bind(name)
+    .bind(accent)
+    .bind(replace)
+    .bind(remove)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 fn slugify(name: &str) -> String {
     let mut slug = String::new();
     for c in name.to_lowercase().chars() {

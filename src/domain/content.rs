@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Invalid;
+use crate::images;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
 #[sqlx(type_name = "job_status", rename_all = "SCREAMING_SNAKE_CASE")]
@@ -64,27 +65,27 @@ impl Coordinates {
     }
 }
 
-/// An uploaded photo whose type was read from its bytes, not from what the browser claimed.
+/// An uploaded photo whose type was read from its bytes, not from what the browser claimed, and
+/// which decoded as that type; its thumbnail is made once, here.
 pub struct Photo {
     pub bytes: Vec<u8>,
     pub content_type: &'static str,
+    /// A JPEG of at most [`crate::images::THUMBNAIL_SIDE`] pixels a side.
+    pub thumbnail: Vec<u8>,
 }
 
 impl Photo {
     pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
+    /// Decodes the picture: run it off the async threads (`spawn_blocking`).
     pub fn parse(bytes: Vec<u8>) -> Result<Self, Invalid> {
         if bytes.len() > Self::MAX_BYTES {
             return Err(Invalid("The photo must be at most 5 MB"));
         }
-        let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            "image/png"
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            "image/jpeg"
-        } else {
-            return Err(Invalid("The photo must be a PNG or JPEG image"));
-        };
-        Ok(Self { bytes, content_type })
+        let content_type = images::sniff(&bytes).ok_or(Invalid("The photo must be a PNG or JPEG image"))?;
+        let thumbnail = images::thumbnail(&bytes, content_type)
+            .map_err(|_| Invalid("The photo could not be read as a PNG or JPEG image"))?;
+        Ok(Self { bytes, content_type, thumbnail })
     }
 }
 
@@ -148,8 +149,9 @@ mod tests {
 
     #[test]
     fn photos_are_typed_by_their_bytes() {
-        assert_eq!(Photo::parse(b"\x89PNG\r\n\x1a\nrest".to_vec()).unwrap().content_type, "image/png");
-        assert_eq!(Photo::parse(vec![0xFF, 0xD8, 0xFF, 0xE0]).unwrap().content_type, "image/jpeg");
+        let jpeg = crate::images::demo_photo(0);
+        assert_eq!(Photo::parse(jpeg).unwrap().content_type, "image/jpeg");
+        assert!(Photo::parse(b"\x89PNG\r\n\x1a\nrest".to_vec()).is_err(), "it must also decode");
         assert!(Photo::parse(b"<svg></svg>".to_vec()).is_err());
         assert!(Photo::parse(vec![0xFF; Photo::MAX_BYTES + 1]).is_err());
     }

@@ -1,6 +1,7 @@
 //! Parsed domain types: form input becomes one of these at the edge, so the core never sees a
 //! raw string.
 
+mod brand;
 mod content;
 mod email;
 mod end_date;
@@ -10,6 +11,7 @@ mod password;
 mod role;
 mod token;
 
+pub use brand::{AccentColour, BrandName, Logo};
 pub use content::{
     category_score, overall_score, question, Answer, Category, Coordinates, JobStatus, Photo, CATEGORIES,
 };

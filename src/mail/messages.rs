@@ -1,8 +1,9 @@
 //! The emails Portico sends. Each has a subject that names the provider, a plain-text part and
-//! an HTML part, rendered from `templates/mail/`.
+//! an HTML part, rendered from `templates/mail/`, and wears the provider's brand ([`MailBrand`]).
 
 use askama::Template;
 
+use super::MailBrand;
 use crate::db::outbox::NewEmail;
 use crate::domain::{InvitationId, ProviderId, UserId};
 
@@ -22,17 +23,20 @@ pub struct Invitation<'a> {
 #[template(path = "mail/invitation.txt")]
 struct InvitationText<'a> {
     m: &'a Invitation<'a>,
+    brand: &'a MailBrand,
 }
 
 #[derive(Template)]
 #[template(path = "mail/invitation.html")]
 struct InvitationHtml<'a> {
     m: &'a Invitation<'a>,
+    brand: &'a MailBrand,
 }
 
 impl Invitation<'_> {
     pub fn email(
         &self,
+        brand: &MailBrand,
         to: &str,
         provider: ProviderId,
         invitation: InvitationId,
@@ -40,7 +44,7 @@ impl Invitation<'_> {
         let subject = if self.is_staff {
             format!("{} invited you to join {} on Portico", self.inviter, self.provider_name)
         } else {
-            format!("{} invited you to the {} client portal", self.provider_name, self.organisation)
+            format!("{} invited you to the {} client portal", brand.name, self.organisation)
         };
         let subject = if self.reminder { format!("Reminder: {subject}") } else { subject };
         Ok(NewEmail {
@@ -50,8 +54,8 @@ impl Invitation<'_> {
             kind: if self.reminder { "invitation_reminder" } else { "invitation" },
             to: to.to_string(),
             subject,
-            text: InvitationText { m: self }.render()?,
-            html: InvitationHtml { m: self }.render()?,
+            text: InvitationText { m: self, brand }.render()?,
+            html: InvitationHtml { m: self, brand }.render()?,
         })
     }
 }
@@ -65,16 +69,24 @@ pub struct PasswordReset<'a> {
 #[template(path = "mail/password_reset.txt")]
 struct PasswordResetText<'a> {
     m: &'a PasswordReset<'a>,
+    brand: &'a MailBrand,
 }
 
 #[derive(Template)]
 #[template(path = "mail/password_reset.html")]
 struct PasswordResetHtml<'a> {
     m: &'a PasswordReset<'a>,
+    brand: &'a MailBrand,
 }
 
 impl PasswordReset<'_> {
-    pub fn email(&self, to: &str, provider: Option<ProviderId>, user: UserId) -> askama::Result<NewEmail> {
+    pub fn email(
+        &self,
+        brand: &MailBrand,
+        to: &str,
+        provider: Option<ProviderId>,
+        user: UserId,
+    ) -> askama::Result<NewEmail> {
         Ok(NewEmail {
             provider_id: provider,
             invitation_id: None,
@@ -82,8 +94,8 @@ impl PasswordReset<'_> {
             kind: "password_reset",
             to: to.to_string(),
             subject: format!("Reset your {} password", self.provider_name),
-            text: PasswordResetText { m: self }.render()?,
-            html: PasswordResetHtml { m: self }.render()?,
+            text: PasswordResetText { m: self, brand }.render()?,
+            html: PasswordResetHtml { m: self, brand }.render()?,
         })
     }
 }
@@ -101,17 +113,20 @@ pub struct InvitationDecided<'a> {
 #[template(path = "mail/decided.txt")]
 struct DecidedText<'a> {
     m: &'a InvitationDecided<'a>,
+    brand: &'a MailBrand,
 }
 
 #[derive(Template)]
 #[template(path = "mail/decided.html")]
 struct DecidedHtml<'a> {
     m: &'a InvitationDecided<'a>,
+    brand: &'a MailBrand,
 }
 
 impl InvitationDecided<'_> {
     pub fn email(
         &self,
+        brand: &MailBrand,
         to: &str,
         provider: ProviderId,
         invitation: InvitationId,
@@ -127,8 +142,8 @@ impl InvitationDecided<'_> {
                 "{}: {} {} your invitation to {}",
                 self.provider_name, self.invitee, verb, self.organisation
             ),
-            text: DecidedText { m: self }.render()?,
-            html: DecidedHtml { m: self }.render()?,
+            text: DecidedText { m: self, brand }.render()?,
+            html: DecidedHtml { m: self, brand }.render()?,
         })
     }
 }
@@ -147,17 +162,20 @@ pub struct Notice {
 #[template(path = "mail/notice.txt")]
 struct NoticeText<'a> {
     m: &'a Notice,
+    brand: &'a MailBrand,
 }
 
 #[derive(Template)]
 #[template(path = "mail/notice.html")]
 struct NoticeHtml<'a> {
     m: &'a Notice,
+    brand: &'a MailBrand,
 }
 
 impl Notice {
     pub fn email(
         &self,
+        brand: &MailBrand,
         to: &str,
         provider: ProviderId,
         invitation: Option<InvitationId>,
@@ -169,8 +187,8 @@ impl Notice {
             kind: self.kind,
             to: to.to_string(),
             subject: self.subject.clone(),
-            text: NoticeText { m: self }.render()?,
-            html: NoticeHtml { m: self }.render()?,
+            text: NoticeText { m: self, brand }.render()?,
+            html: NoticeHtml { m: self, brand }.render()?,
         })
     }
 }

@@ -12,6 +12,40 @@ use crate::config::Config;
 use crate::db;
 use crate::db::outbox::ClaimedEmail;
 
+/// Portico's own accent, where a provider chose none.
+const DEFAULT_ACCENT: &str = "#1f4fd1";
+
+/// The provider's brand as an email wears it: its name (or logo, linked from the portal) at the
+/// top, its accent on the button and the rule under the name.
+#[derive(Clone, Debug)]
+pub struct MailBrand {
+    pub name: String,
+    pub accent: String,
+    pub logo_url: Option<String>,
+}
+
+impl MailBrand {
+    pub fn of(brand: &db::providers::Brand, config: &Config) -> Self {
+        Self {
+            name: brand.name.clone(),
+            accent: brand.accent_colour.clone().unwrap_or_else(|| DEFAULT_ACCENT.into()),
+            logo_url: brand.logo_path().map(|path| config.portal_url.join(&path)),
+        }
+    }
+
+    /// The brand of `provider`, read where the email is being written.
+    pub async fn load(
+        db: impl sqlx::PgExecutor<'_>,
+        provider: crate::domain::ProviderId,
+        config: &Config,
+    ) -> sqlx::Result<Self> {
+        Ok(match db::providers::brand(db, provider).await? {
+            Some(brand) => Self::of(&brand, config),
+            None => Self { name: "Portico".into(), accent: DEFAULT_ACCENT.into(), logo_url: None },
+        })
+    }
+}
+
 /// Where messages go.
 #[derive(Clone)]
 pub enum Mailer {

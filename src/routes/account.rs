@@ -21,6 +21,7 @@ use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN
 use crate::auth::session::{self, Organisation};
 use crate::auth::{reset, CurrentUser};
 use crate::db;
+use crate::db::providers::Brand;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{Form, Path, Query};
@@ -45,6 +46,8 @@ struct LoginPage {
     error: Option<String>,
     other_site: String,
     signed_out: bool,
+    /// The slug of the brand this page wears, kept through a failed attempt.
+    brand: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,6 +56,27 @@ pub struct LoginForm {
     email: String,
     password: String,
     next: String,
+    brand: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LogoutForm {
+    brand: String,
+}
+
+/// The provider brand a portal sign-in page was sent to wear (`?brand=<slug>`, put there by
+/// Sign out and the invitation pages). Brands are public; an unknown slug shows the plain portal.
+async fn brand_of(state: &AppState, site: Site, slug: &str) -> AppResult<Option<Brand>> {
+    if site.is_staff() || !is_slug(slug) {
+        return Ok(None);
+    }
+    Ok(db::providers::brand_by_slug(&state.db, slug).await?)
+}
+
+fn is_slug(raw: &str) -> bool {
+    (1..=63).contains(&raw.len())
+        && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[derive(Deserialize, Default)]
@@ -61,6 +85,7 @@ pub struct NextQuery {
     next: String,
     /// Set by Sign out, so the page can say so.
     signed_out: String,
+    brand: String,
 }
 
 fn other_site(state: &AppState, site: Site) -> String {
@@ -80,13 +105,15 @@ async fn login_page(
     if optional_user(&session, &page, &state).await?.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
+    let brand = brand_of(&state, site, &q.brand).await?;
     Ok(LoginPage {
-        chrome: Chrome::anonymous(&session, &page).await?,
+        chrome: Chrome::anonymous(&session, &page).await?.branded(brand.as_ref()),
         email: String::new(),
         next: safe_next(&q.next).unwrap_or("").to_string(),
         error: None,
         other_site: other_site(&state, site),
         signed_out: q.signed_out == "1",
+        brand: brand.map(|b| b.slug).unwrap_or_default(),
     }
     .into_response())
 }
@@ -101,6 +128,7 @@ async fn login(
     let site = page.site;
     rate_limit::check(&state.db, SIGN_IN_PER_ADDRESS, &ip).await?;
     let refuse = |message: &str, status: StatusCode, chrome: Chrome| {
+        let brand = chrome.brand.as_ref().map(|b| b.slug.clone()).unwrap_or_default();
         let page = LoginPage {
             chrome,
             email: form.email.trim().to_string(),
@@ -108,11 +136,13 @@ async fn login(
             error: Some(message.to_string()),
             other_site: other_site(&state, site),
             signed_out: false,
+            brand,
         };
         (status, page).into_response()
     };
     let Some(user) = verified_user(&state, &form, &ip).await? else {
-        let chrome = Chrome::anonymous(&session, &page).await?;
+        let brand = brand_of(&state, site, &form.brand).await?;
+        let chrome = Chrome::anonymous(&session, &page).await?.branded(brand.as_ref());
         return Ok(refuse("Email or password is incorrect.", StatusCode::UNAUTHORIZED, chrome));
     };
     let providers = memberships_on(&state, site, user.id).await?;
@@ -180,9 +210,13 @@ async fn memberships_on(
     })
 }
 
-async fn logout(session: Session) -> AppResult<Response> {
+async fn logout(session: Session, Form(form): Form<LogoutForm>) -> AppResult<Response> {
     session::sign_out(&session).await?;
     // Said by the address, not by a flash: a signed-out visitor keeps no session to carry one.
+    // The portal's sign-in page goes on wearing the brand of the portal just left.
+    if is_slug(&form.brand) {
+        return Ok(Redirect::to(&format!("/login?signed_out=1&brand={}", form.brand)).into_response());
+    }
     Ok(Redirect::to("/login?signed_out=1").into_response())
 }
 

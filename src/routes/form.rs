@@ -1,11 +1,13 @@
 //! Reading what a browser sent: path segments, forms, query strings and uploads that fail with a
 //! plain page (a form that re-renders with a message per field uses `views::FieldErrors`).
 
+use std::collections::HashMap;
+
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 /// A submitted form, parsed into `T`. A body that does not fit (a missing or repeated field, a
 /// word where a number belongs, bytes that are not text) is answered with a plain 400 page in
@@ -92,4 +94,27 @@ impl Upload {
     pub async fn read(request: Request) -> Result<Multipart, AppError> {
         Ok(Upload::from_request(request, &()).await?.0)
     }
+}
+
+/// A multipart form as uploaded: its text fields (at most 20, each cut to 2,000 characters) and
+/// the bytes of the one file field `file`, if a file was chosen.
+pub async fn read_upload(
+    mut multipart: Multipart,
+    file: &str,
+    too_large: &'static str,
+) -> AppResult<(HashMap<String, String>, Option<Vec<u8>>)> {
+    let unreadable = |_| AppError::BadRequest("The upload could not be read.");
+    let mut values: HashMap<String, String> = HashMap::new();
+    let mut bytes = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == file {
+            let sent = field.bytes().await.map_err(|_| AppError::BadRequest(too_large))?;
+            bytes = (!sent.is_empty()).then(|| sent.to_vec());
+        } else if values.len() < 20 {
+            let text = field.text().await.map_err(unreadable)?;
+            values.insert(name, text.chars().filter(|c| *c != '\0').take(2000).collect());
+        }
+    }
+    Ok((values, bytes))
 }

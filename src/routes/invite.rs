@@ -84,8 +84,13 @@ struct DeclinedPage {
 }
 
 /// The page for a link that cannot be used. None of them says whether the email has an account.
-async fn gone(session: &Session, page: &PageContext, row: Option<&InvitationRow>) -> AppResult<Response> {
-    let chrome = Chrome::anonymous(session, page).await?;
+async fn gone(
+    state: &AppState,
+    session: &Session,
+    page: &PageContext,
+    row: Option<&InvitationRow>,
+) -> AppResult<Response> {
+    let chrome = branded_chrome(state, session, page, row).await?;
     let (status, title, message) = match row.map(|r| (r.status(), r.inviter().to_string())) {
         Some((InvitationStatus::Expired, inviter)) => (
             StatusCode::GONE,
@@ -121,6 +126,21 @@ async fn gone(session: &Session, page: &PageContext, row: Option<&InvitationRow>
     Ok((status, GonePage { chrome, title, message }).into_response())
 }
 
+/// The page chrome of an invitation's pages: on the portal, wearing the inviting provider's brand.
+async fn branded_chrome(
+    state: &AppState,
+    session: &Session,
+    page: &PageContext,
+    row: Option<&InvitationRow>,
+) -> AppResult<Chrome> {
+    let chrome = Chrome::anonymous(session, page).await?;
+    let brand = match row {
+        Some(row) if !page.site.is_staff() => db::providers::brand(&state.db, row.provider_id).await?,
+        _ => None,
+    };
+    Ok(chrome.branded(brand.as_ref()))
+}
+
 /// The invitation behind the link, when it belongs to this host.
 async fn lookup(state: &AppState, site: Site, raw: &str) -> AppResult<Option<(Token, InvitationRow)>> {
     let Some(token) = Token::parse(raw) else {
@@ -153,12 +173,13 @@ async fn invite_page(
 ) -> AppResult<InvitePage> {
     let viewer = optional_user(session, page, state).await?;
     let mode = mode_for(state, viewer.as_ref(), row).await?;
-    let mut chrome = Chrome::anonymous(session, page).await?;
+    let mut chrome = branded_chrome(state, session, page, Some(row)).await?;
     chrome.who = viewer.as_ref().map(|v| v.name_or_email().to_string());
+    let provider = chrome.brand.as_ref().map_or(&row.provider_name, |b| &b.name).clone();
     Ok(InvitePage {
         chrome,
         token: raw,
-        provider: row.provider_name.clone(),
+        provider,
         organisation: row.organisation().to_string(),
         inviter: row.inviter().to_string(),
         role: row.role_label().to_string(),
@@ -180,10 +201,10 @@ async fn show(
 ) -> AppResult<Response> {
     let site = page.site;
     let Some((_, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, &page, None).await;
+        return gone(&state, &session, &page, None).await;
     };
     if row.status() != InvitationStatus::Invited {
-        return gone(&session, &page, Some(&row)).await;
+        return gone(&state, &session, &page, Some(&row)).await;
     }
     // For the row's timeline; the opening consumes nothing, and is recorded off the response's
     // path, at most once an hour.
@@ -256,10 +277,10 @@ async fn accept(
     let site = page.site;
     rate_limit::check(&state.db, ACCEPT_PER_ADDRESS, &ip).await?;
     let Some((token, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, &page, None).await;
+        return gone(&state, &session, &page, None).await;
     };
     if row.status() != InvitationStatus::Invited {
-        return gone(&session, &page, Some(&row)).await;
+        return gone(&state, &session, &page, Some(&row)).await;
     }
     rate_limit::check(&state.db, ACCEPT_PER_INVITATION, &row.id.to_string()).await?;
     let viewer = optional_user(&session, &page, &state).await?;
@@ -283,7 +304,7 @@ async fn accept(
         }
         Err(NotAccepted::Gone) => {
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-            gone(&session, &page, again.as_ref()).await
+            gone(&state, &session, &page, again.as_ref()).await
         }
         Err(NotAccepted::AlreadyMember) => already_member(&session, &page, &row).await,
     }
@@ -309,18 +330,18 @@ async fn decline(
 ) -> AppResult<Response> {
     let site = page.site;
     let Some((token, row)) = lookup(&state, site, &raw).await? else {
-        return gone(&session, &page, None).await;
+        return gone(&state, &session, &page, None).await;
     };
     match invites::decline(&state, &token).await? {
         Some(row) => Ok(DeclinedPage {
-            chrome: Chrome::anonymous(&session, &page).await?,
+            chrome: branded_chrome(&state, &session, &page, Some(&row)).await?,
             organisation: row.organisation().to_string(),
             inviter: row.inviter().to_string(),
         }
         .into_response()),
         None => {
             let again = db::invitations::find_by_token(&state.db, &token.hash()).await?;
-            gone(&session, &page, again.as_ref().or(Some(&row))).await
+            gone(&state, &session, &page, again.as_ref().or(Some(&row))).await
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod assets;
+pub mod brand;
 pub mod client_users;
 pub mod form;
 pub mod invite;
@@ -155,6 +156,7 @@ fn site_router(routes: Router<AppState>, site: Site, state: &AppState, store: Po
         .merge(account::router())
         .merge(invite::router())
         .merge(assets::router())
+        .merge(brand::router())
         .fallback(|| async { AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(Extension(site))

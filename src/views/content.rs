@@ -176,6 +176,9 @@ pub struct CaptureView {
     pub caption: String,
     pub captured: Moment,
     pub has_photo: bool,
+    /// The last part of the small picture's address: the thumbnail, or the photo itself where
+    /// none could be made.
+    pub thumb: &'static str,
     pub map_href: String,
 }
 
@@ -192,6 +195,7 @@ impl From<CaptureRow> for CaptureView {
             caption: c.caption,
             captured: moment(c.captured_at),
             has_photo: c.has_photo,
+            thumb: if c.has_thumbnail { "thumbnail" } else { "photo" },
         }
     }
 }

@@ -174,6 +174,18 @@ pub fn sentence(e: &Event, names: &Names) -> String {
             let of = names.clients.get(who).map(|c| format!(" of {c}")).unwrap_or_default();
             format!("{actor} answered the assessment{of}")
         }
+        "brand.changed" => {
+            let accent = match text(d, "accent") {
+                "" => "Portico's blue".to_string(),
+                colour => colour.to_string(),
+            };
+            let logo = match text(d, "logo") {
+                "replaced" => ", a new logo",
+                "removed" => ", no logo",
+                _ => "",
+            };
+            format!("{actor} set the portal's brand: the name {who}, the accent {accent}{logo}")
+        }
         "password_reset.requested" if e.actor_email.as_deref().is_none_or(|a| a == who) => {
             format!("{who} asked for a password reset")
         }

@@ -15,8 +15,29 @@ use tower_sessions::Session;
 use crate::auth::csrf::PageContext;
 use crate::auth::session::take_flash;
 use crate::auth::{ClientMember, StaffMember};
+use crate::db::providers::Brand;
 use crate::domain::{ClientRole, Permission};
 use crate::error::AppResult;
+
+/// What the portal's pages show of the provider's brand: its name, its logo and its colour.
+#[derive(Clone, Debug)]
+pub struct BrandView {
+    pub name: String,
+    pub slug: String,
+    pub logo_href: Option<String>,
+    pub css_href: Option<String>,
+}
+
+impl BrandView {
+    pub fn of(brand: &Brand) -> Self {
+        Self {
+            name: brand.name.clone(),
+            slug: brand.slug.clone(),
+            logo_href: brand.logo_path(),
+            css_href: brand.accent_css_path(),
+        }
+    }
+}
 
 pub struct NavLink {
     pub href: &'static str,
@@ -37,6 +58,8 @@ pub struct Chrome {
     pub dev_mailbox: Option<String>,
     /// The path of this page, for `aria-current` in the navigation and tabs.
     pub path: String,
+    /// On the portal, the brand of the provider whose portal this is, where known.
+    pub brand: Option<BrandView>,
 }
 
 impl Chrome {
@@ -62,6 +85,7 @@ impl Chrome {
             flash: take_flash(session).await?,
             dev_mailbox: page.dev_mailbox.clone(),
             path: page.path.clone(),
+            brand: None,
         })
     }
 
@@ -84,6 +108,7 @@ impl Chrome {
             flash: take_flash(session).await?,
             dev_mailbox: member.user.page.dev_mailbox.clone(),
             path: member.user.page.path.clone(),
+            brand: None,
         })
     }
 
@@ -108,7 +133,16 @@ impl Chrome {
             flash: take_flash(session).await?,
             dev_mailbox: member.user.page.dev_mailbox.clone(),
             path: member.user.page.path.clone(),
+            brand: Some(BrandView::of(&member.brand)),
         })
+    }
+
+    /// This page wears `brand` (an anonymous portal page that knows whose portal it is).
+    pub fn branded(mut self, brand: Option<&Brand>) -> Self {
+        if self.portal {
+            self.brand = brand.map(BrandView::of);
+        }
+        self
     }
 }
 

@@ -67,8 +67,8 @@ async fn capture(
 ) -> String {
     let id = uuid::Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at, photo, photo_type)
-         VALUES ($1, $2, $3, $4, 51.5, -0.12, $5, now(), '\\x89504e470d0a1a0a00'::bytea, 'image/png')",
+        "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at, photo, photo_type, thumbnail)
+         VALUES ($1, $2, $3, $4, 51.5, -0.12, $5, now(), '\\x89504e470d0a1a0a00'::bytea, 'image/png', '\\xffd8ff'::bytea)",
     )
     .bind(id)
     .bind(provider)

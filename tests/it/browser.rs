@@ -373,6 +373,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
         format!("{staff}/login"),
         format!("{staff}/forgot-password"),
         format!("{portal}/login"),
+        format!("{portal}/login?signed_out=1&brand=northwind-it"),
         format!("{portal}/forgot-password"),
         invite_link,
     ];
@@ -392,6 +393,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
         "/settings/users".into(),
         "/settings/users/invite-staff".into(),
         "/settings/users/invite-client".into(),
+        "/settings/brand".into(),
         "/audit".into(),
     ]
     .iter()
@@ -447,6 +449,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
 /// (`staff-clients-jobs`, `portal-home`).
 fn page_name(url: &str) -> String {
     let host = if url.contains("://app.") { "staff" } else { "portal" };
+    let (url, query) = url.split_once('?').unwrap_or((url, ""));
     let path = url.splitn(4, '/').nth(3).unwrap_or("");
     let mut words: Vec<String> = Vec::new();
     for segment in path.split('/').filter(|s| !s.is_empty()) {
@@ -460,6 +463,9 @@ fn page_name(url: &str) -> String {
             (Err(_), _) if segment.len() > 30 => {}
             (Err(_), _) => words.push(segment.to_string()),
         }
+    }
+    if query.contains("brand=") {
+        words.push("branded".into());
     }
     if words.is_empty() {
         format!("{host}-home")
@@ -520,5 +526,25 @@ async fn captures_show_as_markers_that_open_their_caption(db: PgPool) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(shown.contains(&caption), "the popup shows {shown:?}, not {caption:?}");
+    // The popup's photo is the thumbnail, and a real picture the browser could draw.
+    let mut size = (0, String::new());
+    for _ in 0..50 {
+        let drawn = browser
+            .client
+            .execute(
+                "const img = document.querySelector('.leaflet-popup-content img');
+                 return img ? [img.naturalWidth, img.getAttribute('src')] : [0, ''];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        size = (drawn[0].as_u64().unwrap_or(0) as u32, drawn[1].as_str().unwrap_or("").to_string());
+        if size.0 > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(size.0, portico::images::THUMBNAIL_SIDE, "a drawn thumbnail, from {}", size.1);
+    assert!(size.1.ends_with("/thumbnail"), "{}", size.1);
     browser.close().await;
 }

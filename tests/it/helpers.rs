@@ -158,6 +158,14 @@ pub struct Page {
 }
 
 impl Page {
+    pub async fn from_response(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers.get("location").map(|v| v.to_str().unwrap().to_string());
+        let body = response.text().await.unwrap();
+        Page { status, location, headers, body }
+    }
+
     /// The CSRF token of the first form on the page.
     pub fn csrf(&self) -> String {
         let marker = "name=\"csrf\" value=\"";
@@ -208,11 +216,7 @@ impl Agent {
     }
 
     async fn page(response: reqwest::Response) -> Page {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let location = headers.get("location").map(|v| v.to_str().unwrap().to_string());
-        let body = response.text().await.unwrap();
-        Page { status, location, headers, body }
+        Page::from_response(response).await
     }
 
     pub async fn get(&self, host: Host, path: &str) -> Page {

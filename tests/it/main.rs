@@ -9,6 +9,7 @@ mod account;
 mod architecture;
 mod audit;
 mod bootstrap;
+mod brand;
 mod browser;
 mod bulk;
 mod client_invites;

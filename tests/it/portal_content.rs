@@ -6,7 +6,14 @@ use sqlx::PgPool;
 
 use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR";
+/// A real picture, 640 x 480, as a PNG.
+fn png() -> Vec<u8> {
+    let picture =
+        image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let mut out = Vec::new();
+    picture.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    out
+}
 
 struct Setup {
     app: TestApp,
@@ -164,6 +171,14 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
         .await;
     assert_eq!(svg.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(svg.contains("The photo must be a PNG or JPEG image"));
+    let fake = s
+        .upload(
+            &[("company", &k1), ("latitude", "51.5"), ("longitude", "-0.12")],
+            Some(b"\x89PNG\r\n\x1a\n<script>alert(1)</script>"),
+        )
+        .await;
+    assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(fake.contains("The photo could not be read as a PNG or JPEG image"));
     let other = s
         .upload(
             &[("company", &uuid::Uuid::new_v4().to_string()), ("latitude", "1"), ("longitude", "1")],
@@ -182,7 +197,7 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
                 ("caption", "Server room"),
                 ("captured_at", "2026-11-20T10:30"),
             ],
-            Some(PNG),
+            Some(&png()),
         )
         .await;
     assert_is_redirect_to(&ok, &format!("/clients/{}/captures", s.client));
@@ -194,7 +209,7 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
                 ("longitude", "1"),
                 ("caption", "South gate"),
             ],
-            Some(PNG),
+            Some(&png()),
         )
         .await;
     assert_eq!(south.status, StatusCode::SEE_OTHER);
@@ -210,7 +225,24 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
     assert_eq!(photo.status(), StatusCode::OK);
     assert_eq!(photo.headers()["content-type"], "image/png");
     assert_eq!(photo.headers()["x-content-type-options"], "nosniff");
-    assert_eq!(photo.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(photo.bytes().await.unwrap().as_ref(), png().as_slice());
+    // Lists and the map show the thumbnail, made on upload: a small JPEG through the same check.
+    assert!(list.contains(&format!("/captures/{id}/thumbnail")), "{}", list.body);
+    let thumb =
+        carol.client.get(format!("{}/captures/{id}/thumbnail", s.app.portal_url)).send().await.unwrap();
+    assert_eq!(thumb.status(), StatusCode::OK);
+    assert_eq!(thumb.headers()["content-type"], "image/jpeg");
+    let thumb = image::load_from_memory(&thumb.bytes().await.unwrap()).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (320, 240));
+    assert_eq!(
+        carol.get(Host::Portal, &format!("/captures/{south_id}/thumbnail")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let staff_thumb = format!("/clients/{}/captures/{south_id}/thumbnail", s.client);
+    assert_eq!(s.staff.get(Host::Staff, &staff_thumb).await.status, StatusCode::OK);
+    // The capture's own page shows the photo itself, larger.
+    let page = carol.get(Host::Portal, &format!("/captures/{id}")).await;
+    assert!(page.contains(&format!("<img src=\"/captures/{id}/photo\"")), "{}", page.body);
     assert_eq!(
         carol.get(Host::Portal, &format!("/captures/{south_id}/photo")).await.status,
         StatusCode::NOT_FOUND
@@ -260,7 +292,7 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
     assert!(home.contains("<td class=\"score\">83</td>"), "(100 + 100 + 50) / 3");
     // The chart draws the same: a bar 83% of the scale, N/A as an outline, distinct from a 0.
     assert!(home.contains("role=\"img\"") && home.contains("Multi-Factor Authentication 83,"));
-    assert!(home.contains("<rect class=\"bar\" x=\"250\" y=\"14\" width=\"249\""), "{}", home.body);
+    assert!(home.contains("<rect class=\"bar score\" x=\"250\" y=\"14\" width=\"249\""), "{}", home.body);
     assert_eq!(home.body.matches("class=\"bar-na\"").count(), 7);
 
     // Staff answer too, and see who answered what.
@@ -287,7 +319,7 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         "overall (83 + 0) / 2"
     );
     assert!(
-        home.contains("<rect class=\"bar\" x=\"250\" y=\"224\" width=\"0\""),
+        home.contains("<rect class=\"bar score\" x=\"250\" y=\"224\" width=\"0\""),
         "Backups: 0 is a bar of no width"
     );
     assert_eq!(home.body.matches("class=\"bar-na\"").count(), 6);
@@ -454,4 +486,20 @@ async fn export_summary_prints_dates_as_dates(db: PgPool) {
     assert!(row.contains(" UTC</time>") && !row.contains("just now") && !row.contains(" ago"), "{row}");
     // The portal's own list keeps words.
     assert!(carol.get(Host::Portal, "/jobs").await.contains("just now"));
+}
+
+#[sqlx::test]
+async fn photos_stored_before_thumbnails_get_theirs(db: PgPool) {
+    let s = setup(db).await;
+    let ok = s
+        .upload(&[("company", &s.k1.to_string()), ("latitude", "51"), ("longitude", "0")], Some(&png()))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    sqlx::query("UPDATE captures SET thumbnail = NULL").execute(&s.app.db).await.unwrap();
+    let without = "SELECT count(*) FROM captures WHERE thumbnail IS NULL";
+    assert_eq!(s.app.count(without).await, 1);
+    let staff_list = s.staff.get(Host::Staff, &format!("/clients/{}/captures", s.client)).await;
+    assert!(staff_list.contains("/photo\" alt="), "without a thumbnail the list shows the photo");
+    portico::content::make_missing_thumbnails(s.app.db.clone()).await;
+    assert_eq!(s.app.count(without).await, 0);
 }

@@ -15,7 +15,7 @@ use crate::assessment;
 use crate::auth::{session, ClientMember};
 use crate::config::MapTiles;
 use crate::db;
-use crate::db::content::{PhotoOf, EXPORT_LIMIT};
+use crate::db::content::{PhotoOf, PhotoSize, EXPORT_LIMIT};
 use crate::db::scope::CompanyScope;
 use crate::domain::{CaptureId, CompanyId, JobId};
 use crate::error::{AppError, AppResult};
@@ -33,7 +33,16 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{id}", get(job))
         .route("/captures", get(captures))
         .route("/captures/{id}", get(capture))
-        .route("/captures/{id}/photo", get(photo))
+        .route(
+            "/captures/{id}/photo",
+            get(|s: State<AppState>, m: ClientMember, p: Path<CaptureId>| photo(s, m, p, PhotoSize::Full)),
+        )
+        .route(
+            "/captures/{id}/thumbnail",
+            get(|s: State<AppState>, m: ClientMember, p: Path<CaptureId>| {
+                photo(s, m, p, PhotoSize::Thumbnail)
+            }),
+        )
         .route("/assessment", get(assessment_page).post(answer))
         .route("/export", get(export_page))
         .route("/export.csv", get(export_download))
@@ -239,9 +248,11 @@ async fn photo(
     State(state): State<AppState>,
     member: ClientMember,
     Path(id): Path<CaptureId>,
+    size: PhotoSize,
 ) -> AppResult<Response> {
-    let (bytes, content_type) =
-        db::content::photo(&state.db, id, PhotoOf::Portal(&member.scope)).await?.ok_or(AppError::NotFound)?;
+    let (bytes, content_type) = db::content::photo(&state.db, id, PhotoOf::Portal(&member.scope), size)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))
 }
 

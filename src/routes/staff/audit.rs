@@ -34,13 +34,14 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The kinds of action a person can filter by: (value, label, action prefixes).
-const KINDS: [(&str, &str, &[&str]); 6] = [
+const KINDS: [(&str, &str, &[&str]); 7] = [
     ("invitations", "Invitations", &["invitation"]),
     ("client-users", "Client users", &["client_user"]),
     ("staff", "Staff", &["staff"]),
     ("clients", "Clients and companies", &["client", "company"]),
     ("work", "Jobs, captures and assessments", &["job", "capture", "assessment"]),
     ("passwords", "Passwords", &["password_reset"]),
+    ("settings", "Settings", &["brand"]),
 ];
 
 struct EventView {

@@ -24,10 +24,10 @@ use crate::content;
 use crate::db;
 use crate::db::clients::{ClientRow, CompanyRow};
 use crate::db::content::{NewCapture, StaffJob};
-use crate::db::content::{PhotoOf, EXPORT_LIMIT};
+use crate::db::content::{PhotoOf, PhotoSize, EXPORT_LIMIT};
 use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatus, Photo};
 use crate::error::{AppError, AppResult};
-use crate::routes::form::{Form, Path, Query, Upload};
+use crate::routes::form::{read_upload, Form, Path, Query, Upload};
 use crate::routes::staff::clients::ClientView;
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
@@ -44,7 +44,18 @@ pub fn router() -> Router<AppState> {
             "/clients/{id}/captures",
             get(captures).post(create_capture).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
         )
-        .route("/clients/{id}/captures/{capture}/photo", get(photo))
+        .route(
+            "/clients/{id}/captures/{capture}/photo",
+            get(|s: State<AppState>, m: StaffMember, p: Path<(ClientId, CaptureId)>| {
+                photo(s, m, p, PhotoSize::Full)
+            }),
+        )
+        .route(
+            "/clients/{id}/captures/{capture}/thumbnail",
+            get(|s: State<AppState>, m: StaffMember, p: Path<(ClientId, CaptureId)>| {
+                photo(s, m, p, PhotoSize::Thumbnail)
+            }),
+        )
         .route("/clients/{id}/assessment", get(assessment_page).post(answer))
         .route("/clients/{id}/export", get(export_page))
         .route("/clients/{id}/export.csv", get(export_download))
@@ -355,31 +366,6 @@ fn parse_when(raw: &str) -> Result<OffsetDateTime, &'static str> {
         .map_err(|_| "Enter the time as a date and time, like 2026-11-23T14:30")
 }
 
-/// The capture form as uploaded: its text fields (at most 20, each cut to 2,000 characters) and
-/// the photo's bytes, if one was chosen.
-async fn read_capture_upload(
-    mut multipart: axum::extract::Multipart,
-) -> AppResult<(HashMap<String, String>, Option<Vec<u8>>)> {
-    let unreadable = |_| AppError::BadRequest("The upload could not be read.");
-    let mut values: HashMap<String, String> = HashMap::new();
-    let mut photo = None;
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "photo" {
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::BadRequest("The upload was too large: photos may be at most 5 MB."))?;
-            photo = (!bytes.is_empty()).then(|| bytes.to_vec());
-        } else if values.len() < 20 {
-            let text = field.text().await.map_err(unreadable)?;
-            values.insert(name, text.chars().filter(|c| *c != '\0').take(2000).collect());
-        }
-    }
-    Ok((values, photo))
-}
-
-/// The job a new capture is for: none, or one of the client's of the same company.
 async fn chosen_job(
     state: &AppState,
     client: &ClientRow,
@@ -426,7 +412,15 @@ async fn parse_capture(
         errors.add("caption", "The caption must be at most 500 characters");
     }
     let captured_at = parse_when(get("captured_at")).map_err(|m| errors.add("captured_at", m)).ok();
-    let photo = photo.map(Photo::parse).transpose().map_err(|e| errors.add("photo", e.0)).ok().flatten();
+    let photo = match photo {
+        // Decoding a photo of megapixels is work for a blocking thread, not the async ones.
+        Some(bytes) => tokio::task::spawn_blocking(move || Photo::parse(bytes))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(|e| errors.add("photo", e.0))
+            .ok(),
+        None => None,
+    };
     let job = chosen_job(state, client, get("job"), company)
         .await?
         .map_err(|m| errors.add("job", m))
@@ -447,7 +441,8 @@ async fn create_capture(
     Upload(multipart): Upload,
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
-    let (values, photo) = read_capture_upload(multipart).await?;
+    let (values, photo) =
+        read_upload(multipart, "photo", "The upload was too large: photos may be at most 5 MB.").await?;
     let input = match parse_capture(&state, &client, &values, photo).await? {
         Ok(input) => input,
         Err((errors, job)) => {
@@ -465,7 +460,7 @@ async fn create_capture(
         longitude: input.coords.longitude,
         caption: &input.caption,
         captured_at: input.captured_at,
-        photo: input.photo.as_ref().map(|p| (p.bytes.as_slice(), p.content_type)),
+        photo: input.photo.as_ref(),
         by: member.user.id,
     };
     content::add_capture(&state, &member, &client, capture).await?;
@@ -477,9 +472,10 @@ async fn photo(
     State(state): State<AppState>,
     member: StaffMember,
     Path((id, capture)): Path<(ClientId, CaptureId)>,
+    size: PhotoSize,
 ) -> AppResult<Response> {
     let client = client(&state, &member, id).await?;
-    let (bytes, content_type) = db::content::photo(&state.db, capture, PhotoOf::Staff(client.scope()))
+    let (bytes, content_type) = db::content::photo(&state.db, capture, PhotoOf::Staff(client.scope()), size)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(photo_response(bytes, content_type))

@@ -5,6 +5,7 @@ pub mod clients;
 mod content;
 mod dev_mail;
 mod home;
+mod settings;
 pub mod users;
 
 use axum::Router;
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(users::router())
+        .merge(settings::router())
         .merge(audit::router())
         .merge(clients::router())
         .merge(content::router())
