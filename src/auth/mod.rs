@@ -8,6 +8,7 @@ pub mod extract;
 pub mod password;
 pub mod rate_limit;
 pub mod reset;
+pub mod second_factor;
 pub mod server_key;
 pub mod session;
 

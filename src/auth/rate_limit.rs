@@ -48,28 +48,53 @@ async fn peek(db: &PgPool, limit: Limit, key: &str) -> sqlx::Result<i32> {
     db::rate_limits::hits(db, &format!("{}:{}", limit.name, key), limit.window_secs).await
 }
 
+/// Guesses of a secret for one account: limited per account and address together, and per
+/// account from everywhere.
+#[derive(Clone, Copy, Debug)]
+pub struct Guesses {
+    pub per_account_and_address: Limit,
+    pub per_account: Limit,
+}
+
+pub const PASSWORD_GUESSES: Guesses = Guesses {
+    per_account_and_address: WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS,
+    per_account: WRONG_PASSWORD_PER_ACCOUNT,
+};
+/// Wrong second-factor codes, limited like wrong passwords (a code has far fewer values).
+pub const CODE_GUESSES: Guesses = Guesses {
+    per_account_and_address: Limit { name: "wrong-code-account-ip", max: 5, window_secs: 900 },
+    per_account: Limit { name: "wrong-code-account", max: 20, window_secs: 900 },
+};
+
 /// Before a password is checked for `account` from `address`. Guessing is slowed per account
 /// and address together, so a stranger's wrong guesses never lock the owner out: an address
 /// with five wrong passwords for the account waits for the window, and once the account has had
 /// many from everywhere, only addresses with none of their own may still try.
 pub async fn before_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
+    before_guess(db, PASSWORD_GUESSES, account, address).await
+}
+
+/// Counts a wrong password for `account` from `address`.
+pub async fn wrong_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
+    wrong_guess(db, PASSWORD_GUESSES, account, address).await
+}
+
+/// Before a guess of one of `account`'s secrets (its password, its second-factor code).
+pub async fn before_guess(db: &PgPool, guesses: Guesses, account: &str, address: &str) -> AppResult<()> {
     let pair = format!("{account}|{address}");
-    let own = peek(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await?;
-    let everyone = peek(db, WRONG_PASSWORD_PER_ACCOUNT, account).await?;
-    if own >= WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS.max
-        || (own > 0 && everyone >= WRONG_PASSWORD_PER_ACCOUNT.max)
-    {
-        tracing::warn!("sign-in attempts for one account slowed down");
+    let own = peek(db, guesses.per_account_and_address, &pair).await?;
+    let everyone = peek(db, guesses.per_account, account).await?;
+    if own >= guesses.per_account_and_address.max || (own > 0 && everyone >= guesses.per_account.max) {
+        tracing::warn!(limit = guesses.per_account.name, "guesses for one account slowed down");
         return Err(AppError::TooManyRequests);
     }
     Ok(())
 }
 
-/// Counts a wrong password for `account` from `address`.
-pub async fn wrong_password(db: &PgPool, account: &str, address: &str) -> AppResult<()> {
+pub async fn wrong_guess(db: &PgPool, guesses: Guesses, account: &str, address: &str) -> AppResult<()> {
     let pair = format!("{account}|{address}");
-    count(db, WRONG_PASSWORD_PER_ACCOUNT_AND_ADDRESS, &pair).await?;
-    count(db, WRONG_PASSWORD_PER_ACCOUNT, account).await?;
+    count(db, guesses.per_account_and_address, &pair).await?;
+    count(db, guesses.per_account, account).await?;
     Ok(())
 }
 

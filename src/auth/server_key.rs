@@ -17,6 +17,15 @@ impl ServerKey {
         Self(Hmac::<Sha256>::new_from_slice(bytes).expect("HMAC takes a key of any length"))
     }
 
+    /// A 256-bit key for one purpose (sealing second-factor secrets), derived from the server
+    /// key, so it is the same on every replica and changes with it.
+    pub(super) fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(b"derive\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     pub(super) fn sign(&self, purpose: &str, value: &str) -> String {
         let mut mac = self.0.clone();
         mac.update(purpose.as_bytes());

@@ -10,6 +10,11 @@ use crate::domain::{ClientId, ProviderId, Token, UserId};
 use crate::error::AppResult;
 
 pub const AUTH_KEY: &str = "auth";
+/// A sign-in whose password was right, waiting for the second factor. It is not `AUTH_KEY`, so
+/// such a session reaches nothing that needs a signed-in person.
+pub const HALF_SIGNED_IN_KEY: &str = "half_signed_in";
+/// How long the second step waits for its code.
+const HALF_SIGNED_IN_FOR: i64 = 600;
 pub const FLASH_KEY: &str = "flash";
 /// The signed-in session's CSRF token (see `csrf`): new at every sign-in.
 pub const CSRF_KEY: &str = "csrf";
@@ -86,12 +91,54 @@ pub fn auth_hash(password_hash: &str) -> String {
 /// token seen before sign-in is any use after it. Signing in counts as activity.
 pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_hash: &str) -> AppResult<()> {
     session.cycle_id().await?;
+    if session.get::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?.is_some() {
+        session.remove::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?;
+    }
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let auth = SessionAuth { user_id, auth_hash: auth_hash(password_hash), signed_in_at: now, chosen: None };
     session.insert(AUTH_KEY, auth).await?;
     session.insert(CSRF_KEY, Token::generate().expose()).await?;
     crate::db::users::touch_last_seen(db, user_id).await?;
     Ok(())
+}
+
+/// A sign-in past its password, waiting for a code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HalfSignedIn {
+    pub user_id: UserId,
+    /// As in [`SessionAuth`]: a password changed meanwhile ends the wait.
+    pub auth_hash: String,
+    /// Where to go once signed in (already checked to be one of our own paths).
+    pub next: String,
+    pub started_at: i64,
+}
+
+/// Keeps a sign-in whose password was right until its code comes, under a fresh session id.
+pub async fn await_second_factor(
+    session: &Session,
+    user_id: UserId,
+    password_hash: &str,
+    next: &str,
+) -> AppResult<()> {
+    session.cycle_id().await?;
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let half = HalfSignedIn {
+        user_id,
+        auth_hash: auth_hash(password_hash),
+        next: next.to_string(),
+        started_at: now,
+    };
+    session.insert(HALF_SIGNED_IN_KEY, half).await?;
+    Ok(())
+}
+
+/// The sign-in waiting for its code, unless it waited too long.
+pub async fn half_signed_in(session: &Session) -> AppResult<Option<HalfSignedIn>> {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    Ok(session
+        .get::<HalfSignedIn>(HALF_SIGNED_IN_KEY)
+        .await?
+        .filter(|h| now - h.started_at <= HALF_SIGNED_IN_FOR))
 }
 
 /// Deletes the session on the server and clears the cookie.

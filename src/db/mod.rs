@@ -15,6 +15,7 @@ pub mod providers;
 pub mod rate_limits;
 pub mod resets;
 pub mod scope;
+pub mod second_factor;
 pub mod server_keys;
 pub mod staff;
 pub mod users;

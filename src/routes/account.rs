@@ -19,7 +19,7 @@ use crate::auth::csrf::PageContext;
 use crate::auth::extract::optional_user;
 use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
 use crate::auth::session::{self, Organisation};
-use crate::auth::{reset, CurrentUser};
+use crate::auth::{reset, second_factor, CurrentUser};
 use crate::db;
 use crate::db::providers::Brand;
 use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
@@ -161,15 +161,34 @@ async fn login(
         };
         return Ok(refuse(&message, StatusCode::FORBIDDEN, chrome));
     }
-    session::sign_in(&state.db, &session, user.id, user.password_hash.as_deref().unwrap_or_default()).await?;
-    if let [(only, _)] = providers.as_slice() {
-        session::choose(&session, *only).await?;
+    let next = safe_next(&form.next).unwrap_or("/");
+    let password_hash = user.password_hash.as_deref().unwrap_or_default();
+    if second_factor::is_on(&state, user.id).await? {
+        // The password was right; the code comes next, and until then nothing is reachable.
+        session::await_second_factor(&session, user.id, password_hash, next).await?;
+        return Ok(Redirect::to("/login/code").into_response());
     }
-    for (_, provider) in &providers {
+    finish_sign_in(&state, site, &session, &user, &providers, next).await
+}
+
+/// Signs in (after the password, and the code where the person has a second factor): a fresh
+/// session, the organisation chosen when there is only one, the sign-in recorded.
+pub(super) async fn finish_sign_in(
+    state: &AppState,
+    site: Site,
+    session: &Session,
+    user: &db::users::UserRow,
+    providers: &[(Organisation, ProviderId)],
+    next: &str,
+) -> AppResult<Response> {
+    session::sign_in(&state.db, session, user.id, user.password_hash.as_deref().unwrap_or_default()).await?;
+    if let [(only, _)] = providers {
+        session::choose(session, *only).await?;
+    }
+    for (_, provider) in providers {
         let details = json!({ "site": site.name() });
         db::audit::record(&state.db, Some(*provider), Some(user.id), "sign_in", &user.email, details).await?;
     }
-    let next = safe_next(&form.next).unwrap_or("/");
     Ok(Redirect::to(next).into_response())
 }
 
@@ -190,7 +209,7 @@ async fn verified_user(
 }
 
 /// The organisations a person can work in on a site: (org id, its provider).
-async fn memberships_on(
+pub(super) async fn memberships_on(
     state: &AppState,
     site: Site,
     user: UserId,

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::ClientIp;
-use crate::auth::credentials;
 use crate::auth::csrf::PageContext;
 use crate::auth::extract::{optional_user, CurrentUser};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
 use crate::auth::session::{self, Organisation};
+use crate::auth::{credentials, second_factor};
 use crate::db;
 use crate::db::invitations::{InvitationRow, InvitationStatus, Withdrawn};
 use crate::domain::{EmailAddress, Password, PersonName, Token};
@@ -62,6 +62,8 @@ struct InvitePage {
     expires: Moment,
     mode: Mode,
     needs_name: bool,
+    /// Accepting into an existing account that has a second factor asks for its code too.
+    needs_code: bool,
     name: String,
     signed_in_as: String,
     errors: FieldErrors,
@@ -173,6 +175,15 @@ async fn invite_page(
 ) -> AppResult<InvitePage> {
     let viewer = optional_user(session, page, state).await?;
     let mode = mode_for(state, viewer.as_ref(), row).await?;
+    let needs_code = match mode {
+        Mode::SignIn => {
+            match db::users::find_by_email(&state.db, &EmailAddress::from_trusted(row.email.clone())).await? {
+                Some(user) => second_factor::is_on(state, user.id).await?,
+                None => false,
+            }
+        }
+        _ => false,
+    };
     let mut chrome = branded_chrome(state, session, page, Some(row)).await?;
     chrome.who = viewer.as_ref().map(|v| v.name_or_email().to_string());
     let provider = chrome.brand.as_ref().map_or(&row.provider_name, |b| &b.name).clone();
@@ -187,6 +198,7 @@ async fn invite_page(
         expires: moment(row.expires_at),
         mode,
         needs_name: row.name().trim().is_empty(),
+        needs_code,
         name,
         signed_in_as: viewer.map(|v| v.email.to_string()).unwrap_or_default(),
         errors,
@@ -220,6 +232,7 @@ pub struct AcceptForm {
     name: String,
     password: String,
     confirm: String,
+    code: String,
 }
 
 /// Who accepts, from the form: the person signed in, an existing account by its password, or a
@@ -244,6 +257,16 @@ async fn acceptor(
                 errors.add("password", "Password is incorrect. Use the password of your existing account, or reset it from the sign-in page.");
                 return Ok(Err((StatusCode::UNAUTHORIZED, errors)));
             };
+            // Accepting signs in: where the account has a second factor, its code is asked too.
+            if second_factor::is_on(state, user.id).await?
+                && !second_factor::check(state, user.id, &email, &form.code, ip).await?
+            {
+                errors.add(
+                    "code",
+                    "That code is not right. Enter the six digits your app shows now, or a recovery code.",
+                );
+                return Ok(Err((StatusCode::UNAUTHORIZED, errors)));
+            }
             Acceptor::Existing { user_id: user.id }
         }
         (Mode::NewAccount, _) => {

@@ -7,6 +7,7 @@ pub mod client_users;
 pub mod form;
 pub mod invite;
 pub mod portal;
+pub mod second_factor;
 pub mod staff;
 
 use std::net::{IpAddr, SocketAddr};
@@ -154,6 +155,7 @@ fn site_router(routes: Router<AppState>, site: Site, state: &AppState, store: Po
         .with_expiry(Expiry::OnInactivity(IDLE_TIMEOUT));
     routes
         .merge(account::router())
+        .merge(second_factor::router())
         .merge(invite::router())
         .merge(assets::router())
         .merge(brand::router())

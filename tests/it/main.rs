@@ -22,5 +22,6 @@ mod reads;
 mod removal;
 mod safety;
 mod schema;
+mod second_factor;
 mod staff_users;
 mod tokens;

@@ -1,0 +1,122 @@
+//! The second factor of a person: a TOTP secret (sealed) and recovery codes (hashed).
+
+use sqlx::PgExecutor;
+
+use crate::domain::{ProviderId, UserId};
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TotpFactor {
+    pub secret_sealed: Vec<u8>,
+    pub confirmed: bool,
+    pub last_step: i64,
+}
+
+pub async fn find(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Option<TotpFactor>> {
+    sqlx::query_as(
+        "SELECT secret_sealed, confirmed_at IS NOT NULL AS confirmed, last_step FROM totp_factors WHERE user_id = $1",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether sign-in asks this person for a code.
+pub async fn is_on(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM totp_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL)",
+    )
+    .bind(user)
+    .fetch_one(db)
+    .await
+}
+
+/// Keeps a new secret to be confirmed, replacing one not yet confirmed; one in use stays (false).
+pub async fn start(db: impl PgExecutor<'_>, user: UserId, sealed: &[u8]) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO totp_factors (user_id, secret_sealed) VALUES ($1, $2)
+         ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, last_step = 0,
+                                             created_at = now()
+         WHERE totp_factors.confirmed_at IS NULL",
+    )
+    .bind(user)
+    .bind(sealed)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Turns the secret on, with the step of the code that confirmed it.
+pub async fn confirm(db: impl PgExecutor<'_>, user: UserId, step: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE totp_factors SET confirmed_at = now(), last_step = $2 WHERE user_id = $1 AND confirmed_at IS NULL",
+    )
+    .bind(user)
+    .bind(step)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Accepts a code of `step` once: only if no code of this step or a later one was accepted.
+pub async fn take_step(db: impl PgExecutor<'_>, user: UserId, step: i64) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE totp_factors SET last_step = $2
+         WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2",
+    )
+    .bind(user)
+    .bind(step)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn replace_recovery_codes(
+    db: &mut sqlx::PgConnection,
+    user: UserId,
+    hashes: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *db).await?;
+    sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) SELECT $1, unnest($2::text[])")
+        .bind(user)
+        .bind(hashes)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// Spends a recovery code, once.
+pub async fn use_recovery_code(db: impl PgExecutor<'_>, user: UserId, hash: &str) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
+    )
+    .bind(user)
+    .bind(hash)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn recovery_codes_left(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn remove(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *db).await?;
+    sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(user).execute(&mut *db).await?;
+    Ok(())
+}
+
+/// Every provider the person belongs to (staff or client), whose audit logs record a change of
+/// their second factor.
+pub async fn providers_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<ProviderId>> {
+    sqlx::query_scalar(
+        "SELECT provider_id FROM staff_memberships WHERE user_id = $1
+         UNION SELECT provider_id FROM client_memberships WHERE user_id = $1 AND ended_at IS NULL",
+    )
+    .bind(user)
+    .fetch_all(db)
+    .await
+}

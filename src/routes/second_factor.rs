@@ -1,0 +1,198 @@
+//! The second factor, on both hosts: the sign-in's second step (`/login/code`), and the account
+//! page where a person sets up an authenticator app, sees how many recovery codes are left, and
+//! turns it off again (with their password and a code).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::account::{finish_sign_in, memberships_on};
+use super::ClientIp;
+use crate::auth::csrf::PageContext;
+use crate::auth::second_factor::{self, Enrolment};
+use crate::auth::session::{self, auth_hash};
+use crate::auth::{credentials, CurrentUser};
+use crate::db;
+use crate::error::AppResult;
+use crate::routes::form::Form;
+use crate::state::AppState;
+use crate::views::Chrome;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/code", get(code_page).post(code))
+        .route("/account", get(account_page))
+        .route("/account/two-factor/start", post(start))
+        .route("/account/two-factor/confirm", post(confirm))
+        .route("/account/two-factor/off", post(turn_off))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/code.html")]
+struct CodePage {
+    chrome: Chrome,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+}
+
+async fn code_page(session: Session, page: PageContext) -> AppResult<Response> {
+    if session::half_signed_in(&session).await?.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    Ok(CodePage { chrome: Chrome::anonymous(&session, &page).await?, error: None }.into_response())
+}
+
+/// The second step: a code from the app (or a recovery code) finishes the sign-in that the
+/// password started in this session, and nothing else does.
+async fn code(
+    State(state): State<AppState>,
+    page: PageContext,
+    ClientIp(ip): ClientIp,
+    session: Session,
+    Form(form): Form<CodeForm>,
+) -> AppResult<Response> {
+    let site = page.site;
+    let Some(half) = session::half_signed_in(&session).await? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let user = db::users::find_by_id(&state.db, half.user_id).await?;
+    // A password changed since the first step ends the wait, as it ends sessions.
+    let Some(user) =
+        user.filter(|u| u.password_hash.as_deref().map(auth_hash).as_deref() == Some(&half.auth_hash))
+    else {
+        session::sign_out(&session).await?;
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let email = crate::domain::EmailAddress::from_trusted(user.email.clone());
+    if !second_factor::check(&state, user.id, &email, &form.code, &ip).await? {
+        let chrome = Chrome::anonymous(&session, &page).await?;
+        let error = Some(
+            "That code is not right. Enter the six digits your app shows now, or one of your recovery codes.",
+        );
+        return Ok((StatusCode::UNAUTHORIZED, CodePage { chrome, error }).into_response());
+    }
+    let providers = memberships_on(&state, site, user.id).await?;
+    if providers.is_empty() {
+        session::sign_out(&session).await?;
+        return Ok(Redirect::to("/login").into_response());
+    }
+    finish_sign_in(&state, site, &session, &user, &providers, &half.next).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/security.html")]
+struct AccountPage {
+    chrome: Chrome,
+    email: String,
+    on: bool,
+    codes_left: i64,
+    error: Option<&'static str>,
+}
+
+async fn signed_in_chrome(user: &CurrentUser) -> AppResult<Chrome> {
+    let mut chrome = Chrome::anonymous(&user.session, &user.page).await?;
+    chrome.who = Some(user.name_or_email().to_string());
+    Ok(chrome)
+}
+
+async fn account(
+    state: &AppState,
+    user: &CurrentUser,
+    error: Option<&'static str>,
+) -> AppResult<AccountPage> {
+    Ok(AccountPage {
+        chrome: signed_in_chrome(user).await?,
+        email: user.email.to_string(),
+        on: second_factor::is_on(state, user.id).await?,
+        codes_left: second_factor::recovery_codes_left(state, user.id).await?,
+        error,
+    })
+}
+
+async fn account_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<impl IntoResponse> {
+    account(&state, &user, None).await
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/enrol.html")]
+struct EnrolPage {
+    chrome: Chrome,
+    enrolment: Enrolment,
+    error: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account/recovery_codes.html")]
+struct RecoveryCodesPage {
+    chrome: Chrome,
+    codes: Vec<String>,
+}
+
+/// Shows a new secret to scan. A POST, since it makes one: reading the account page writes nothing.
+async fn start(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+    let Some(enrolment) = second_factor::begin(&state, user.id, &user.email).await? else {
+        return Ok(Redirect::to("/account").into_response());
+    };
+    Ok(EnrolPage { chrome: signed_in_chrome(&user).await?, enrolment, error: None }.into_response())
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: CurrentUser,
+    Form(form): Form<CodeForm>,
+) -> AppResult<Response> {
+    match second_factor::confirm(&state, user.id, &user.email, &form.code, &ip).await? {
+        Some(codes) => {
+            Ok(RecoveryCodesPage { chrome: signed_in_chrome(&user).await?, codes }.into_response())
+        }
+        None => {
+            let Some(enrolment) = second_factor::pending(&state, user.id, &user.email).await? else {
+                return Ok(Redirect::to("/account").into_response());
+            };
+            let error = Some("That code is not right. Enter the six digits the app shows now for Portico.");
+            let page = EnrolPage { chrome: signed_in_chrome(&user).await?, enrolment, error };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TurnOffForm {
+    password: String,
+    code: String,
+}
+
+async fn turn_off(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: CurrentUser,
+    Form(form): Form<TurnOffForm>,
+) -> AppResult<Response> {
+    let refusal = if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
+        Some("Your password is not right: the second factor stays on.")
+    } else if !second_factor::check(&state, user.id, &user.email, &form.code, &ip).await? {
+        Some("That code is not right: the second factor stays on.")
+    } else {
+        None
+    };
+    if let Some(message) = refusal {
+        let page = account(&state, &user, Some(message)).await?;
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    }
+    second_factor::turn_off(&state, user.id, &user.email).await?;
+    session::flash(&user.session, "Two-factor authentication is off.").await?;
+    Ok(Redirect::to("/account").into_response())
+}

@@ -1,0 +1,217 @@
+//! Two-factor sign-in with an authenticator app (issue 13 items 1, 2 and 5, over HTTP): the codes
+//! are computed here from the secret the enrolment page shows, as the person's app would.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+use totp_rs::{Algorithm, Secret, TOTP};
+
+use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, Page, PASSWORD};
+
+/// The app on the person's phone: the secret read off the enrolment page.
+struct Authenticator(TOTP);
+
+impl Authenticator {
+    fn from_page(page: &Page) -> Self {
+        let marker = "<code class=\"secret\" id=\"secret\">";
+        let start =
+            page.body.find(marker).unwrap_or_else(|| panic!("no secret on:\n{}", page.body)) + marker.len();
+        let text: String = page.body[start..].split('<').next().unwrap().split_whitespace().collect();
+        let secret = Secret::Encoded(text).to_bytes().unwrap();
+        Self(TOTP::new(Algorithm::SHA1, 6, 1, 30, secret).unwrap())
+    }
+
+    /// The code `steps` steps of 30 seconds from now.
+    fn code(&self, steps: i64) -> String {
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+        self.0.generate((now + steps * 30) as u64)
+    }
+}
+
+/// Sets up the second factor for a signed-in person; returns their app and recovery codes.
+async fn enrol(agent: &Agent, host: Host) -> (Authenticator, Vec<String>) {
+    let account = agent.get(host, "/account").await;
+    assert!(account.contains("<strong>Off.</strong>"), "{}", account.body);
+    let page = agent.submit_form(&account, "/account/two-factor/start", &[], host).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.contains("<svg"), "the QR code is drawn on the server");
+    let app = Authenticator::from_page(&page);
+    let wrong = agent.submit_form(&page, "/account/two-factor/confirm", &[("code", "000000")], host).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.contains("That code is not right"));
+    let done =
+        agent.submit_form(&wrong, "/account/two-factor/confirm", &[("code", &app.code(0))], host).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let codes: Vec<String> = done
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", done.body);
+    (app, codes)
+}
+
+async fn sign_out(agent: &Agent, host: Host) {
+    let out = agent.post(host, "/account", "/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+}
+
+/// The password step: it leads to the code, and nothing else is reachable meanwhile.
+async fn password_step(agent: &Agent, host: Host, email: &str) -> Page {
+    let first = agent.sign_in(host, email, PASSWORD).await;
+    assert_is_redirect_to(&first, "/login/code");
+    let home = agent.get(host, "/").await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER, "a half-signed-in session reaches nothing");
+    assert!(home.location.as_deref().unwrap_or_default().starts_with("/login"));
+    assert!(agent.get(host, "/account").await.location.unwrap_or_default().starts_with("/login"));
+    agent.get(host, "/login/code").await
+}
+
+#[sqlx::test]
+async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (ada, _) = app.acme_with_globex().await;
+    let (phone, recovery) = enrol(&ada, Host::Staff).await;
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors WHERE confirmed_at IS NOT NULL").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL").await, 10);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_events WHERE action = 'second_factor.enabled'").await,
+        1
+    );
+    // The secret is sealed: its bytes are nowhere in the row, nor are the recovery codes.
+    let secret = phone.0.secret.clone();
+    let plain: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM totp_factors WHERE position($1 IN secret_sealed) > 0")
+            .bind(&secret)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(plain, 0);
+    let stored = app
+        .count(&format!("SELECT count(*) FROM recovery_codes WHERE code_hash LIKE '%{}%'", recovery[0]))
+        .await;
+    assert_eq!(stored, 0);
+    assert!(ada.get(Host::Staff, "/account").await.contains("You have 10 unused recovery codes"));
+
+    sign_out(&ada, Host::Staff).await;
+    let step = password_step(&ada, Host::Staff, "ada@acme.test").await;
+    // The code that confirmed the set-up was taken: only a later step's code works now.
+    let replayed = ada.submit_form(&step, "/login/code", &[("code", &phone.code(0))], Host::Staff).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED, "a code is not accepted twice");
+    let two_late = ada.submit_form(&step, "/login/code", &[("code", &phone.code(-2))], Host::Staff).await;
+    assert_eq!(two_late.status, StatusCode::UNAUTHORIZED, "one step either side, no more");
+    let next = ada.submit_form(&step, "/login/code", &[("code", &phone.code(1))], Host::Staff).await;
+    assert_is_redirect_to(&next, "/");
+    assert_eq!(ada.get(Host::Staff, "/").await.status, StatusCode::OK);
+
+    // A recovery code signs in once.
+    sign_out(&ada, Host::Staff).await;
+    let step = password_step(&ada, Host::Staff, "ada@acme.test").await;
+    let used =
+        ada.submit_form(&step, "/login/code", &[("code", &recovery[3].to_uppercase())], Host::Staff).await;
+    assert_is_redirect_to(&used, "/");
+    sign_out(&ada, Host::Staff).await;
+    let step = password_step(&ada, Host::Staff, "ada@acme.test").await;
+    let again = ada.submit_form(&step, "/login/code", &[("code", &recovery[3])], Host::Staff).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "each recovery code works once");
+    assert_eq!(app.count("SELECT count(*) FROM recovery_codes WHERE used_at IS NOT NULL").await, 1);
+
+    // Turning it off takes the password and a code.
+    let next = ada.submit_form(&step, "/login/code", &[("code", &recovery[4])], Host::Staff).await;
+    assert_is_redirect_to(&next, "/");
+    let account = ada.get(Host::Staff, "/account").await;
+    let refused = ada
+        .submit_form(
+            &account,
+            "/account/two-factor/off",
+            &[("password", "not it"), ("code", &recovery[5])],
+            Host::Staff,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
+    let off = ada
+        .submit_form(
+            &account,
+            "/account/two-factor/off",
+            &[("password", PASSWORD), ("code", &recovery[5])],
+            Host::Staff,
+        )
+        .await;
+    assert_is_redirect_to(&off, "/account");
+    assert_eq!(
+        app.count("SELECT count(*) FROM totp_factors").await
+            + app.count("SELECT count(*) FROM recovery_codes").await,
+        0
+    );
+    sign_out(&ada, Host::Staff).await;
+    assert_is_redirect_to(&ada.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
+}
+
+#[sqlx::test]
+async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (admin, client) = app.acme_with_globex().await;
+    let company = app.company_id(client, "Globex").await;
+    let carol = app.client_user(&admin, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (phone, _) = enrol(&carol, Host::Portal).await;
+    sign_out(&carol, Host::Portal).await;
+
+    // The portal asks too; a password reset changes the password, not the second factor.
+    let visitor = app.agent();
+    visitor
+        .post(Host::Portal, "/forgot-password", "/forgot-password", &[("email", "carol@globex.test")])
+        .await;
+    let link = app.smtp.nth_to("carol@globex.test", 2).await.link_containing("/reset-password/");
+    let form = visitor.get_url(&link).await;
+    let path = &link[link.find("/reset-password/").unwrap()..];
+    let new_password = "a brand new password";
+    let done = visitor
+        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Portal)
+        .await;
+    assert_is_redirect_to(&done, "/login");
+    let first = visitor.sign_in(Host::Portal, "carol@globex.test", new_password).await;
+    assert_is_redirect_to(&first, "/login/code");
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors WHERE confirmed_at IS NOT NULL").await, 1);
+
+    let step = visitor.get(Host::Portal, "/login/code").await;
+    // Five wrong codes for the account from this address (the set-up's wrong one was the first).
+    for _ in 0..4 {
+        let wrong = visitor.submit_form(&step, "/login/code", &[("code", "000000")], Host::Portal).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = visitor.submit_form(&step, "/login/code", &[("code", &phone.code(1))], Host::Portal).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right code waits after five wrong ones"
+    );
+    assert_eq!(visitor.get(Host::Portal, "/").await.status, StatusCode::SEE_OTHER);
+}
+
+#[sqlx::test]
+async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_its_code(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (ada, _) = app.acme_with_globex().await;
+    let (phone, _) = enrol(&ada, Host::Staff).await;
+    // Another provider invites Ada, who already has an account, to a client's portal.
+    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
+    let client = app.new_client(&beta, "Hooli").await;
+    let company = app.company_id(client, "Hooli").await.to_string();
+    let sent = app.share(&beta, client, &[("email", "ada@acme.test"), ("companies", &company)]).await;
+    let link = sent.invite_link();
+    let visitor = app.agent();
+    let page = visitor.get_url(&link).await;
+    assert!(page.contains("Code from your authenticator app"), "{}", page.body);
+    let accept = crate::helpers::link_path(&link, "/accept");
+    let without = visitor.submit_form(&page, &accept, &[("password", PASSWORD)], Host::Portal).await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(without.contains("That code is not right"));
+    assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 0, "nothing accepted");
+    let with = visitor
+        .submit_form(&page, &accept, &[("password", PASSWORD), ("code", &phone.code(1))], Host::Portal)
+        .await;
+    assert_is_redirect_to(&with, "/");
+    assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 1);
+}
