@@ -14,6 +14,9 @@ pub enum AppError {
     Forbidden,
     #[error("sign in required")]
     SignInRequired,
+    /// Signed in, but an organisation requires a second factor that is not set up yet.
+    #[error("second factor required")]
+    SecondFactorRequired,
     /// Signed in, but the organisation to work in has not been chosen yet.
     #[error("choose an organisation")]
     ChooseOrganisation,
@@ -63,6 +66,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, title, message, next_step) = match &self {
             AppError::SignInRequired => return Redirect::to("/login").into_response(),
+            AppError::SecondFactorRequired => return Redirect::to("/account").into_response(),
             AppError::ChooseOrganisation => {
                 return Redirect::to("/choose-organisation").into_response()
             }

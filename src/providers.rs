@@ -73,3 +73,20 @@ pub async fn set_brand(state: &AppState, by: &StaffMember, change: BrandChange) 
     audited.commit("brand.changed", name.unwrap_or(&by.provider_name), details).await?;
     Ok(())
 }
+
+/// Sets whom the provider requires a second factor of (ADMIN only), audited.
+pub async fn set_second_factor_requirement(
+    state: &AppState,
+    by: &StaffMember,
+    wanted: crate::db::second_factor::Requirement,
+) -> AppResult<()> {
+    if !by.can(Permission::ManageStaff) {
+        return Err(AppError::Forbidden);
+    }
+    let mut audited = Audited::begin(&state.db, by.provider, by.user.id).await?;
+    crate::db::second_factor::set_requirement(audited.tx(), by.provider, wanted).await?;
+    let details =
+        json!({ "staff": wanted.staff, "client_admins": wanted.client_admins, "clients": wanted.clients });
+    audited.commit("second_factor.requirement_changed", &by.provider_name, details).await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use tower_sessions::Session;
 
 use super::csrf::PageContext;
+use super::second_factor;
 use super::session::{self, Organisation, SessionAuth, AUTH_KEY};
 use crate::db;
 use crate::db::providers::Brand;
@@ -42,13 +43,17 @@ impl CurrentUser {
 
 /// The session's sign-in, when it is still within its absolute lifetime. The idle timeout is
 /// the session store's own expiry, moved on by [`crate::auth::activity`].
-async fn signed_in(session: &Session) -> AppResult<Option<SessionAuth>> {
+async fn signed_in(session: &Session, page: &PageContext) -> AppResult<Option<SessionAuth>> {
     let Some(auth) = session.get::<SessionAuth>(AUTH_KEY).await? else {
         return Ok(None);
     };
     if auth.is_expired(OffsetDateTime::now_utc().unix_timestamp()) {
         session::sign_out(session).await?;
         return Ok(None);
+    }
+    // Held at the second factor's set-up, which an organisation requires: nothing else answers.
+    if auth.must_enrol && !second_factor::ENROLMENT_PATHS.contains(&page.path.as_str()) {
+        return Err(AppError::SecondFactorRequired);
     }
     Ok(Some(auth))
 }
@@ -98,7 +103,7 @@ pub async fn optional_user(
     page: &PageContext,
     state: &AppState,
 ) -> AppResult<Option<CurrentUser>> {
-    let Some(auth) = signed_in(session).await? else {
+    let Some(auth) = signed_in(session, page).await? else {
         return Ok(None);
     };
     let Some(p) = db::users::find_by_id(&state.db, auth.user_id).await? else {
@@ -161,7 +166,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (session, page) = session_parts(parts, &app).await?;
-        let Some(auth) = signed_in(&session).await? else {
+        let Some(auth) = signed_in(&session, &page).await? else {
             return Err(AppError::SignInRequired);
         };
         let Some(found) =
@@ -224,7 +229,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (session, page) = session_parts(parts, &app).await?;
-        let Some(auth) = signed_in(&session).await? else {
+        let Some(auth) = signed_in(&session, &page).await? else {
             return Err(AppError::SignInRequired);
         };
         let Some(found) =

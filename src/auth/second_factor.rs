@@ -18,6 +18,9 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 const STEP_SECONDS: u64 = 30;
+/// The pages a sign-in held at the second factor's set-up may open (and Sign out).
+pub const ENROLMENT_PATHS: [&str; 3] =
+    ["/account", "/account/two-factor/start", "/account/two-factor/confirm"];
 const RECOVERY_CODES: usize = 10;
 const SEAL_PURPOSE: &str = "totp-secret-seal";
 
@@ -210,6 +213,11 @@ pub async fn check(
     Ok(accepted)
 }
 
+/// Whether an organisation the person works in on this host requires a second factor of them.
+pub async fn required_of(state: &AppState, user: UserId, staff_host: bool) -> AppResult<bool> {
+    Ok(db::second_factor::required_of(&state.db, user, staff_host).await?)
+}
+
 pub async fn is_on(state: &AppState, user: UserId) -> AppResult<bool> {
     Ok(db::second_factor::is_on(&state.db, user).await?)
 }
@@ -225,6 +233,61 @@ pub async fn turn_off(state: &AppState, user: UserId, email: &EmailAddress) -> A
     audit(&mut tx, user, email, "second_factor.disabled").await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An ADMIN's reset of a colleague's or a client user's second factor (they lost their phone and
+/// their recovery codes): it is removed, the reset is audited, and the person is emailed. Only
+/// for someone who belongs to no provider but the ADMIN's: one provider's ADMIN never weakens a
+/// sign-in that another provider relies on. `Err` says why nothing was done.
+pub async fn reset_by_admin(
+    state: &AppState,
+    admin: &crate::auth::StaffMember,
+    user: UserId,
+    email: &str,
+) -> AppResult<Result<(), &'static str>> {
+    admin.require(crate::domain::Permission::ManageStaff)?;
+    if user == admin.user.id {
+        // Turning one's own off takes the password and a code, on Account security.
+        return Ok(Err("Your own two-factor authentication is turned off from Account security."));
+    }
+    let providers = db::second_factor::providers_of(&state.db, user).await?;
+    if providers.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    if providers.iter().any(|p| *p != admin.provider_id) {
+        return Ok(Err("This person also belongs to another provider, so their two-factor authentication cannot be reset here. They can sign in with a recovery code."));
+    }
+    if db::second_factor::find(&state.db, user).await?.is_none() {
+        return Ok(Err("This person has no two-factor authentication to reset."));
+    }
+    let mut tx = state.db.begin().await?;
+    db::second_factor::remove(&mut tx, user).await?;
+    db::audit::record(
+        &mut *tx,
+        Some(admin.provider_id),
+        Some(admin.user.id),
+        "second_factor.reset",
+        email,
+        json!({}),
+    )
+    .await?;
+    let brand = crate::mail::MailBrand::load(&mut *tx, admin.provider_id, &state.config).await?;
+    let notice = crate::mail::messages::Notice {
+        kind: "second_factor_reset",
+        subject: format!("{}: your two-factor authentication was reset", brand.name),
+        lines: vec![
+            format!(
+                "{} reset the two-factor authentication of your account, so signing in no longer asks for your authenticator app's code.",
+                admin.user.name_or_email()
+            ),
+            "If you asked for this, set it up again from Account security after you sign in (your organisation may ask you to at once). If you did not, tell them straight away.".into(),
+        ],
+        link: None,
+    };
+    db::outbox::enqueue(&mut *tx, notice.email(&brand, email, admin.provider_id, None)?).await?;
+    tx.commit().await?;
+    state.mail_wake.notify_one();
+    Ok(Ok(()))
 }
 
 async fn audit(

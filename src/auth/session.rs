@@ -34,6 +34,10 @@ pub struct SessionAuth {
     /// id instead; it is ignored, and the person is asked to choose again.)
     #[serde(default)]
     pub chosen: Option<Organisation>,
+    /// An organisation requires a second factor the person does not have yet: until they set
+    /// one up, only the set-up pages answer.
+    #[serde(default)]
+    pub must_enrol: bool,
 }
 
 /// Where a session works: a provider on the staff host, a client organisation in the portal.
@@ -95,7 +99,13 @@ pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_h
         session.remove::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?;
     }
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    let auth = SessionAuth { user_id, auth_hash: auth_hash(password_hash), signed_in_at: now, chosen: None };
+    let auth = SessionAuth {
+        user_id,
+        auth_hash: auth_hash(password_hash),
+        signed_in_at: now,
+        chosen: None,
+        must_enrol: false,
+    };
     session.insert(AUTH_KEY, auth).await?;
     session.insert(CSRF_KEY, Token::generate().expose()).await?;
     crate::db::users::touch_last_seen(db, user_id).await?;
@@ -147,6 +157,17 @@ pub async fn sign_out(session: &Session) -> AppResult<()> {
     Ok(())
 }
 
+/// Marks the sign-in as held at the second factor's set-up (`true`), or lets it go (`false`).
+pub async fn set_must_enrol(session: &Session, must: bool) -> AppResult<()> {
+    if let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await? {
+        if auth.must_enrol != must {
+            auth.must_enrol = must;
+            session.insert(AUTH_KEY, auth).await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn choose(session: &Session, org: Organisation) -> AppResult<()> {
     if let Some(mut auth) = session.get::<SessionAuth>(AUTH_KEY).await? {
         auth.chosen = Some(org);
@@ -176,7 +197,13 @@ mod tests {
     use super::*;
 
     fn auth(signed_in_at: i64) -> SessionAuth {
-        SessionAuth { user_id: UserId::new(), auth_hash: String::new(), signed_in_at, chosen: None }
+        SessionAuth {
+            user_id: UserId::new(),
+            auth_hash: String::new(),
+            signed_in_at,
+            chosen: None,
+            must_enrol: false,
+        }
     }
 
     #[test]

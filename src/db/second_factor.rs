@@ -120,3 +120,63 @@ pub async fn providers_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result
     .fetch_all(db)
     .await
 }
+
+/// Who a provider requires a second factor of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Requirement {
+    pub staff: bool,
+    pub client_admins: bool,
+    pub clients: bool,
+}
+
+pub async fn requirement(db: impl PgExecutor<'_>, provider: ProviderId) -> sqlx::Result<Requirement> {
+    sqlx::query_as(
+        "SELECT second_factor_for_staff AS staff, second_factor_for_client_admins AS client_admins,
+                second_factor_for_clients AS clients
+         FROM providers WHERE id = $1",
+    )
+    .bind(provider)
+    .fetch_optional(db)
+    .await
+    .map(Option::unwrap_or_default)
+}
+
+pub async fn set_requirement(
+    db: impl PgExecutor<'_>,
+    provider: super::scope::ProviderScope,
+    wanted: Requirement,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE providers SET second_factor_for_staff = $2, second_factor_for_client_admins = $3,
+                second_factor_for_clients = $4
+         WHERE id = $1",
+    )
+    .bind(provider.id())
+    .bind(wanted.staff)
+    .bind(wanted.client_admins)
+    .bind(wanted.clients)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether any organisation the person works in on this host requires a second factor of them:
+/// on the staff host a provider requiring it of staff; on the portal a provider requiring it of
+/// every client user, or of Client Admins where they are one.
+pub async fn required_of(db: impl PgExecutor<'_>, user: UserId, staff_host: bool) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT CASE WHEN $2 THEN EXISTS (
+                    SELECT 1 FROM staff_memberships s JOIN providers p ON p.id = s.provider_id
+                    WHERE s.user_id = $1 AND p.second_factor_for_staff)
+                ELSE EXISTS (
+                    SELECT 1 FROM client_memberships m JOIN providers p ON p.id = m.provider_id
+                    WHERE m.user_id = $1 AND client_membership_in_force(m.ended_at, m.ends_on)
+                      AND (p.second_factor_for_clients
+                           OR (p.second_factor_for_client_admins AND m.role = 'CLIENT_ADMIN')))
+                END",
+    )
+    .bind(user)
+    .bind(staff_host)
+    .fetch_one(db)
+    .await
+}

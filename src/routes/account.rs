@@ -189,6 +189,13 @@ pub(super) async fn finish_sign_in(
         let details = json!({ "site": site.name() });
         db::audit::record(&state.db, Some(*provider), Some(user.id), "sign_in", &user.email, details).await?;
     }
+    // An organisation requires a second factor the person has not set up: that comes first.
+    if second_factor::required_of(state, user.id, site.is_staff()).await?
+        && !second_factor::is_on(state, user.id).await?
+    {
+        session::set_must_enrol(session, true).await?;
+        return Ok(Redirect::to("/account").into_response());
+    }
     Ok(Redirect::to(next).into_response())
 }
 

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::auth::session;
+use crate::auth::{second_factor, session};
 use crate::bulk;
 use crate::client_access::{self, CompanyChoice, InviteFields, Manager};
 use crate::db;
@@ -109,6 +109,8 @@ pub struct ClientUserView {
     pub ended: bool,
     /// Staff may give an active member an end date.
     pub can_set_end: bool,
+    /// A provider ADMIN may reset a member's second factor.
+    pub can_reset_two_factor: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -271,6 +273,8 @@ fn view(
         ends_on_value: row.ends_on.map(|d| d.to_string()).unwrap_or_default(),
         ended: status == RowStatus::Ended,
         can_set_end: status == RowStatus::Active && matches!(manager, Manager::Staff(_)),
+        can_reset_two_factor: status == RowStatus::Active
+            && matches!(manager, Manager::Staff(m) if m.can(crate::domain::Permission::ManageStaff)),
         choices: choices
             .iter()
             .map(|(id, name)| CompanyChoice {
@@ -293,6 +297,9 @@ pub enum MemberAction {
     /// Set End Date: the day access ends, a later one, or none (staff only).
     End,
     Remove,
+    /// Reset the second factor of someone who lost it (a provider ADMIN only).
+    #[serde(rename = "reset-two-factor")]
+    ResetTwoFactor,
 }
 
 /// What an invitation row's three-dot menu does.
@@ -389,6 +396,18 @@ pub async fn member_action(
         MemberAction::Remove => {
             client_access::remove_member(state, manager, &member).await?;
             format!("{} no longer has access to this organisation.", member.email)
+        }
+        MemberAction::ResetTwoFactor => {
+            let Manager::Staff(admin) = manager else {
+                return Err(AppError::Forbidden);
+            };
+            match second_factor::reset_by_admin(state, admin, member.user_id, &member.email).await? {
+                Ok(()) => format!(
+                    "Two-factor authentication was reset for {}; they have been emailed.",
+                    member.email
+                ),
+                Err(why) => why.to_string(),
+            }
         }
     };
     session::flash(&session_of(manager), flash).await?;

@@ -323,6 +323,13 @@ async fn accept(
             let org = row.client_id.map_or(Organisation::Provider(row.provider_id), Organisation::Client);
             session::choose(&session, org).await?;
             session::flash(&session, format!("Welcome to {}.", row.organisation())).await?;
+            // The organisation may require a second factor: set it up before anything else.
+            if second_factor::required_of(&state, user_id, site.is_staff()).await?
+                && !second_factor::is_on(&state, user_id).await?
+            {
+                session::set_must_enrol(&session, true).await?;
+                return Ok(Redirect::to("/account").into_response());
+            }
             Ok(Redirect::to("/").into_response())
         }
         Err(NotAccepted::Gone) => {

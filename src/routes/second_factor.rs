@@ -96,6 +96,10 @@ struct AccountPage {
     chrome: Chrome,
     email: String,
     on: bool,
+    /// An organisation requires it and it is not set up: nothing else opens until it is.
+    required: bool,
+    /// An organisation requires it: it cannot be turned off here.
+    org_requires: bool,
     codes_left: i64,
     error: Option<&'static str>,
 }
@@ -111,10 +115,14 @@ async fn account(
     user: &CurrentUser,
     error: Option<&'static str>,
 ) -> AppResult<AccountPage> {
+    let on = second_factor::is_on(state, user.id).await?;
+    let org_requires = second_factor::required_of(state, user.id, user.page.site.is_staff()).await?;
     Ok(AccountPage {
         chrome: signed_in_chrome(user).await?,
         email: user.email.to_string(),
-        on: second_factor::is_on(state, user.id).await?,
+        on,
+        required: !on && org_requires,
+        org_requires,
         codes_left: second_factor::recovery_codes_left(state, user.id).await?,
         error,
     })
@@ -155,6 +163,7 @@ async fn confirm(
 ) -> AppResult<Response> {
     match second_factor::confirm(&state, user.id, &user.email, &form.code, &ip).await? {
         Some(codes) => {
+            session::set_must_enrol(&user.session, false).await?;
             Ok(RecoveryCodesPage { chrome: signed_in_chrome(&user).await?, codes }.into_response())
         }
         None => {
@@ -181,7 +190,9 @@ async fn turn_off(
     user: CurrentUser,
     Form(form): Form<TurnOffForm>,
 ) -> AppResult<Response> {
-    let refusal = if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
+    let refusal = if second_factor::required_of(&state, user.id, user.page.site.is_staff()).await? {
+        Some("Your organisation requires two-factor authentication, so it stays on.")
+    } else if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
         Some("Your password is not right: the second factor stays on.")
     } else if !second_factor::check(&state, user.id, &user.email, &form.code, &ip).await? {
         Some("That code is not right: the second factor stays on.")

@@ -186,6 +186,23 @@ pub fn sentence(e: &Event, names: &Names) -> String {
             };
             format!("{actor} set the portal's brand: the name {who}, the accent {accent}{logo}")
         }
+        "second_factor.enabled" => format!("{who} turned on two-factor authentication"),
+        "second_factor.disabled" => format!("{who} turned off two-factor authentication"),
+        "second_factor.recovery_code_used" => format!("{who} signed in with a recovery code"),
+        "second_factor.reset" => format!("{actor} reset the two-factor authentication of {who}"),
+        "second_factor.requirement_changed" => {
+            let of: Vec<&str> =
+                [("staff", "staff"), ("client_admins", "Client Admins"), ("clients", "all client users")]
+                    .into_iter()
+                    .filter(|(key, _)| d.get(*key).and_then(Value::as_bool).unwrap_or(false))
+                    .map(|(_, words)| words)
+                    .collect();
+            if of.is_empty() {
+                format!("{actor} stopped requiring two-factor authentication")
+            } else {
+                format!("{actor} required two-factor authentication of {}", of.join(", "))
+            }
+        }
         "password_reset.requested" if e.actor_email.as_deref().is_none_or(|a| a == who) => {
             format!("{who} asked for a password reset")
         }

@@ -394,6 +394,8 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
         "/settings/users/invite-staff".into(),
         "/settings/users/invite-client".into(),
         "/settings/brand".into(),
+        "/settings/security".into(),
+        "/account".into(),
         "/audit".into(),
     ]
     .iter()
@@ -411,6 +413,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
             "/users".into(),
             "/users/invite".into(),
             format!("/users/members/{member}"),
+            "/account".into(),
         ]
         .iter()
         .map(|p| format!("{portal}{p}")),
@@ -546,5 +549,46 @@ async fn captures_show_as_markers_that_open_their_caption(db: PgPool) {
     }
     assert_eq!(size.0, portico::images::THUMBNAIL_SIDE, "a drawn thumbnail, from {}", size.1);
     assert!(size.1.ends_with("/thumbnail"), "{}", size.1);
+    browser.close().await;
+}
+
+/// Two-factor sign-in in a browser (issue 13 item 5): set up from Account security by reading
+/// the key the page shows, then signing in asks for the app's code.
+#[sqlx::test]
+async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: PgPool) {
+    let app = spawn_app(db).await;
+    portico::demo::run(&app.state, false).await.expect("demo data");
+    let browser = Browser::start().await;
+    let staff = app.staff_url.clone();
+    browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
+    browser.click("Ada Admin").await;
+    browser.expect_text("Account security").await;
+    browser.click("Set up an authenticator app").await;
+    browser.expect_text("Cannot scan it?").await;
+    assert!(browser.client.find(Locator::Css(".qr svg")).await.is_ok(), "the QR code is on the page");
+    let key = browser.client.find(Locator::Id("secret")).await.unwrap().text().await.unwrap();
+    let secret = totp_rs::Secret::Encoded(key.split_whitespace().collect()).to_bytes().unwrap();
+    let phone = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
+    let at = |steps: u64| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        phone.generate(now + steps * 30)
+    };
+    browser.fill("code", &at(0)).await;
+    browser.click("Turn on two-factor authentication").await;
+    browser.expect_text("They are shown only now.").await;
+    browser.click("I have kept them").await;
+    browser.expect_text("You have 10 unused recovery codes").await;
+
+    browser.click("Sign out").await;
+    browser.expect_text("You have signed out.").await;
+    browser.fill("email", "admin@northwind.example").await;
+    browser.fill("password", portico::demo::DEMO_PASSWORD).await;
+    browser.click("Sign in").await;
+    browser.expect_text("Enter your code").await;
+    assert_eq!(browser.path().await, "/login/code");
+    browser.fill("code", &at(1)).await;
+    browser.click("Sign in").await;
+    browser.expect_text("Audit log").await;
+    assert_eq!(browser.path().await, "/");
     browser.close().await;
 }

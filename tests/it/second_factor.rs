@@ -215,3 +215,129 @@ async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_i
     assert_is_redirect_to(&with, "/");
     assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 1);
 }
+
+#[sqlx::test]
+async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_else(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (ada, client) = app.acme_with_globex().await;
+    let company = app.company_id(client, "Globex").await;
+    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let saved = ada.post(Host::Staff, "/settings/security", "/settings/security", &[("clients", "1")]).await;
+    assert_is_redirect_to(&saved, "/settings/security");
+    let flags: (bool, bool, bool) = sqlx::query_as(
+        "SELECT second_factor_for_staff, second_factor_for_client_admins, second_factor_for_clients FROM providers",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(flags, (false, true, true), "all client users include the Client Admins");
+    assert!(ada
+        .get(Host::Staff, "/audit")
+        .await
+        .contains("required two-factor authentication of Client Admins, all client users"));
+    // Carol's session from before goes on; her next sign-in is held at the set-up.
+    assert_eq!(carol.get(Host::Portal, "/jobs").await.status, StatusCode::OK);
+    sign_out(&carol, Host::Portal).await;
+    assert_is_redirect_to(&carol.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await, "/account");
+    for path in ["/", "/jobs", "/captures", "/users"] {
+        assert_is_redirect_to(&carol.get(Host::Portal, path).await, "/account");
+    }
+    let account = carol.get(Host::Portal, "/account").await;
+    assert!(account.contains("Your organisation requires two-factor authentication"), "{}", account.body);
+    let (phone, recovery) = enrol(&carol, Host::Portal).await;
+    let jobs = carol.get(Host::Portal, "/jobs").await;
+    assert_eq!(jobs.status, StatusCode::OK, "set up, the portal opens: {:?}", jobs.location);
+    // Required, it cannot be turned off.
+    let account = carol.get(Host::Portal, "/account").await;
+    assert!(!account.contains("Turn off two-factor authentication"));
+    let off = carol
+        .submit_form(
+            &account,
+            "/account/two-factor/off",
+            &[("password", PASSWORD), ("code", &recovery[0])],
+            Host::Portal,
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
+    // And from now on her sign-in asks for the code; staff, not required, are not asked.
+    sign_out(&carol, Host::Portal).await;
+    let step = password_step(&carol, Host::Portal, "carol@globex.test").await;
+    assert_is_redirect_to(
+        &carol.submit_form(&step, "/login/code", &[("code", &phone.code(1))], Host::Portal).await,
+        "/",
+    );
+    sign_out(&ada, Host::Staff).await;
+    assert_is_redirect_to(&ada.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
+}
+
+#[sqlx::test]
+async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPool) {
+    let app = spawn_app(db).await;
+    let (ada, client) = app.acme_with_globex().await;
+    let company = app.company_id(client, "Globex").await;
+    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    enrol(&carol, Host::Portal).await;
+    let membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'carol@globex.test'").await;
+    let users = format!("/clients/{client}");
+    let reset = format!("/clients/{client}/users/members/{membership}/reset-two-factor");
+    assert!(ada.get(Host::Staff, &users).await.contains("Reset two-factor"));
+
+    // A MANAGER may not; nothing changes.
+    let sent = ada.invite_staff(&[("email", "max@acme.test"), ("role", "MANAGER")]).await;
+    let link = sent.invite_link();
+    let max = app.agent();
+    let page = max.get_url(&link).await;
+    max.accept_new(&page, &link, "Max", Host::Staff).await;
+    assert!(!max.get(Host::Staff, &users).await.contains("Reset two-factor"));
+    assert_eq!(max.post(Host::Staff, &users, &reset, &[]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
+
+    // The ADMIN resets it: gone, audited, and Carol is told.
+    let done = ada.post(Host::Staff, &users, &reset, &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT count(*) FROM totp_factors").await
+            + app.count("SELECT count(*) FROM recovery_codes").await,
+        0
+    );
+    assert_eq!(app.count("SELECT count(*) FROM audit_events WHERE action = 'second_factor.reset'").await, 1);
+    let email = app.smtp.nth_to("carol@globex.test", 2).await;
+    assert!(email.subject.contains("your two-factor authentication was reset"), "{}", email.subject);
+    assert!(email.text.contains("Ada Admin reset the two-factor authentication of your account"));
+    sign_out(&carol, Host::Portal).await;
+    assert_is_redirect_to(&carol.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await, "/");
+
+    // Someone who also belongs to another provider is not theirs to reset.
+    enrol(&carol, Host::Portal).await;
+    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
+    let hooli = app.new_client(&beta, "Hooli").await;
+    let hooli_co = app.company_id(hooli, "Hooli").await.to_string();
+    let sent = app.share(&beta, hooli, &[("email", "carol@globex.test"), ("companies", &hooli_co)]).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let token_link = sent.invite_link();
+    let page = carol.get_url(&token_link).await;
+    let accepted =
+        carol.submit_form(&page, &crate::helpers::link_path(&token_link, "/accept"), &[], Host::Portal).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+    let refused = ada.post(Host::Staff, &users, &reset, &[]).await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(ada.get(Host::Staff, &users).await.contains("also belongs to another provider"));
+    assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
+
+    // A colleague's, from Settings -> User Roles; never one's own there.
+    let (max_phone, _) = enrol(&max, Host::Staff).await;
+    drop(max_phone);
+    let max_id = app.id_of("SELECT id FROM users WHERE email = 'max@acme.test'").await;
+    let staff_reset = format!("/settings/users/staff/{max_id}/reset-two-factor");
+    assert_is_redirect_to(
+        &ada.post(Host::Staff, "/settings/users", &staff_reset, &[]).await,
+        "/settings/users",
+    );
+    assert_eq!(app.count(&format!("SELECT count(*) FROM totp_factors WHERE user_id = '{max_id}'")).await, 0);
+    let ada_id = app.id_of("SELECT id FROM users WHERE email = 'ada@acme.test'").await;
+    enrol(&ada, Host::Staff).await;
+    let own = format!("/settings/users/staff/{ada_id}/reset-two-factor");
+    ada.post(Host::Staff, "/settings/users", &own, &[]).await;
+    assert_eq!(app.count(&format!("SELECT count(*) FROM totp_factors WHERE user_id = '{ada_id}'")).await, 1);
+}

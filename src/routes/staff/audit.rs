@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The kinds of action a person can filter by: (value, label, action prefixes).
-const KINDS: [(&str, &str, &[&str]); 7] = [
+const KINDS: [(&str, &str, &[&str]); 8] = [
     ("invitations", "Invitations", &["invitation"]),
     ("client-users", "Client users", &["client_user"]),
     ("staff", "Staff", &["staff"]),
@@ -42,6 +42,7 @@ const KINDS: [(&str, &str, &[&str]); 7] = [
     ("work", "Jobs, captures and assessments", &["job", "capture", "assessment"]),
     ("passwords", "Passwords", &["password_reset"]),
     ("settings", "Settings", &["brand"]),
+    ("two-factor", "Two-factor authentication", &["second_factor"]),
 ];
 
 struct EventView {

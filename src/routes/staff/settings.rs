@@ -8,23 +8,70 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use serde::Deserialize;
 
 use crate::auth::csrf::MAX_UPLOAD_BYTES;
 use crate::auth::{session, StaffMember};
 use crate::db;
 use crate::db::providers::Brand;
+use crate::db::second_factor::Requirement;
 use crate::domain::{AccentColour, BrandName, Logo, Permission};
 use crate::error::{AppError, AppResult};
 use crate::providers::{self, BrandChange, LogoUpdate};
-use crate::routes::form::{read_upload, Upload};
+use crate::routes::form::{read_upload, Form, Upload};
 use crate::state::AppState;
 use crate::views::{BrandView, Chrome, FieldErrors};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/settings/brand",
-        get(brand_page).post(save_brand).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+    Router::new()
+        .route(
+            "/settings/brand",
+            get(brand_page).post(save_brand).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/settings/security", get(security_page).post(save_security))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff/security.html")]
+struct SecurityPage {
+    chrome: Chrome,
+    required: Requirement,
+    can_manage_staff: bool,
+}
+
+async fn security_page(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
+    admin_only(&member)?;
+    let required = db::second_factor::requirement(&state.db, member.provider_id).await?;
+    Ok(SecurityPage { chrome: Chrome::staff(&member).await?, required, can_manage_staff: true })
+}
+
+/// The checkboxes of Settings -> Sign-in security; one left unticked is simply absent.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecurityForm {
+    staff: String,
+    client_admins: String,
+    clients: String,
+}
+
+async fn save_security(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Form(form): Form<SecurityForm>,
+) -> AppResult<Response> {
+    admin_only(&member)?;
+    let wanted = Requirement {
+        staff: form.staff == "1",
+        client_admins: form.client_admins == "1" || form.clients == "1",
+        clients: form.clients == "1",
+    };
+    providers::set_second_factor_requirement(&state, &member, wanted).await?;
+    session::flash(
+        &member.user.session,
+        "Sign-in security saved. It applies from each person's next sign-in.",
     )
+    .await?;
+    Ok(Redirect::to("/settings/security").into_response())
 }
 
 #[derive(Template, WebTemplate)]

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::auth::{session, StaffMember};
+use crate::auth::{second_factor, session, StaffMember};
 use crate::client_access::{self, staff_visibility, Manager};
 use crate::db;
 use crate::db::clients::Visibility;
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/users/invite-staff", get(invite_form).post(invite))
         .route("/settings/users/staff/{user}/role", post(change_staff_role))
         .route("/settings/users/staff/{user}/remove", post(remove_staff))
+        .route("/settings/users/staff/{user}/reset-two-factor", post(reset_staff_second_factor))
         .route("/settings/users/invitations/{id}", get(invitation_timeline))
         .route("/settings/users/invitations/{id}/resend", post(resend_invitation))
         .route("/settings/users/invitations/{id}/role", post(change_invitation_role))
@@ -279,6 +280,23 @@ async fn remove_staff(
     }
     let target = staff::remove(&state, &member, user).await?.ok_or(AppError::NotFound)?;
     session::flash(&member.user.session, format!("{target} was removed.")).await?;
+    Ok(Redirect::to("/settings/users").into_response())
+}
+
+/// Reset two-factor on a colleague's row (ADMIN only): for one who lost their phone and their
+/// recovery codes.
+async fn reset_staff_second_factor(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path(user): Path<UserId>,
+) -> AppResult<Response> {
+    member.require(Permission::ManageStaff)?;
+    let email = staff::email_of(&state, &member, user).await?.ok_or(AppError::NotFound)?;
+    let said = match second_factor::reset_by_admin(&state, &member, user, &email).await? {
+        Ok(()) => format!("Two-factor authentication was reset for {email}; they have been emailed."),
+        Err(why) => why.to_string(),
+    };
+    session::flash(&member.user.session, said).await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
 
