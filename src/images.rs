@@ -31,13 +31,17 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 #[derive(Debug)]
 pub struct Unreadable;
 
+/// One picture is decoded at a time, so uploads arriving together cannot add up their memory.
+static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn decode(bytes: &[u8], content_type: &str) -> Result<DynamicImage, Unreadable> {
+    let _one_at_a_time = DECODING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let format = if content_type == "image/png" { ImageFormat::Png } else { ImageFormat::Jpeg };
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut limits = Limits::default();
     limits.max_image_width = Some(12_000);
     limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(160 * 1024 * 1024);
     reader.limits(limits);
     reader.decode().map_err(|_| Unreadable)
 }

@@ -356,6 +356,8 @@ pub async fn accept(
     let email = EmailAddress::from_trusted(row.email.clone());
     let (user, password_hash) = match acceptor {
         Acceptor::Existing { user_id } => {
+            // The lock an ADMIN's reset of the second factor takes too (see `users::lock`).
+            db::users::lock(&mut tx, user_id).await?;
             let user = db::users::find_by_id(&mut *tx, user_id)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("accepting user vanished"))?;

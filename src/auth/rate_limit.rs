@@ -66,6 +66,11 @@ pub const CODE_GUESSES: Guesses = Guesses {
     per_account: Limit { name: "wrong-code-account", max: 20, window_secs: 900 },
 };
 
+/// Every code tried for one account, right or wrong, counted before it is checked: a hard cap
+/// that concurrent requests and fresh addresses cannot get around (six digits have few values).
+pub const CODE_ATTEMPTS_PER_ACCOUNT: Limit =
+    Limit { name: "code-attempts-account", max: 10, window_secs: 900 };
+
 /// Before a password is checked for `account` from `address`. Guessing is slowed per account
 /// and address together, so a stranger's wrong guesses never lock the owner out: an address
 /// with five wrong passwords for the account waits for the window, and once the account has had

@@ -11,7 +11,7 @@ use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use serde_json::json;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use super::rate_limit::{self, CODE_GUESSES};
+use super::rate_limit::{self, CODE_ATTEMPTS_PER_ACCOUNT, CODE_GUESSES};
 use crate::db;
 use crate::domain::{EmailAddress, UserId};
 use crate::error::{AppError, AppResult};
@@ -66,7 +66,7 @@ fn enrolment(email: &EmailAddress, secret: Vec<u8>) -> AppResult<Enrolment> {
     let issuer = "Portico";
     let url = format!(
         "otpauth://totp/{issuer}:{}?secret={encoded}&issuer={issuer}&algorithm=SHA1&digits=6&period={STEP_SECONDS}",
-        email.as_str().replace('@', "%40")
+        percent_encode(email.as_str())
     );
     let qr = qrcode::QrCode::new(url.as_bytes()).map_err(|e| anyhow::anyhow!("QR code: {e}"))?;
     let svg = qr
@@ -106,6 +106,16 @@ pub async fn pending(state: &AppState, user: UserId, email: &EmailAddress) -> Ap
     }
 }
 
+/// Everything but unreserved characters percent-encoded, for the `otpauth://` label.
+fn percent_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The step (of the three around now) whose code `code` is, if any.
 fn matching_step(totp: &TOTP, code: &str, now: i64) -> Option<i64> {
     let now_step = now.div_euclid(STEP_SECONDS as i64);
@@ -134,6 +144,7 @@ pub async fn confirm(
     code: &str,
     ip: &str,
 ) -> AppResult<Option<Vec<String>>> {
+    rate_limit::check(&state.db, CODE_ATTEMPTS_PER_ACCOUNT, email.as_str()).await?;
     rate_limit::before_guess(&state.db, CODE_GUESSES, email.as_str(), ip).await?;
     let Some(factor) = db::second_factor::find(&state.db, user).await?.filter(|f| !f.confirmed) else {
         return Err(AppError::BadRequest(
@@ -182,6 +193,7 @@ pub async fn check(
     code: &str,
     ip: &str,
 ) -> AppResult<bool> {
+    rate_limit::check(&state.db, CODE_ATTEMPTS_PER_ACCOUNT, email.as_str()).await?;
     rate_limit::before_guess(&state.db, CODE_GUESSES, email.as_str(), ip).await?;
     let accepted = match as_totp_code(code) {
         Some(code) => match db::second_factor::find(&state.db, user).await? {
@@ -218,6 +230,11 @@ pub async fn required_of(state: &AppState, user: UserId, staff_host: bool) -> Ap
     Ok(db::second_factor::required_of(&state.db, user, staff_host).await?)
 }
 
+/// Whether signing in must be held at the set-up: required of the person, and not set up.
+pub async fn must_enrol(state: &AppState, user: UserId, staff_host: bool) -> AppResult<bool> {
+    Ok(required_of(state, user, staff_host).await? && !is_on(state, user).await?)
+}
+
 pub async fn is_on(state: &AppState, user: UserId) -> AppResult<bool> {
     Ok(db::second_factor::is_on(&state.db, user).await?)
 }
@@ -250,17 +267,19 @@ pub async fn reset_by_admin(
         // Turning one's own off takes the password and a code, on Account security.
         return Ok(Err("Your own two-factor authentication is turned off from Account security."));
     }
-    let providers = db::second_factor::providers_of(&state.db, user).await?;
+    // Read in the transaction that removes it, with the person's row locked, so a membership
+    // of another provider cannot slip in between the check and the removal.
+    let mut tx = state.db.begin().await?;
+    let providers = db::second_factor::providers_of_locked(&mut tx, user).await?;
     if providers.is_empty() {
         return Err(AppError::NotFound);
     }
     if providers.iter().any(|p| *p != admin.provider_id) {
         return Ok(Err("This person also belongs to another provider, so their two-factor authentication cannot be reset here. They can sign in with a recovery code."));
     }
-    if db::second_factor::find(&state.db, user).await?.is_none() {
+    if db::second_factor::find(&mut *tx, user).await?.is_none() {
         return Ok(Err("This person has no two-factor authentication to reset."));
     }
-    let mut tx = state.db.begin().await?;
     db::second_factor::remove(&mut tx, user).await?;
     db::audit::record(
         &mut *tx,
@@ -315,6 +334,11 @@ mod tests {
         assert_eq!(matching_step(&totp, "287082", 59 + 30), Some(1), "one step late is accepted");
         assert_eq!(matching_step(&totp, "287082", 59 + 60), None, "two steps late is not");
         assert_eq!(matching_step(&totp, "000000", 59), None);
+    }
+
+    #[test]
+    fn the_authenticator_label_is_encoded() {
+        assert_eq!(percent_encode("a+b&c@x.test"), "a%2Bb%26c%40x.test");
     }
 
     #[test]

@@ -93,7 +93,15 @@ pub fn auth_hash(password_hash: &str) -> String {
 
 /// Starts a signed-in session with a fresh id and a fresh CSRF token, so neither a session nor a
 /// token seen before sign-in is any use after it. Signing in counts as activity.
-pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_hash: &str) -> AppResult<()> {
+/// `must_enrol`: an organisation requires a second factor the person has not set up, and the
+/// session is held at its set-up from the first moment it is signed in.
+pub async fn sign_in(
+    db: &PgPool,
+    session: &Session,
+    user_id: UserId,
+    password_hash: &str,
+    must_enrol: bool,
+) -> AppResult<()> {
     session.cycle_id().await?;
     if session.get::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?.is_some() {
         session.remove::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?;
@@ -104,7 +112,7 @@ pub async fn sign_in(db: &PgPool, session: &Session, user_id: UserId, password_h
         auth_hash: auth_hash(password_hash),
         signed_in_at: now,
         chosen: None,
-        must_enrol: false,
+        must_enrol,
     };
     session.insert(AUTH_KEY, auth).await?;
     session.insert(CSRF_KEY, Token::generate().expose()).await?;

@@ -180,3 +180,10 @@ pub async fn required_of(db: impl PgExecutor<'_>, user: UserId, staff_host: bool
     .fetch_one(db)
     .await
 }
+
+/// [`providers_of`] with the person's row locked until the transaction ends (accepting an
+/// invitation takes the same lock), so no membership can join between this and what follows.
+pub async fn providers_of_locked(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<Vec<ProviderId>> {
+    super::users::lock(&mut *db, user).await?;
+    providers_of(&mut *db, user).await
+}

@@ -102,3 +102,10 @@ pub async fn record_activity(
     .await?;
     Ok(())
 }
+
+/// Locks the person's row until the transaction ends: a change of their memberships and an
+/// ADMIN's reset of their second factor take it, so neither interleaves with the other.
+pub async fn lock(db: &mut sqlx::PgConnection, id: UserId) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(id).execute(db).await?;
+    Ok(())
+}

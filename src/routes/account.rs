@@ -181,7 +181,16 @@ pub(super) async fn finish_sign_in(
     providers: &[(Organisation, ProviderId)],
     next: &str,
 ) -> AppResult<Response> {
-    session::sign_in(&state.db, session, user.id, user.password_hash.as_deref().unwrap_or_default()).await?;
+    // An organisation requires a second factor the person has not set up: that comes first.
+    let must_enrol = second_factor::must_enrol(state, user.id, site.is_staff()).await?;
+    session::sign_in(
+        &state.db,
+        session,
+        user.id,
+        user.password_hash.as_deref().unwrap_or_default(),
+        must_enrol,
+    )
+    .await?;
     if let [(only, _)] = providers {
         session::choose(session, *only).await?;
     }
@@ -189,11 +198,7 @@ pub(super) async fn finish_sign_in(
         let details = json!({ "site": site.name() });
         db::audit::record(&state.db, Some(*provider), Some(user.id), "sign_in", &user.email, details).await?;
     }
-    // An organisation requires a second factor the person has not set up: that comes first.
-    if second_factor::required_of(state, user.id, site.is_staff()).await?
-        && !second_factor::is_on(state, user.id).await?
-    {
-        session::set_must_enrol(session, true).await?;
+    if must_enrol {
         return Ok(Redirect::to("/account").into_response());
     }
     Ok(Redirect::to(next).into_response())

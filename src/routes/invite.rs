@@ -317,17 +317,17 @@ async fn accept(
     };
     match invites::accept(&state, &token, acceptor).await? {
         Ok((user_id, row, password_hash)) => {
+            // The organisation may require a second factor: then its set-up comes first.
+            let must_enrol = second_factor::must_enrol(&state, user_id, site.is_staff()).await?;
             if mode != Mode::SignedIn {
-                session::sign_in(&state.db, &session, user_id, &password_hash).await?;
+                session::sign_in(&state.db, &session, user_id, &password_hash, must_enrol).await?;
+            } else if must_enrol {
+                session::set_must_enrol(&session, true).await?;
             }
             let org = row.client_id.map_or(Organisation::Provider(row.provider_id), Organisation::Client);
             session::choose(&session, org).await?;
             session::flash(&session, format!("Welcome to {}.", row.organisation())).await?;
-            // The organisation may require a second factor: set it up before anything else.
-            if second_factor::required_of(&state, user_id, site.is_staff()).await?
-                && !second_factor::is_on(&state, user_id).await?
-            {
-                session::set_must_enrol(&session, true).await?;
+            if must_enrol {
                 return Ok(Redirect::to("/account").into_response());
             }
             Ok(Redirect::to("/").into_response())

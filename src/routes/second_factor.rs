@@ -15,6 +15,7 @@ use tower_sessions::Session;
 use super::account::{finish_sign_in, memberships_on};
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
+use crate::auth::rate_limit::{self, SIGN_IN_PER_ADDRESS};
 use crate::auth::second_factor::{self, Enrolment};
 use crate::auth::session::{self, auth_hash};
 use crate::auth::{credentials, CurrentUser};
@@ -66,6 +67,8 @@ async fn code(
     let Some(half) = session::half_signed_in(&session).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
+    // A code is a sign-in attempt: counted per address with the passwords.
+    rate_limit::check(&state.db, SIGN_IN_PER_ADDRESS, &ip).await?;
     let user = db::users::find_by_id(&state.db, half.user_id).await?;
     // A password changed since the first step ends the wait, as it ends sessions.
     let Some(user) =
@@ -147,8 +150,30 @@ struct RecoveryCodesPage {
     codes: Vec<String>,
 }
 
-/// Shows a new secret to scan. A POST, since it makes one: reading the account page writes nothing.
-async fn start(State(state): State<AppState>, user: CurrentUser) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StartForm {
+    password: String,
+}
+
+/// Shows a new secret to scan, after the password once more: a session left open must not be
+/// enough to tie the account to somebody else's phone. A POST, since it makes a secret: reading
+/// the account page writes nothing.
+async fn start(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: CurrentUser,
+    Form(form): Form<StartForm>,
+) -> AppResult<Response> {
+    if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
+        let page = account(
+            &state,
+            &user,
+            Some("Your password is not right: enter it to set up an authenticator app."),
+        )
+        .await?;
+        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    }
     let Some(enrolment) = second_factor::begin(&state, user.id, &user.email).await? else {
         return Ok(Redirect::to("/account").into_response());
     };

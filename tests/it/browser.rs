@@ -563,6 +563,7 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: Pg
     browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
     browser.click("Ada Admin").await;
     browser.expect_text("Account security").await;
+    browser.fill("start-password", portico::demo::DEMO_PASSWORD).await;
     browser.click("Set up an authenticator app").await;
     browser.expect_text("Cannot scan it?").await;
     assert!(browser.client.find(Locator::Css(".qr svg")).await.is_ok(), "the QR code is on the page");

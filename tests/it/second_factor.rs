@@ -32,7 +32,11 @@ impl Authenticator {
 async fn enrol(agent: &Agent, host: Host) -> (Authenticator, Vec<String>) {
     let account = agent.get(host, "/account").await;
     assert!(account.contains("<strong>Off.</strong>"), "{}", account.body);
-    let page = agent.submit_form(&account, "/account/two-factor/start", &[], host).await;
+    let wrong =
+        agent.submit_form(&account, "/account/two-factor/start", &[("password", "not it")], host).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "setting it up takes the password again");
+    let page =
+        agent.submit_form(&account, "/account/two-factor/start", &[("password", PASSWORD)], host).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.contains("<svg"), "the QR code is drawn on the server");
     let app = Authenticator::from_page(&page);
