@@ -365,6 +365,14 @@ impl PublicUrl {
         normalise_authority(host, self.https) == self.authority
     }
 
+    /// The host alone, without a port: the relying party id of this site's passkeys.
+    pub fn host(&self) -> &str {
+        match self.authority.rsplit_once(':') {
+            Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+            _ => &self.authority,
+        }
+    }
+
     /// An absolute link to `path` (which starts with `/`).
     pub fn join(&self, path: &str) -> String {
         format!("{}{}", self.origin(), path)

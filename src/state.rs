@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 
 use crate::auth::activity::Activity;
 use crate::auth::password::Hasher;
+use crate::auth::relying_party::Passkeys;
 use crate::auth::server_key::ServerKey;
 use crate::clock::Clock;
 use crate::config::{Config, PublicUrl};
@@ -27,13 +28,26 @@ pub struct App {
     pub activity: Activity,
     /// The time the invitation lifecycle reads; tests move it.
     pub clock: Clock,
+    /// Each host's WebAuthn relying party.
+    pub passkeys: Passkeys,
 }
 
 impl AppState {
     pub fn new(config: Config, db: PgPool, mail_wake: Arc<Notify>, server_key: ServerKey) -> Self {
         let activity = Activity::new(config.activity_every);
         let clock = Clock::offset_by(config.clock_offset_secs);
-        Self(Arc::new(App { config, db, hasher: Hasher::new(), mail_wake, server_key, activity, clock }))
+        // The public URLs were checked to be origins when the configuration was read.
+        let passkeys = Passkeys::new(&config).expect("each public URL makes a WebAuthn relying party");
+        Self(Arc::new(App {
+            config,
+            db,
+            hasher: Hasher::new(),
+            mail_wake,
+            server_key,
+            activity,
+            clock,
+            passkeys,
+        }))
     }
 }
 

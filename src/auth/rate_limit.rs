@@ -66,6 +66,10 @@ pub const CODE_GUESSES: Guesses = Guesses {
     per_account: Limit { name: "wrong-code-account", max: 20, window_secs: 900 },
 };
 
+/// Passkey challenges handed out to one address (each keeps a little state in a session).
+pub const PASSKEY_CHALLENGES_PER_ADDRESS: Limit =
+    Limit { name: "passkey-challenge-ip", max: 60, window_secs: 900 };
+
 /// Every code tried for one account, right or wrong, counted before it is checked: a hard cap
 /// that concurrent requests and fresh addresses cannot get around (six digits have few values).
 pub const CODE_ATTEMPTS_PER_ACCOUNT: Limit =

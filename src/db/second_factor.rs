@@ -105,6 +105,7 @@ pub async fn recovery_codes_left(db: impl PgExecutor<'_>, user: UserId) -> sqlx:
 
 pub async fn remove(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user).execute(&mut *db).await?;
+    sqlx::query("DELETE FROM passkeys WHERE user_id = $1").bind(user).execute(&mut *db).await?;
     sqlx::query("DELETE FROM totp_factors WHERE user_id = $1").bind(user).execute(&mut *db).await?;
     Ok(())
 }
@@ -186,4 +187,57 @@ pub async fn required_of(db: impl PgExecutor<'_>, user: UserId, staff_host: bool
 pub async fn providers_of_locked(db: &mut sqlx::PgConnection, user: UserId) -> sqlx::Result<Vec<ProviderId>> {
     super::users::lock(&mut *db, user).await?;
     providers_of(&mut *db, user).await
+}
+
+/// A person's passkeys on one host: (credential id, the passkey as webauthn-rs keeps it).
+pub async fn passkeys(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    site: &str,
+) -> sqlx::Result<Vec<(Vec<u8>, serde_json::Value)>> {
+    sqlx::query_as(
+        "SELECT credential_id, passkey FROM passkeys WHERE user_id = $1 AND site = $2 ORDER BY created_at",
+    )
+    .bind(user)
+    .bind(site)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn add_passkey(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    site: &str,
+    credential_id: &[u8],
+    passkey: serde_json::Value,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO passkeys (credential_id, user_id, site, passkey) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (credential_id) DO NOTHING",
+    )
+    .bind(credential_id)
+    .bind(user)
+    .bind(site)
+    .bind(passkey)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Keeps the passkey's new state (its signature counter) after a use.
+pub async fn passkey_used(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    credential_id: &[u8],
+    passkey: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE passkeys SET passkey = $3, last_used_at = now() WHERE credential_id = $1 AND user_id = $2",
+    )
+    .bind(credential_id)
+    .bind(user)
+    .bind(passkey)
+    .execute(db)
+    .await?;
+    Ok(())
 }

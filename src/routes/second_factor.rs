@@ -15,12 +15,13 @@ use tower_sessions::Session;
 use super::account::{finish_sign_in, memberships_on};
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
-use crate::auth::rate_limit::{self, SIGN_IN_PER_ADDRESS};
+use crate::auth::passkeys;
+use crate::auth::rate_limit::{self, PASSKEY_CHALLENGES_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
 use crate::auth::second_factor::{self, Enrolment};
 use crate::auth::session::{self, auth_hash};
 use crate::auth::{credentials, CurrentUser};
 use crate::db;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::routes::form::Form;
 use crate::state::AppState;
 use crate::views::Chrome;
@@ -32,6 +33,102 @@ pub fn router() -> Router<AppState> {
         .route("/account/two-factor/start", post(start))
         .route("/account/two-factor/confirm", post(confirm))
         .route("/account/two-factor/off", post(turn_off))
+        .route("/account/passkeys/options", post(passkey_registration_options))
+        .route("/account/passkeys", post(add_passkey))
+        .route("/login/passkey/options", post(passkey_options))
+        .route("/login/passkey", post(passkey_sign_in))
+}
+
+/// A WebAuthn ceremony's options, for the page's script.
+fn json(value: &impl serde::Serialize) -> AppResult<Response> {
+    let body = serde_json::to_string(value).map_err(anyhow::Error::from)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CredentialForm {
+    credential: String,
+}
+
+/// Adding a passkey takes the password again, and an authenticator app already set up.
+async fn passkey_registration_options(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    user: CurrentUser,
+    Form(form): Form<StartForm>,
+) -> AppResult<Response> {
+    if !second_factor::is_on(&state, user.id).await? {
+        return Err(AppError::BadRequest(
+            "Set up an authenticator app first: its recovery codes also cover a lost passkey.",
+        ));
+    }
+    if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
+        return Err(AppError::BadRequest("Your password is not right: enter it to add a passkey."));
+    }
+    let site = user.page.site;
+    let options =
+        passkeys::registration_options(&state, site, &user.session, user.id, &user.email, &user.display_name)
+            .await?;
+    json(&options)
+}
+
+async fn add_passkey(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<CredentialForm>,
+) -> AppResult<Response> {
+    passkeys::register(&state, user.page.site, &user.session, user.id, &form.credential).await?;
+    session::flash(&user.session, "Passkey added: you can sign in with it.").await?;
+    Ok(Redirect::to("/account").into_response())
+}
+
+/// The challenge for a passkey: of the person half signed in (the second step), or of anyone's
+/// passkey for this host (signing in without a password).
+async fn passkey_options(
+    State(state): State<AppState>,
+    page: PageContext,
+    ClientIp(ip): ClientIp,
+    session: Session,
+) -> AppResult<Response> {
+    rate_limit::check(&state.db, PASSKEY_CHALLENGES_PER_ADDRESS, &ip).await?;
+    let user = session::half_signed_in(&session).await?.map(|half| half.user_id);
+    let options = passkeys::authentication_options(&state, page.site, &session, user).await?;
+    json(&options)
+}
+
+async fn passkey_sign_in(
+    State(state): State<AppState>,
+    page: PageContext,
+    session: Session,
+    Form(form): Form<CredentialForm>,
+) -> AppResult<Response> {
+    let site = page.site;
+    let half = session::half_signed_in(&session).await?;
+    let expected = half.as_ref().map(|h| h.user_id);
+    let Some(user_id) = passkeys::authenticate(&state, site, &session, expected, &form.credential).await?
+    else {
+        return Err(AppError::BadRequest(
+            "The passkey could not be checked. Try again, or use your authenticator app's code.",
+        ));
+    };
+    let Some(user) = db::users::find_by_id(&state.db, user_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    // Half signed in: the password step's person, with the password unchanged since.
+    if let Some(half) = &half {
+        if user.password_hash.as_deref().map(auth_hash).as_deref() != Some(&half.auth_hash) {
+            session::sign_out(&session).await?;
+            return Ok(Redirect::to("/login").into_response());
+        }
+    }
+    let providers = memberships_on(&state, site, user.id).await?;
+    if providers.is_empty() {
+        session::sign_out(&session).await?;
+        return Err(AppError::Forbidden);
+    }
+    let next = half.map(|h| h.next).unwrap_or_else(|| "/".to_string());
+    finish_sign_in(&state, site, &session, &user, &providers, &next).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -39,6 +136,8 @@ pub fn router() -> Router<AppState> {
 struct CodePage {
     chrome: Chrome,
     error: Option<&'static str>,
+    /// The person has a passkey on this host, which the page's script can use instead.
+    has_passkey: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -47,11 +146,17 @@ pub struct CodeForm {
     code: String,
 }
 
-async fn code_page(session: Session, page: PageContext) -> AppResult<Response> {
-    if session::half_signed_in(&session).await?.is_none() {
+async fn code_page(
+    State(state): State<AppState>,
+    session: Session,
+    page: PageContext,
+) -> AppResult<Response> {
+    let Some(half) = session::half_signed_in(&session).await? else {
         return Ok(Redirect::to("/login").into_response());
-    }
-    Ok(CodePage { chrome: Chrome::anonymous(&session, &page).await?, error: None }.into_response())
+    };
+    let has_passkey = passkeys::count(&state, half.user_id, page.site).await? > 0;
+    Ok(CodePage { chrome: Chrome::anonymous(&session, &page).await?, error: None, has_passkey }
+        .into_response())
 }
 
 /// The second step: a code from the app (or a recovery code) finishes the sign-in that the
@@ -83,7 +188,8 @@ async fn code(
         let error = Some(
             "That code is not right. Enter the six digits your app shows now, or one of your recovery codes.",
         );
-        return Ok((StatusCode::UNAUTHORIZED, CodePage { chrome, error }).into_response());
+        let has_passkey = passkeys::count(&state, user.id, site).await? > 0;
+        return Ok((StatusCode::UNAUTHORIZED, CodePage { chrome, error, has_passkey }).into_response());
     }
     let providers = memberships_on(&state, site, user.id).await?;
     if providers.is_empty() {
@@ -104,6 +210,8 @@ struct AccountPage {
     /// An organisation requires it: it cannot be turned off here.
     org_requires: bool,
     codes_left: i64,
+    /// Passkeys of this person on this host.
+    passkeys: usize,
     error: Option<&'static str>,
 }
 
@@ -127,6 +235,7 @@ async fn account(
         required: !on && org_requires,
         org_requires,
         codes_left: second_factor::recovery_codes_left(state, user.id).await?,
+        passkeys: passkeys::count(state, user.id, user.page.site).await?,
         error,
     })
 }

@@ -593,3 +593,92 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: Pg
     assert_eq!(browser.path().await, "/");
     browser.close().await;
 }
+
+/// Chromium's virtual authenticator, through WebDriver's WebAuthn extension: a platform
+/// authenticator that keeps passkeys and verifies its user without asking.
+#[derive(Debug)]
+struct AddVirtualAuthenticator;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for AddVirtualAuthenticator {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/webauthn/authenticator", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let authenticator = serde_json::json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true, "automaticPresenceSimulation": true,
+        });
+        (axum::http::Method::POST, Some(authenticator.to_string()))
+    }
+}
+
+#[derive(Debug)]
+struct Credentials(String);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Credentials {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/webauthn/authenticator/{}/credentials",
+            session.unwrap_or_default(),
+            self.0
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::GET, None)
+    }
+}
+
+/// A passkey (issue 13 items 3 and 5): added from Account security once the app is set up, then
+/// used for the second step after the password, and to sign in without a password.
+#[sqlx::test]
+async fn a_passkey_is_added_and_then_signs_in_with_and_without_the_password(db: PgPool) {
+    let app = spawn_app(db).await;
+    portico::demo::run(&app.state, false).await.expect("demo data");
+    let browser = Browser::start().await;
+    let authenticator =
+        browser.client.issue_cmd(AddVirtualAuthenticator).await.expect("a virtual authenticator");
+    let authenticator = authenticator.as_str().expect("the authenticator's id").to_string();
+    let staff = app.staff_url.clone();
+    browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
+    browser.goto(&format!("{staff}/account")).await;
+    browser.fill("start-password", portico::demo::DEMO_PASSWORD).await;
+    browser.click("Set up an authenticator app").await;
+    browser.expect_text("Cannot scan it?").await;
+    let key = browser.client.find(Locator::Id("secret")).await.unwrap().text().await.unwrap();
+    let secret = totp_rs::Secret::Encoded(key.split_whitespace().collect()).to_bytes().unwrap();
+    let phone = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    browser.fill("code", &phone.generate(now)).await;
+    browser.click("Turn on two-factor authentication").await;
+    browser.click("I have kept them").await;
+
+    browser.fill("passkey-password", portico::demo::DEMO_PASSWORD).await;
+    browser.click("Add a passkey").await;
+    browser.expect_text("You have 1 passkey on this site.").await;
+    assert_eq!(app.count("SELECT count(*) FROM passkeys WHERE site = 'staff'").await, 1);
+    let held = browser.client.issue_cmd(Credentials(authenticator)).await.unwrap();
+    assert_eq!(held[0]["rpId"], "app.localhost", "{held}");
+    assert_eq!(held[0]["isResidentCredential"], true, "kept on the authenticator: {held}");
+
+    // The second step, with the passkey instead of the code.
+    browser.click("Sign out").await;
+    browser.expect_text("You have signed out.").await;
+    browser.fill("email", "admin@northwind.example").await;
+    browser.fill("password", portico::demo::DEMO_PASSWORD).await;
+    browser.click("Sign in").await;
+    browser.expect_text("Enter your code").await;
+    browser.click("Use a passkey").await;
+    browser.expect_text("Audit log").await;
+    assert_eq!(browser.path().await, "/");
+
+    // And without a password at all.
+    browser.click("Sign out").await;
+    browser.expect_text("You have signed out.").await;
+    browser.click("Sign in with a passkey").await;
+    browser.expect_text("Audit log").await;
+    assert_eq!(browser.path().await, "/");
+    assert_eq!(app.count("SELECT count(*) FROM passkeys WHERE last_used_at IS NOT NULL").await, 1);
+    browser.close().await;
+}
