@@ -16,8 +16,9 @@ use crate::domain::{EmailAddress, UserId};
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Site};
 
-const REGISTRATION_KEY: &str = "passkey_registration";
-const AUTHENTICATION_KEY: &str = "passkey_authentication";
+use super::session::{
+    PASSKEY_AUTHENTICATION_KEY as AUTHENTICATION_KEY, PASSKEY_REGISTRATION_KEY as REGISTRATION_KEY,
+};
 
 fn refused(_: impl std::fmt::Debug) -> AppError {
     AppError::BadRequest("The passkey could not be checked. Try again, or use your authenticator app's code.")
@@ -82,7 +83,10 @@ pub async fn register(
         .finish_passkey_registration(&credential, &registration)
         .map_err(refused)?;
     let json = serde_json::to_value(&passkey).map_err(anyhow::Error::from)?;
-    db::second_factor::add_passkey(&state.db, user, site.name(), passkey.cred_id().as_ref(), json).await?;
+    if !db::second_factor::add_passkey(&state.db, user, site.name(), passkey.cred_id().as_ref(), json).await?
+    {
+        return Err(AppError::BadRequest("This passkey is already added."));
+    }
     Ok(())
 }
 

@@ -13,6 +13,10 @@ pub const AUTH_KEY: &str = "auth";
 /// A sign-in whose password was right, waiting for the second factor. It is not `AUTH_KEY`, so
 /// such a session reaches nothing that needs a signed-in person.
 pub const HALF_SIGNED_IN_KEY: &str = "half_signed_in";
+/// A passkey ceremony under way (its state between the two requests), as `auth::passkeys`
+/// keeps it; dropped whenever who is signed in changes.
+pub const PASSKEY_REGISTRATION_KEY: &str = "passkey_registration";
+pub const PASSKEY_AUTHENTICATION_KEY: &str = "passkey_authentication";
 /// How long the second step waits for its code.
 const HALF_SIGNED_IN_FOR: i64 = 600;
 pub const FLASH_KEY: &str = "flash";
@@ -103,6 +107,7 @@ pub async fn sign_in(
     must_enrol: bool,
 ) -> AppResult<()> {
     session.cycle_id().await?;
+    forget_ceremonies(session).await?;
     if session.get::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?.is_some() {
         session.remove::<HalfSignedIn>(HALF_SIGNED_IN_KEY).await?;
     }
@@ -117,6 +122,17 @@ pub async fn sign_in(
     session.insert(AUTH_KEY, auth).await?;
     session.insert(CSRF_KEY, Token::generate().expose()).await?;
     crate::db::users::touch_last_seen(db, user_id).await?;
+    Ok(())
+}
+
+/// Drops a passkey ceremony begun before the person signed in changed, so it cannot finish for
+/// somebody else.
+async fn forget_ceremonies(session: &Session) -> AppResult<()> {
+    for key in [PASSKEY_REGISTRATION_KEY, PASSKEY_AUTHENTICATION_KEY] {
+        if session.get::<serde_json::Value>(key).await?.is_some() {
+            session.remove::<serde_json::Value>(key).await?;
+        }
+    }
     Ok(())
 }
 

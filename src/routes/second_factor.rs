@@ -78,6 +78,12 @@ async fn add_passkey(
     user: CurrentUser,
     Form(form): Form<CredentialForm>,
 ) -> AppResult<Response> {
+    // Turned off (or reset by an ADMIN) since the request began: no passkey without the app.
+    if !second_factor::is_on(&state, user.id).await? {
+        return Err(AppError::BadRequest(
+            "Set up an authenticator app first: its recovery codes also cover a lost passkey.",
+        ));
+    }
     passkeys::register(&state, user.page.site, &user.session, user.id, &form.credential).await?;
     session::flash(&user.session, "Passkey added: you can sign in with it.").await?;
     Ok(Redirect::to("/account").into_response())
