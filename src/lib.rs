@@ -19,6 +19,7 @@ pub mod images;
 pub mod invites;
 pub mod lifecycle;
 pub mod mail;
+pub mod percent;
 pub mod providers;
 pub mod routes;
 pub mod server;

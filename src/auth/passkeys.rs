@@ -135,29 +135,29 @@ pub async fn authenticate(
     let ceremony: Ceremony = take(session, AUTHENTICATION_KEY).await?;
     let credential: PublicKeyCredential = serde_json::from_str(credential).map_err(refused)?;
     let webauthn = state.passkeys.of(site.is_staff());
-    let (user, result) = match (ceremony, expected) {
-        (Ceremony::Known(auth), Some(user)) => {
-            match webauthn.finish_passkey_authentication(&credential, &auth) {
-                Ok(result) => (user, result),
-                Err(_) => return Ok(None),
-            }
-        }
-        (Ceremony::Discoverable(auth), None) => {
-            let Ok((handle, _)) = webauthn.identify_discoverable_authentication(&credential) else {
-                return Ok(None);
-            };
-            let user = UserId(handle);
-            let keys: Vec<DiscoverableKey> =
-                passkeys_of(state, user, site).await?.iter().map(DiscoverableKey::from).collect();
-            match webauthn.finish_discoverable_authentication(&credential, auth, &keys) {
-                Ok(result) => (user, result),
-                Err(_) => return Ok(None),
-            }
-        }
+    // Whose passkey this is: the half-signed-in person's, or (without a password) the person
+    // the credential names; their passkeys on this host are read once, to check and to update.
+    let user = match (&ceremony, expected) {
+        (Ceremony::Known(_), Some(user)) => user,
+        (Ceremony::Discoverable(_), None) => match webauthn.identify_discoverable_authentication(&credential)
+        {
+            Ok((handle, _)) => UserId(handle),
+            Err(_) => return Ok(None),
+        },
         _ => return Ok(None),
     };
-    // The passkey must be one of this person's on this host, and its counter is kept.
     let mut passkeys = passkeys_of(state, user, site).await?;
+    let verified = match ceremony {
+        Ceremony::Known(auth) => webauthn.finish_passkey_authentication(&credential, &auth),
+        Ceremony::Discoverable(auth) => {
+            let keys: Vec<DiscoverableKey> = passkeys.iter().map(DiscoverableKey::from).collect();
+            webauthn.finish_discoverable_authentication(&credential, auth, &keys)
+        }
+    };
+    let Ok(result) = verified else {
+        return Ok(None);
+    };
+    // The passkey must be one of this person's on this host, and its counter is kept.
     let Some(passkey) = passkeys.iter_mut().find(|p| p.cred_id() == result.cred_id()) else {
         return Ok(None);
     };

@@ -219,17 +219,8 @@ fn page_href(path: &str, search: &str, p: i64) -> String {
     if search.is_empty() {
         format!("{path}{join}page={p}")
     } else {
-        format!("{path}{join}q={}&page={p}", url_encode(search))
+        format!("{path}{join}q={}&page={p}", crate::percent::encode(search))
     }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// A page number from a query string: anything that is not a number counts as the first page,

@@ -160,6 +160,25 @@ impl Browser {
         panic!("could not sign in as {email}: {}", self.text().await);
     }
 
+    /// Sets up an authenticator app from Account security on `base`, as a person does: the
+    /// password, the key the page shows (read into the returned app), its first code.
+    pub async fn set_up_authenticator_app(&self, base: &str, password: &str) -> totp_rs::TOTP {
+        self.goto(&format!("{base}/account")).await;
+        self.fill("start-password", password).await;
+        self.click("Set up an authenticator app").await;
+        self.expect_text("Cannot scan it?").await;
+        assert!(self.client.find(Locator::Css(".qr svg")).await.is_ok(), "the QR code is on the page");
+        let key = self.client.find(Locator::Id("secret")).await.unwrap().text().await.unwrap();
+        let secret = totp_rs::Secret::Encoded(key.split_whitespace().collect()).to_bytes().unwrap();
+        let phone = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
+        self.fill("code", &code_in(&phone, 0)).await;
+        self.click("Turn on two-factor authentication").await;
+        self.expect_text("They are shown only now.").await;
+        self.click("I have kept them").await;
+        self.expect_text("You have 10 unused recovery codes").await;
+        phone
+    }
+
     pub async fn close(self) {
         let Browser { client, mut driver, profile } = self;
         let _ = client.close().await;
@@ -552,6 +571,12 @@ async fn captures_show_as_markers_that_open_their_caption(db: PgPool) {
     browser.close().await;
 }
 
+/// The app's code `steps` steps of 30 seconds from now.
+fn code_in(phone: &totp_rs::TOTP, steps: u64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    phone.generate(now + steps * 30)
+}
+
 /// Two-factor sign-in in a browser (issue 13 item 5): set up from Account security by reading
 /// the key the page shows, then signing in asks for the app's code.
 #[sqlx::test]
@@ -563,22 +588,7 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: Pg
     browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
     browser.click("Ada Admin").await;
     browser.expect_text("Account security").await;
-    browser.fill("start-password", portico::demo::DEMO_PASSWORD).await;
-    browser.click("Set up an authenticator app").await;
-    browser.expect_text("Cannot scan it?").await;
-    assert!(browser.client.find(Locator::Css(".qr svg")).await.is_ok(), "the QR code is on the page");
-    let key = browser.client.find(Locator::Id("secret")).await.unwrap().text().await.unwrap();
-    let secret = totp_rs::Secret::Encoded(key.split_whitespace().collect()).to_bytes().unwrap();
-    let phone = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
-    let at = |steps: u64| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        phone.generate(now + steps * 30)
-    };
-    browser.fill("code", &at(0)).await;
-    browser.click("Turn on two-factor authentication").await;
-    browser.expect_text("They are shown only now.").await;
-    browser.click("I have kept them").await;
-    browser.expect_text("You have 10 unused recovery codes").await;
+    let phone = browser.set_up_authenticator_app(&staff, portico::demo::DEMO_PASSWORD).await;
 
     browser.click("Sign out").await;
     browser.expect_text("You have signed out.").await;
@@ -587,7 +597,7 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: Pg
     browser.click("Sign in").await;
     browser.expect_text("Enter your code").await;
     assert_eq!(browser.path().await, "/login/code");
-    browser.fill("code", &at(1)).await;
+    browser.fill("code", &code_in(&phone, 1)).await;
     browser.click("Sign in").await;
     browser.expect_text("Audit log").await;
     assert_eq!(browser.path().await, "/");
@@ -642,17 +652,7 @@ async fn a_passkey_is_added_and_then_signs_in_with_and_without_the_password(db: 
     let authenticator = authenticator.as_str().expect("the authenticator's id").to_string();
     let staff = app.staff_url.clone();
     browser.sign_in(&staff, "admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
-    browser.goto(&format!("{staff}/account")).await;
-    browser.fill("start-password", portico::demo::DEMO_PASSWORD).await;
-    browser.click("Set up an authenticator app").await;
-    browser.expect_text("Cannot scan it?").await;
-    let key = browser.client.find(Locator::Id("secret")).await.unwrap().text().await.unwrap();
-    let secret = totp_rs::Secret::Encoded(key.split_whitespace().collect()).to_bytes().unwrap();
-    let phone = totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, secret).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    browser.fill("code", &phone.generate(now)).await;
-    browser.click("Turn on two-factor authentication").await;
-    browser.click("I have kept them").await;
+    browser.set_up_authenticator_app(&staff, portico::demo::DEMO_PASSWORD).await;
 
     browser.fill("passkey-password", portico::demo::DEMO_PASSWORD).await;
     browser.click("Add a passkey").await;
