@@ -221,22 +221,6 @@ pub async fn company_scope(
     Ok(CompanyScope::checked(ids))
 }
 
-/// The companies of several clients of one provider at once, ordered by name within each.
-pub async fn companies_of(
-    db: impl PgExecutor<'_>,
-    provider: ProviderScope,
-    clients: &[ClientId],
-) -> sqlx::Result<Vec<(ClientId, CompanyId, String)>> {
-    sqlx::query_as(
-        "SELECT client_id, id, name FROM companies
-         WHERE provider_id = $1 AND client_id = ANY($2) ORDER BY client_id, lower(name), id",
-    )
-    .bind(provider.id())
-    .bind(clients)
-    .fetch_all(db)
-    .await
-}
-
 pub async fn add_company(
     db: impl PgExecutor<'_>,
     client: ClientScope,

@@ -1,15 +1,13 @@
 //! The Client Users list and its three-dot menu, shared by the staff app (a client's page and
 //! Settings -> User Roles) and the portal (a Client Admin's Users page).
 
-use std::collections::HashMap;
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::auth::{second_factor, session};
 use crate::bulk;
-use crate::client_access::{self, CompanyChoice, InviteFields, Manager};
+use crate::client_access::{self, InviteFields, Manager};
 use crate::db;
 use crate::db::client_users::{ClientUserRow, Cursor, Listing, RowStatus, Start};
 use crate::db::clients::ClientRow;
@@ -21,7 +19,9 @@ use crate::error::{AppError, AppResult};
 use crate::history;
 use crate::invites;
 use crate::state::AppState;
-use crate::views::pages::{confirmed, BulkResultPage, ConfirmPage, InviteSentPage, TimelinePage};
+use crate::views::pages::{
+    confirmed, BulkResultPage, ChangeCompaniesPage, ConfirmPage, InviteSentPage, TimelinePage,
+};
 use crate::views::timeline::Line;
 use crate::views::when::{self, moment, Moment};
 use crate::views::{Chrome, Pager};
@@ -101,7 +101,6 @@ pub struct ClientUserView {
     pub can_change_email: bool,
     pub declined: bool,
     pub is_self: bool,
-    pub choices: Vec<CompanyChoice>,
     /// "8 December 2026": when access ends (Active) or ended (Ended).
     pub ends_on: Option<String>,
     /// The day as the date field holds it, for Set End Date.
@@ -173,16 +172,7 @@ pub async fn list(
         limit: PAGE_SIZE,
         from,
     };
-    // For one client the menus' companies are known before the rows are: fetch them alongside.
-    let (found, known_choices) = tokio::try_join!(
-        async { Ok::<_, AppError>(db::client_users::page(&state.db, listing).await?) },
-        async {
-            match client {
-                Some(c) => company_choices(state, manager, &[c.client()]).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    )?;
+    let found = db::client_users::page(&state.db, listing).await?;
     // Going back past the start (the list changed meanwhile) lands on the first page.
     if !found.has_prev {
         page = 1;
@@ -199,47 +189,11 @@ pub async fn list(
         found.has_prev.then(|| found.rows.first().map(cursor)).flatten(),
         found.has_next.then(|| found.rows.last().map(cursor)).flatten(),
     );
-    let choices_by_client = match known_choices {
-        Some(choices) => choices,
-        None => {
-            let clients: Vec<ClientId> = found.rows.iter().map(|r| r.client_id).collect();
-            company_choices(state, manager, &clients).await?
-        }
-    };
-    let views = found
-        .rows
-        .iter()
-        .map(|row| view(row, manager, &choices_by_client[&row.client_id], &base_for(row.client_id)))
-        .collect();
+    let views = found.rows.iter().map(|row| view(row, manager, &base_for(row.client_id))).collect();
     Ok((views, pager))
 }
 
-/// What the menus may offer as companies, for each of `clients`, in one statement.
-async fn company_choices(
-    state: &AppState,
-    manager: Manager<'_>,
-    clients: &[ClientId],
-) -> AppResult<HashMap<ClientId, Vec<(String, String)>>> {
-    let mut clients = clients.to_vec();
-    clients.sort_unstable_by_key(|c| c.0);
-    clients.dedup();
-    let mut choices: HashMap<ClientId, Vec<(String, String)>> =
-        clients.iter().map(|c| (*c, Vec::new())).collect();
-    for (client, id, name) in db::clients::companies_of(&state.db, manager.provider(), &clients).await? {
-        if manager.may_grant(&[id]) {
-            choices.entry(client).or_default().push((id.to_string(), name));
-        }
-    }
-    Ok(choices)
-}
-
-fn view(
-    row: &ClientUserRow,
-    manager: Manager<'_>,
-    choices: &[(String, String)],
-    base: &str,
-) -> ClientUserView {
-    let scope: Vec<String> = row.scope.iter().map(CompanyId::to_string).collect();
+fn view(row: &ClientUserRow, manager: Manager<'_>, base: &str) -> ClientUserView {
     let status = row.status;
     let (delivery, delivery_failed) = match (&row.delivery_state, &row.delivery_error) {
         (None, _) => (String::new(), false),
@@ -275,15 +229,62 @@ fn view(
         can_set_end: status == RowStatus::Active && matches!(manager, Manager::Staff(_)),
         can_reset_two_factor: status == RowStatus::Active
             && matches!(manager, Manager::Staff(m) if m.can(crate::domain::Permission::ManageStaff)),
-        choices: choices
-            .iter()
-            .map(|(id, name)| CompanyChoice {
-                id: id.clone(),
-                name: name.clone(),
-                checked: scope.contains(id),
-            })
-            .collect(),
     }
+}
+
+/// A row's menu action as its address names it: `{kind}/{row}/{action}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowAction {
+    Member(MembershipId, MemberAction),
+    Invitation(InvitationId, InvitationAction),
+}
+
+impl RowAction {
+    /// An action the row's kind does not have answers 404, like any other unknown address.
+    pub fn parse((kind, row, action): (RowKind, uuid::Uuid, String)) -> AppResult<Self> {
+        use serde::de::{value, IntoDeserializer};
+        let action: value::StrDeserializer<'_, value::Error> = action.as_str().into_deserializer();
+        match kind {
+            RowKind::Members => MemberAction::deserialize(action).map(|a| Self::Member(MembershipId(row), a)),
+            RowKind::Invitations => {
+                InvitationAction::deserialize(action).map(|a| Self::Invitation(InvitationId(row), a))
+            }
+        }
+        .map_err(|_| AppError::NotFound)
+    }
+}
+
+/// A menu action, posted from a row's menu or from the page it opened.
+pub async fn act(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientScope,
+    action: RowAction,
+    form: ActionForm,
+    place: &Place<'_>,
+) -> AppResult<Response> {
+    match action {
+        RowAction::Member(id, action) => member_action(state, manager, client, id, action, form, place).await,
+        RowAction::Invitation(id, action) => {
+            invitation_action(state, manager, client, id, action, form, place).await
+        }
+    }
+}
+
+/// The page a menu action opens: only Change Companies has one.
+pub async fn action_page(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientScope,
+    action: RowAction,
+    place: &Place<'_>,
+) -> AppResult<Response> {
+    let row = match action {
+        RowAction::Member(id, MemberAction::Companies) => (RowKind::Members, id.0),
+        RowAction::Invitation(id, InvitationAction::Companies) => (RowKind::Invitations, id.0),
+        _ => return Err(AppError::NotFound),
+    };
+    companies_page(state, manager, client, row, place).await
 }
 
 /// What a member row's three-dot menu does (the last segment of its form's address).
@@ -339,7 +340,7 @@ async fn chrome_of(manager: Manager<'_>) -> AppResult<Chrome> {
 }
 
 /// A menu action on a member's row.
-pub async fn member_action(
+async fn member_action(
     state: &AppState,
     manager: Manager<'_>,
     client: ClientScope,
@@ -378,9 +379,15 @@ pub async fn member_action(
             format!("Role changed to {} for {}.", role.label(), member.email)
         }
         MemberAction::Companies => {
-            let companies = client_access::check_companies(state, manager, client, &form.companies)
-                .await?
-                .map_err(AppError::BadRequest)?;
+            let companies =
+                match client_access::check_companies(state, manager, client, &form.companies).await? {
+                    Ok(companies) => companies,
+                    Err(why) => {
+                        let action = format!("{}/members/{}/companies", place.users, member.id);
+                        let form_of = ChangeCompanies { email: member.email, action };
+                        return form_of.page(state, manager, client, &form.companies, Some(why), back).await;
+                    }
+                };
             client_access::change_member_companies(state, manager, &member, &companies).await?;
             format!("Companies updated for {}.", member.email)
         }
@@ -415,7 +422,7 @@ pub async fn member_action(
 }
 
 /// A menu action on an invitation's row.
-pub async fn invitation_action(
+async fn invitation_action(
     state: &AppState,
     manager: Manager<'_>,
     client: ClientScope,
@@ -471,9 +478,15 @@ pub async fn invitation_action(
             format!("Role changed to {} for {}.", role.label(), row.email)
         }
         InvitationAction::Companies => {
-            let companies = client_access::check_companies(state, manager, client, &form.companies)
+            let companies = match client_access::check_companies(state, manager, client, &form.companies)
                 .await?
-                .map_err(AppError::BadRequest)?;
+            {
+                Ok(companies) => companies,
+                Err(why) => {
+                    let form_of = ChangeCompanies { email: row.email, action: format!("{here}/companies") };
+                    return form_of.page(state, manager, client, &form.companies, Some(why), back).await;
+                }
+            };
             client_access::change_invitation_companies(state, manager, &row, &companies).await?;
             format!("Companies updated for {}.", row.email)
         }
@@ -569,6 +582,63 @@ pub async fn timeline(
         }
     };
     Ok(timeline_page(chrome, who, &client.name, lines, back))
+}
+
+/// The Change Companies page of a row, for a row the manager may change in `client`.
+async fn companies_page(
+    state: &AppState,
+    manager: Manager<'_>,
+    client: ClientScope,
+    (kind, row): (RowKind, uuid::Uuid),
+    place: &Place<'_>,
+) -> AppResult<Response> {
+    let (email, scope, segment) = match kind {
+        RowKind::Members => {
+            let member = client_access::member_for(state, manager, client, MembershipId(row)).await?;
+            if member.ended {
+                return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
+            }
+            (member.email, member.scope, "members")
+        }
+        RowKind::Invitations => {
+            let invitation = client_access::invitation_for(state, manager, client, InvitationId(row)).await?;
+            let scope = db::invitations::companies_of(&state.db, &invitation).await?;
+            (invitation.email, scope, "invitations")
+        }
+    };
+    let ticked: Vec<String> = scope.iter().map(CompanyId::to_string).collect();
+    let action = format!("{}/{segment}/{row}/companies", place.users);
+    ChangeCompanies { email, action }.page(state, manager, client, &ticked, None, place.back).await
+}
+
+/// Whose companies a Change Companies page changes, and where it posts.
+struct ChangeCompanies {
+    email: String,
+    action: String,
+}
+
+impl ChangeCompanies {
+    /// The page with `ticked` ticked; with `error`, the refused form again (422).
+    async fn page(
+        self,
+        state: &AppState,
+        manager: Manager<'_>,
+        client: ClientScope,
+        ticked: &[String],
+        error: Option<&'static str>,
+        back: &str,
+    ) -> AppResult<Response> {
+        let page = ChangeCompaniesPage {
+            chrome: chrome_of(manager).await?,
+            email: self.email,
+            action: self.action,
+            companies: client_access::company_choices(state, manager, client, ticked).await?,
+            error,
+            cancel_href: back.into(),
+        };
+        let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+        Ok((status, page).into_response())
+    }
 }
 
 pub fn timeline_page(chrome: Chrome, who: String, place: &str, lines: Vec<Line>, back: &str) -> Response {

@@ -115,6 +115,20 @@ pub struct BulkResultPage {
 }
 
 /// A row's timeline (Client Users tab, a Client Admin's Users page, Settings -> User Roles).
+/// Change Companies, which a row's three-dot menu links to: a box for each company the manager
+/// may grant, the row's own ticked. (A box for every company in every row's menu made a large
+/// client's list ten times its size.)
+#[derive(Template, WebTemplate)]
+#[template(path = "change_companies.html")]
+pub struct ChangeCompaniesPage {
+    pub chrome: Chrome,
+    pub email: String,
+    pub action: String,
+    pub companies: Vec<CompanyChoice>,
+    pub error: Option<&'static str>,
+    pub cancel_href: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "timeline.html")]
 pub struct TimelinePage {

@@ -408,6 +408,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
         format!("/clients/{client}/export"),
         format!("/clients/{client}/users/invite"),
         format!("/clients/{client}/users/members/{member}"),
+        format!("/clients/{client}/users/members/{member}/companies"),
         format!("/clients/{client}/users/invitations/{invitation}"),
         "/settings/users".into(),
         "/settings/users/invite-staff".into(),
@@ -432,6 +433,7 @@ async fn every_page_kind_fits_a_phone_and_passes_axe(db: PgPool) {
             "/users".into(),
             "/users/invite".into(),
             format!("/users/members/{member}"),
+            format!("/users/members/{member}/companies"),
             "/account".into(),
         ]
         .iter()

@@ -50,8 +50,12 @@ async fn menu_actions_on_an_active_user(db: PgPool) {
     assert!(carol.get(Host::Portal, "/").await.contains("href=\"/users\""), "the new role applies at once");
 
     let none = s.act("members", member, "companies", &[]).await;
-    assert_eq!(none.status, StatusCode::BAD_REQUEST);
-    assert!(none.contains("Select at least one company"));
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY, "the form again, with why");
+    assert!(
+        none.contains("Select at least one company")
+            && none.contains("Change companies for carol@globex.test")
+    );
+    assert_eq!(s.app.count("SELECT count(*) FROM client_membership_companies").await, 1, "nothing written");
     let both = s
         .act(
             "members",
@@ -145,7 +149,8 @@ async fn menu_actions_on_a_pending_invitation(db: PgPool) {
     );
     let foreign =
         s.act("invitations", id, "companies", &[("companies", &uuid::Uuid::new_v4().to_string())]).await;
-    assert_eq!(foreign.status, StatusCode::BAD_REQUEST);
+    assert_eq!(foreign.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(foreign.contains("Choose companies of this client"), "{}", foreign.body);
 
     // Change Email: re-issued to the corrected address; the old link is dead.
     let bad = s.act("invitations", id, "email", &[("email", "nope")]).await;
@@ -273,8 +278,80 @@ async fn a_client_admin_manages_users_only_inside_their_scope(db: PgPool) {
         )
         .await;
     assert_eq!(widen.status, StatusCode::FORBIDDEN);
+    // Change Companies offers a Client Admin only the companies they may grant.
+    let change = boss.get(Host::Portal, &format!("/users/members/{plain_id}/companies")).await;
+    assert_eq!(change.status, StatusCode::OK);
+    assert!(change.contains("Change companies for plain@globex.test"), "{}", change.body);
+    assert!(change.contains(&format!("value=\"{}\" checked", s.north)) && !change.contains("Globex South"));
+    let hidden = boss.get(Host::Portal, &format!("/users/members/{south_id}/companies")).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships WHERE role = 'CLIENT_ADMIN'").await, 2);
     assert_eq!(s.app.count("SELECT count(*) FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'south@globex.test'").await, 1);
+}
+
+/// A row's menu links to Change Companies instead of carrying a box for every company: the page
+/// ticks the row's own, and posting it changes them.
+#[sqlx::test]
+async fn change_companies_is_a_page_of_its_own(db: PgPool) {
+    let s = setup(db).await;
+    s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.north]).await;
+    let member = s.app.id_of("SELECT id FROM client_memberships").await;
+    let sent = s
+        .app
+        .share(&s.staff, s.client, &[("email", "dan@globex.test"), ("companies", &s.south.to_string())])
+        .await;
+    assert_eq!(sent.status, StatusCode::OK);
+    let invitation = s.app.id_of("SELECT id FROM invitations WHERE email = 'dan@globex.test'").await;
+
+    let list = s.staff.get(Host::Staff, &s.page()).await;
+    let base = format!("/clients/{}/users", s.client);
+    assert!(
+        list.contains(&format!("href=\"{base}/members/{member}/companies\">Change Companies</a>")),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.contains(&format!("href=\"{base}/invitations/{invitation}/companies\">Change Companies</a>"))
+    );
+    assert!(!list.contains("name=\"companies\""), "no company boxes in the menus");
+
+    let page = s.staff.get(Host::Staff, &format!("{base}/members/{member}/companies")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Change companies for carol@globex.test"));
+    assert!(page.contains(&format!("value=\"{}\" checked", s.north)), "{}", page.body);
+    assert!(page.contains(&format!("value=\"{}\">", s.south)), "Globex South offered, not ticked");
+    assert!(page.contains(&format!("action=\"{base}/members/{member}/companies\"")));
+    let pending = s.staff.get(Host::Staff, &format!("{base}/invitations/{invitation}/companies")).await;
+    assert!(pending.contains("Change companies for dan@globex.test"));
+    assert!(
+        pending.contains(&format!("value=\"{}\" checked", s.south))
+            && !pending.contains(&format!("value=\"{}\" checked", s.north))
+    );
+
+    // Only Change Companies has a page; an unknown action or another client's row is not found.
+    assert_eq!(
+        s.staff.get(Host::Staff, &format!("{base}/members/{member}/role")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        s.staff.get(Host::Staff, &format!("{base}/members/{member}/nonsense")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let other = s.app.new_client(&s.staff, "Initech").await;
+    let elsewhere = format!("/clients/{other}/users/members/{member}/companies");
+    assert_eq!(s.staff.get(Host::Staff, &elsewhere).await.status, StatusCode::NOT_FOUND);
+
+    let both = s
+        .act(
+            "members",
+            member,
+            "companies",
+            &[("companies", &s.north.to_string()), ("companies", &s.south.to_string())],
+        )
+        .await;
+    assert_is_redirect_to(&both, &s.page());
+    let again = s.staff.get(Host::Staff, &format!("{base}/members/{member}/companies")).await;
+    assert!(again.contains(&format!("value=\"{}\" checked", s.south)));
 }
 
 #[sqlx::test]

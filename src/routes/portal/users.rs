@@ -10,11 +10,9 @@ use axum::Router;
 
 use crate::auth::ClientMember;
 use crate::client_access::{self, InviteFields, Manager};
-use crate::domain::{InvitationId, MembershipId};
 use crate::error::AppResult;
 use crate::routes::client_users::{
-    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction, Place,
-    RowKind,
+    self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery, Place, RowAction, RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
@@ -28,8 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/invite", get(invite_form).post(invite))
         .route("/users/invite-bulk", post(invite_bulk))
         .route("/users/{kind}/{row}", get(timeline))
-        .route("/users/members/{member}/{action}", post(member_action))
-        .route("/users/invitations/{invitation}/{action}", post(invitation_action))
+        .route("/users/{kind}/{row}/{action}", get(action_page).post(act))
 }
 
 #[derive(Template, WebTemplate)]
@@ -146,26 +143,27 @@ async fn timeline(
     client_users::timeline(&state, manager, chrome, &client, row, "/users").await
 }
 
-async fn member_action(
+const USERS: Place<'static> = Place { back: "/users", users: "/users" };
+
+async fn action_page(
     State(state): State<AppState>,
     member: ClientMember,
-    Path((target, action)): Path<(MembershipId, MemberAction)>,
-    Form(form): Form<ActionForm>,
+    Path(row): Path<(RowKind, uuid::Uuid, String)>,
 ) -> AppResult<Response> {
+    let action = RowAction::parse(row)?;
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
-    let place = Place { back: "/users", users: "/users" };
-    client_users::member_action(&state, manager, client.scope(), target, action, form, &place).await
+    client_users::action_page(&state, manager, client.scope(), action, &USERS).await
 }
 
-async fn invitation_action(
+async fn act(
     State(state): State<AppState>,
     member: ClientMember,
-    Path((target, action)): Path<(InvitationId, InvitationAction)>,
+    Path(row): Path<(RowKind, uuid::Uuid, String)>,
     Form(form): Form<ActionForm>,
 ) -> AppResult<Response> {
+    let action = RowAction::parse(row)?;
     let manager = Manager::ClientAdmin(&member);
     let client = client_access::client_for(&state, manager, member.client_id).await?;
-    let place = Place { back: "/users", users: "/users" };
-    client_users::invitation_action(&state, manager, client.scope(), target, action, form, &place).await
+    client_users::act(&state, manager, client.scope(), action, form, &USERS).await
 }

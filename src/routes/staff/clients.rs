@@ -15,13 +15,10 @@ use crate::client_access::{self, staff_visibility, InviteFields, Manager};
 use crate::clients;
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
-use crate::domain::{
-    ClientId, ClientKind, CompanyId, EmailAddress, InvitationId, MembershipId, Permission, PersonName, UserId,
-};
+use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId};
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{
-    self, trimmed, ActionForm, ClientUserView, InvitationAction, InviteQuery, ListQuery, MemberAction, Place,
-    RowKind,
+    self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery, Place, RowAction, RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
@@ -44,8 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/users/invite", get(invite_form).post(invite))
         .route("/clients/{id}/users/invite-bulk", post(invite_bulk))
         .route("/clients/{id}/users/{kind}/{row}", get(timeline))
-        .route("/clients/{id}/users/members/{member}/{action}", post(member_action))
-        .route("/clients/{id}/users/invitations/{invitation}/{action}", post(invitation_action))
+        .route("/clients/{id}/users/{kind}/{row}/{action}", get(action_page).post(act))
         .route("/settings/users/invite-client", get(choose_client))
 }
 
@@ -526,30 +522,36 @@ async fn timeline(
     client_users::timeline(&state, manager, chrome, &client, (kind, row), &back).await
 }
 
-async fn member_action(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, target, action)): Path<(ClientId, MembershipId, MemberAction)>,
-    Form(form): Form<ActionForm>,
-) -> AppResult<Response> {
-    let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, id).await?;
-    let (back, users) = (format!("/clients/{}", client.id), format!("/clients/{}/users", client.id));
-    let place = Place { back: &back, users: &users };
-    client_users::member_action(&state, manager, client.scope(), target, action, form, &place).await
+/// Where a client's rows are listed, and the prefix of their addresses.
+fn client_place(client: &ClientRow) -> (String, String) {
+    (format!("/clients/{}", client.id), format!("/clients/{}/users", client.id))
 }
 
-async fn invitation_action(
+async fn action_page(
     State(state): State<AppState>,
     member: StaffMember,
-    Path((id, target, action)): Path<(ClientId, InvitationId, InvitationAction)>,
-    Form(form): Form<ActionForm>,
+    Path((id, kind, row, action)): Path<(ClientId, RowKind, uuid::Uuid, String)>,
 ) -> AppResult<Response> {
+    let action = RowAction::parse((kind, row, action))?;
     let manager = Manager::Staff(&member);
     let client = client_access::client_for(&state, manager, id).await?;
-    let (back, users) = (format!("/clients/{}", client.id), format!("/clients/{}/users", client.id));
+    let (back, users) = client_place(&client);
     let place = Place { back: &back, users: &users };
-    client_users::invitation_action(&state, manager, client.scope(), target, action, form, &place).await
+    client_users::action_page(&state, manager, client.scope(), action, &place).await
+}
+
+async fn act(
+    State(state): State<AppState>,
+    member: StaffMember,
+    Path((id, kind, row, action)): Path<(ClientId, RowKind, uuid::Uuid, String)>,
+    Form(form): Form<ActionForm>,
+) -> AppResult<Response> {
+    let action = RowAction::parse((kind, row, action))?;
+    let manager = Manager::Staff(&member);
+    let client = client_access::client_for(&state, manager, id).await?;
+    let (back, users) = client_place(&client);
+    let place = Place { back: &back, users: &users };
+    client_users::act(&state, manager, client.scope(), action, form, &place).await
 }
 
 #[derive(Template, WebTemplate)]
