@@ -68,8 +68,10 @@ pub async fn make_missing_thumbnails(db: sqlx::PgPool) {
         };
         for (id, bytes, content_type) in batch {
             after = Some(id);
-            let made =
-                tokio::task::spawn_blocking(move || crate::images::thumbnail(&bytes, &content_type)).await;
+            let made = crate::telemetry::spawn_blocking_with_tracing(move || {
+                crate::images::thumbnail(&bytes, &content_type)
+            })
+            .await;
             if let Ok(Ok(thumbnail)) = made {
                 if let Err(e) = db::content::set_thumbnail(&db, id, &thumbnail).await {
                     return tracing::warn!(error = ?e, "could not store a thumbnail");

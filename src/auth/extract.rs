@@ -97,23 +97,63 @@ fn current_user(
     }
 }
 
+/// A row a sign-in is checked against: the password hash the session was made from.
+trait SignedInAs {
+    fn password_hash(&self) -> Option<&str>;
+}
+
+impl SignedInAs for db::users::UserRow {
+    fn password_hash(&self) -> Option<&str> {
+        self.password_hash.as_deref()
+    }
+}
+
+impl SignedInAs for db::identity::StaffIdentity {
+    fn password_hash(&self) -> Option<&str> {
+        self.password_hash.as_deref()
+    }
+}
+
+impl SignedInAs for db::identity::ClientIdentity {
+    fn password_hash(&self) -> Option<&str> {
+        self.password_hash.as_deref()
+    }
+}
+
+/// The session's sign-in and who it is, as `lookup` reads them, while both still hold: `None`
+/// when nobody is signed in, and the session ends here when the person is gone or their password
+/// has changed since. The one prologue of every extractor below.
+async fn identify<T: SignedInAs, F>(
+    session: &Session,
+    page: &PageContext,
+    lookup: impl FnOnce(SessionAuth) -> F,
+) -> AppResult<Option<(SessionAuth, T)>>
+where
+    F: std::future::Future<Output = sqlx::Result<Option<T>>>,
+{
+    let Some(auth) = signed_in(session, page).await? else {
+        return Ok(None);
+    };
+    let Some(found) = lookup(auth.clone()).await? else {
+        session::sign_out(session).await?;
+        return Ok(None);
+    };
+    if !still_valid(session, &auth, found.password_hash()).await? {
+        return Ok(None);
+    }
+    Ok(Some((auth, found)))
+}
+
 /// Loads the signed-in person, or `None` when nobody (valid) is signed in.
 pub async fn optional_user(
     session: &Session,
     page: &PageContext,
     state: &AppState,
 ) -> AppResult<Option<CurrentUser>> {
-    let Some(auth) = signed_in(session, page).await? else {
-        return Ok(None);
-    };
-    let Some(p) = db::users::find_by_id(&state.db, auth.user_id).await? else {
-        session::sign_out(session).await?;
-        return Ok(None);
-    };
-    if !still_valid(session, &auth, p.password_hash.as_deref()).await? {
-        return Ok(None);
-    }
-    Ok(Some(current_user(state, session.clone(), page.clone(), &auth, (p.id, p.email, p.display_name))))
+    let found = identify(session, page, |auth| db::users::find_by_id(&state.db, auth.user_id)).await?;
+    Ok(found.map(|(auth, p)| {
+        current_user(state, session.clone(), page.clone(), &auth, (p.id, p.email, p.display_name))
+    }))
 }
 
 impl<S> FromRequestParts<S> for CurrentUser
@@ -166,18 +206,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (session, page) = session_parts(parts, &app).await?;
-        let Some(auth) = signed_in(&session, &page).await? else {
-            return Err(AppError::SignInRequired);
-        };
-        let Some(found) =
-            db::identity::staff(&app.db, auth.user_id, auth.chosen.and_then(Organisation::provider)).await?
-        else {
-            session::sign_out(&session).await?;
-            return Err(AppError::SignInRequired);
-        };
-        if !still_valid(&session, &auth, found.password_hash.as_deref()).await? {
-            return Err(AppError::SignInRequired);
-        }
+        let (auth, found) = identify(&session, &page, |auth| {
+            db::identity::staff(&app.db, auth.user_id, auth.chosen.and_then(Organisation::provider))
+        })
+        .await?
+        .ok_or(AppError::SignInRequired)?;
         let (Some(provider), Some(provider_name), Some(role)) =
             (found.provider_scope(), found.provider_name, found.role)
         else {
@@ -229,18 +262,11 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (session, page) = session_parts(parts, &app).await?;
-        let Some(auth) = signed_in(&session, &page).await? else {
-            return Err(AppError::SignInRequired);
-        };
-        let Some(found) =
-            db::identity::client(&app.db, auth.user_id, auth.chosen.and_then(Organisation::client)).await?
-        else {
-            session::sign_out(&session).await?;
-            return Err(AppError::SignInRequired);
-        };
-        if !still_valid(&session, &auth, found.password_hash.as_deref()).await? {
-            return Err(AppError::SignInRequired);
-        }
+        let (auth, found) = identify(&session, &page, |auth| {
+            db::identity::client(&app.db, auth.user_id, auth.chosen.and_then(Organisation::client))
+        })
+        .await?
+        .ok_or(AppError::SignInRequired)?;
         let membership = match (
             found.membership_id,
             found.provider_id,

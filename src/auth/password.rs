@@ -1,16 +1,16 @@
-//! argon2id at OWASP parameters, off the async threads and bounded by a semaphore so a burst of
-//! sign-ins cannot starve the server.
+//! argon2id at OWASP parameters, on worker threads of its own (one per core) that yield to the
+//! serving of pages, so a burst of sign-ins cannot starve the server.
 
-use std::sync::{Arc, OnceLock};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::SaltString;
 use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
-use tokio::sync::Semaphore;
 
 use crate::domain::Password;
-use crate::telemetry::spawn_blocking_with_tracing;
 
 /// 19 MiB, two passes, one lane: OWASP's recommendation for argon2id. The parameters are
 /// constants inside argon2's limits, checked by the unit test below; were they ever not, the
@@ -20,8 +20,11 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and checks passwords, one at a time per core, in the order asked.
 pub struct Hasher {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl Default for Hasher {
@@ -30,43 +33,85 @@ impl Default for Hasher {
     }
 }
 
+/// How far below the serving of pages password work runs (a nice value; 0 is the server's). At
+/// 10 the scheduler gives a busy reader about ten times a hash's share of a core: in a storm of
+/// sign-ins the pages keep their speed, and the hashes take what the pages leave, which on a
+/// machine that is not saturated is everything.
+const PASSWORD_NICENESS: i32 = 10;
+
+/// Lowers the calling thread's priority (on Linux the nice value is a thread's own).
+fn yield_to_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority reads only its three integer arguments; `0` names the calling thread.
+    // Failing (a container that forbids it) leaves the thread at the server's priority.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, PASSWORD_NICENESS);
+    }
+}
+
 impl Hasher {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        Self { permits: Arc::new(Semaphore::new(cores)) }
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..cores {
+            let queue = Arc::clone(&queue);
+            let worker = move || {
+                yield_to_pages();
+                // Ends when the hasher is dropped and the queue with it.
+                while let Ok(job) = queue.lock().map_err(drop).and_then(|q| q.recv().map_err(drop)) {
+                    job();
+                }
+            };
+            if let Err(e) = std::thread::Builder::new().name(format!("password-{n}")).spawn(worker) {
+                tracing::error!(error = %e, "could not start a password worker");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on a password worker and waits for it without holding an async thread.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let span = tracing::Span::current();
+        let job: Job = Box::new(move || {
+            let _entered = span.enter();
+            // A panic drops `done`, which the caller reads as an error; the worker goes on.
+            if let Ok(value) = catch_unwind(AssertUnwindSafe(work)) {
+                let _ = done.send(value);
+            }
+        });
+        self.jobs.send(job).map_err(|_| anyhow::anyhow!("the password workers have stopped"))?;
+        result.await.context("password worker")
     }
 
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await?;
         let secret = password.expose().to_string();
-        spawn_blocking_with_tracing(move || {
+        self.run(move || {
             let salt = SaltString::generate(&mut OsRng);
             argon2()
                 .hash_password(secret.as_bytes(), &salt)
                 .map(|h| h.to_string())
                 .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
         })
-        .await
-        .context("hashing task")?
+        .await?
     }
 
     /// Checks `candidate` against `stored`. With no stored hash (unknown email, or an account
     /// that has not set a password) it verifies against a dummy hash, so the time taken does not
     /// tell whether the account exists.
     pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> anyhow::Result<bool> {
-        let _permit = self.permits.acquire().await?;
         let candidate = candidate.to_string();
         let (stored, real) = match stored {
             Some(hash) => (hash.to_string(), true),
             None => (dummy_hash().to_string(), false),
         };
-        spawn_blocking_with_tracing(move || {
+        self.run(move || {
             let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("bad hash: {e}"))?;
             let ok = argon2().verify_password(candidate.as_bytes(), &parsed).is_ok();
             Ok(ok && real)
         })
-        .await
-        .context("verify task")?
+        .await?
     }
 }
 

@@ -213,6 +213,13 @@ impl Pager {
     }
 }
 
+/// The first `n` of `rows`, read one more than are shown, and whether that one more came back.
+pub fn one_more<T>(mut rows: Vec<T>, n: i64) -> (Vec<T>, bool) {
+    let more = rows.len() as i64 > n;
+    rows.truncate(usize::try_from(n).unwrap_or(0));
+    (rows, more)
+}
+
 /// A list's link to page `p`, keeping its search and whatever the path already carries.
 fn page_href(path: &str, search: &str, p: i64) -> String {
     let join = if path.contains('?') { '&' } else { '?' };

@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
 use crate::views::pages::{csv_response, photo_response, AssessmentPage, ExportPage};
 use crate::views::when::moment;
-use crate::views::{Chrome, Pager};
+use crate::views::{one_more, Chrome, Pager};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -153,10 +153,9 @@ async fn jobs(
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&member, &q.company)?;
     let page = q.page.clamp(1, 100_000);
-    let mut rows =
+    let rows =
         db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
-    let has_more = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
+    let (rows, has_more) = one_more(rows, PER_PAGE);
     Ok(JobsPage {
         chrome: Chrome::portal(&member).await?,
         jobs: rows.into_iter().map(JobView::from).collect(),
@@ -185,9 +184,8 @@ async fn job(
     Path(id): Path<JobId>,
 ) -> AppResult<impl IntoResponse> {
     let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
-    let mut captures = db::content::captures_of_job(&state.db, &member.scope, &job, JOB_CAPTURES + 1).await?;
-    let more_captures = captures.len() as i64 > JOB_CAPTURES;
-    captures.truncate(JOB_CAPTURES as usize);
+    let captures = db::content::captures_of_job(&state.db, &member.scope, &job, JOB_CAPTURES + 1).await?;
+    let (captures, more_captures) = one_more(captures, JOB_CAPTURES);
     Ok(JobPage {
         chrome: Chrome::portal(&member).await?,
         job: JobView::from(job),
@@ -214,10 +212,9 @@ async fn captures(
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&member, &q.company)?;
     let page = q.page.clamp(1, 100_000);
-    let mut rows =
+    let rows =
         db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
-    let has_more = rows.len() as i64 > PER_PAGE;
-    rows.truncate(PER_PAGE as usize);
+    let (rows, has_more) = one_more(rows, PER_PAGE);
     Ok(CapturesPage {
         map: state.config.map.clone(),
         chrome: Chrome::portal(&member).await?,

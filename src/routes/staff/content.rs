@@ -414,7 +414,7 @@ async fn parse_capture(
     let captured_at = parse_when(get("captured_at")).map_err(|m| errors.add("captured_at", m)).ok();
     let photo = match photo {
         // Decoding a photo of megapixels is work for a blocking thread, not the async ones.
-        Some(bytes) => tokio::task::spawn_blocking(move || Photo::parse(bytes))
+        Some(bytes) => crate::telemetry::spawn_blocking_with_tracing(move || Photo::parse(bytes))
             .await
             .map_err(anyhow::Error::from)?
             .map_err(|e| errors.add("photo", e.0))

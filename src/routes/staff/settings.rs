@@ -148,7 +148,7 @@ async fn save_brand(
     };
     let logo = match logo {
         // Decoding a picture is work for a blocking thread, not the async ones.
-        Some(bytes) => tokio::task::spawn_blocking(move || Logo::parse(&bytes))
+        Some(bytes) => crate::telemetry::spawn_blocking_with_tracing(move || Logo::parse(&bytes))
             .await
             .map_err(anyhow::Error::from)?
             .map(LogoUpdate::Replace)
