@@ -75,6 +75,10 @@ impl Hasher {
         let (done, result) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
         let job: Job = Box::new(move || {
+            // Whoever asked has gone (the connection closed): a hash nobody reads is not made.
+            if done.is_closed() {
+                return;
+            }
             let _entered = span.enter();
             // A panic drops `done`, which the caller reads as an error; the worker goes on.
             if let Ok(value) = catch_unwind(AssertUnwindSafe(work)) {
@@ -102,11 +106,13 @@ impl Hasher {
     /// tell whether the account exists.
     pub async fn verify(&self, candidate: &str, stored: Option<&str>) -> anyhow::Result<bool> {
         let candidate = candidate.to_string();
-        let (stored, real) = match stored {
-            Some(hash) => (hash.to_string(), true),
-            None => (dummy_hash().to_string(), false),
-        };
+        let stored = stored.map(str::to_string);
         self.run(move || {
+            // The dummy is made on a worker too, the first time it is needed.
+            let (stored, real) = match stored {
+                Some(hash) => (hash, true),
+                None => (dummy_hash().to_string(), false),
+            };
             let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("bad hash: {e}"))?;
             let ok = argon2().verify_password(candidate.as_bytes(), &parsed).is_ok();
             Ok(ok && real)

@@ -421,6 +421,15 @@ async fn member_action(
     Ok(Redirect::to(back).into_response())
 }
 
+const ALREADY_CLOSED: &str = "This invitation has already been accepted or removed.";
+
+/// An invitation its row's menu may still change: pending (or expired, which is pending past its
+/// window) or declined.
+fn still_open(invitation: &db::invitations::InvitationRow) -> bool {
+    use db::invitations::StoredStatus;
+    matches!(invitation.status, StoredStatus::Pending | StoredStatus::Declined)
+}
+
 /// A menu action on an invitation's row.
 async fn invitation_action(
     state: &AppState,
@@ -473,11 +482,14 @@ async fn invitation_action(
         InvitationAction::Role => {
             let role = ClientRole::parse_chosen(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
             if !client_access::change_invitation_role(state, manager, &row, role).await? {
-                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
+                return Err(AppError::BadRequest(ALREADY_CLOSED));
             }
             format!("Role changed to {} for {}.", role.label(), row.email)
         }
         InvitationAction::Companies => {
+            if !still_open(&row) {
+                return Err(AppError::BadRequest(ALREADY_CLOSED));
+            }
             let companies = match client_access::check_companies(state, manager, client, &form.companies)
                 .await?
             {
@@ -492,7 +504,7 @@ async fn invitation_action(
         }
         InvitationAction::Remove => {
             if !invites::revoke(state, manager.user_id(), &row).await? {
-                return Err(AppError::BadRequest("This invitation has already been accepted or removed."));
+                return Err(AppError::BadRequest(ALREADY_CLOSED));
             }
             format!("The invitation for {} was removed; its link no longer works.", row.email)
         }
@@ -602,6 +614,9 @@ async fn companies_page(
         }
         RowKind::Invitations => {
             let invitation = client_access::invitation_for(state, manager, client, InvitationId(row)).await?;
+            if !still_open(&invitation) {
+                return Err(AppError::BadRequest(ALREADY_CLOSED));
+            }
             let scope = db::invitations::companies_of(&state.db, &invitation).await?;
             (invitation.email, scope, "invitations")
         }

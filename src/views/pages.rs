@@ -114,7 +114,6 @@ pub struct BulkResultPage {
     pub back_href: String,
 }
 
-/// A row's timeline (Client Users tab, a Client Admin's Users page, Settings -> User Roles).
 /// Change Companies, which a row's three-dot menu links to: a box for each company the manager
 /// may grant, the row's own ticked. (A box for every company in every row's menu made a large
 /// client's list ten times its size.)
@@ -129,6 +128,7 @@ pub struct ChangeCompaniesPage {
     pub cancel_href: String,
 }
 
+/// A row's timeline (Client Users tab, a Client Admin's Users page, Settings -> User Roles).
 #[derive(Template, WebTemplate)]
 #[template(path = "timeline.html")]
 pub struct TimelinePage {

@@ -22,6 +22,13 @@ async fn setup(db: PgPool) -> Setup {
 }
 
 impl Setup {
+    /// Change Companies on a member's row, to both of Globex's companies.
+    async fn give_both_companies(&self, member: uuid::Uuid) -> crate::helpers::Page {
+        let both = [("companies", self.north.to_string()), ("companies", self.south.to_string())];
+        let fields: Vec<(&str, &str)> = both.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.act("members", member, "companies", &fields).await
+    }
+
     fn page(&self) -> String {
         format!("/clients/{}", self.client)
     }
@@ -56,15 +63,7 @@ async fn menu_actions_on_an_active_user(db: PgPool) {
             && none.contains("Change companies for carol@globex.test")
     );
     assert_eq!(s.app.count("SELECT count(*) FROM client_membership_companies").await, 1, "nothing written");
-    let both = s
-        .act(
-            "members",
-            member,
-            "companies",
-            &[("companies", &s.north.to_string()), ("companies", &s.south.to_string())],
-        )
-        .await;
-    assert_is_redirect_to(&both, &s.page());
+    assert_is_redirect_to(&s.give_both_companies(member).await, &s.page());
     assert_eq!(s.app.count("SELECT count(*) FROM client_membership_companies").await, 2);
     assert!(s.staff.get(Host::Staff, &s.page()).await.contains("Globex, Globex South"));
 
@@ -341,17 +340,20 @@ async fn change_companies_is_a_page_of_its_own(db: PgPool) {
     let elsewhere = format!("/clients/{other}/users/members/{member}/companies");
     assert_eq!(s.staff.get(Host::Staff, &elsewhere).await.status, StatusCode::NOT_FOUND);
 
-    let both = s
-        .act(
-            "members",
-            member,
-            "companies",
-            &[("companies", &s.north.to_string()), ("companies", &s.south.to_string())],
-        )
-        .await;
-    assert_is_redirect_to(&both, &s.page());
+    assert_is_redirect_to(&s.give_both_companies(member).await, &s.page());
     let again = s.staff.get(Host::Staff, &format!("{base}/members/{member}/companies")).await;
     assert!(again.contains(&format!("value=\"{}\" checked", s.south)));
+
+    // A removed invitation's companies can no longer be opened or changed.
+    let removed = s.act("invitations", invitation, "remove", &[("confirmed", "1")]).await;
+    assert_is_redirect_to(&removed, &s.page());
+    let closed = s.staff.get(Host::Staff, &format!("{base}/invitations/{invitation}/companies")).await;
+    assert_eq!(closed.status, StatusCode::BAD_REQUEST);
+    let north = s.north.to_string();
+    let changed = s.act("invitations", invitation, "companies", &[("companies", &north)]).await;
+    assert_eq!(changed.status, StatusCode::BAD_REQUEST);
+    let scope = format!("SELECT count(*) FROM invitation_companies WHERE invitation_id = '{invitation}' AND company_id = '{north}'");
+    assert_eq!(s.app.count(&scope).await, 0, "nothing written");
 }
 
 #[sqlx::test]
