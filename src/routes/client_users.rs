@@ -279,12 +279,27 @@ pub async fn action_page(
     action: RowAction,
     place: &Place<'_>,
 ) -> AppResult<Response> {
-    let row = match action {
-        RowAction::Member(id, MemberAction::Companies) => (RowKind::Members, id.0),
-        RowAction::Invitation(id, InvitationAction::Companies) => (RowKind::Invitations, id.0),
+    let (email, scope, segment, id) = match action {
+        RowAction::Member(id, MemberAction::Companies) => {
+            let member = client_access::member_for(state, manager, client, id).await?;
+            if member.ended {
+                return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
+            }
+            (member.email, member.scope, "members", id.0)
+        }
+        RowAction::Invitation(id, InvitationAction::Companies) => {
+            let invitation = client_access::invitation_for(state, manager, client, id).await?;
+            if !still_open(&invitation) {
+                return Err(AppError::BadRequest(ALREADY_CLOSED));
+            }
+            let scope = db::invitations::companies_of(&state.db, &invitation).await?;
+            (invitation.email, scope, "invitations", id.0)
+        }
         _ => return Err(AppError::NotFound),
     };
-    companies_page(state, manager, client, row, place).await
+    let ticked: Vec<String> = scope.iter().map(CompanyId::to_string).collect();
+    let action = format!("{}/{segment}/{id}/companies", place.users);
+    ChangeCompanies { email, action }.page(state, manager, client, &ticked, None, place.back).await
 }
 
 /// What a member row's three-dot menu does (the last segment of its form's address).
@@ -351,6 +366,7 @@ async fn member_action(
 ) -> AppResult<Response> {
     let back = place.back;
     let member = client_access::member_for(state, manager, client, id).await?;
+    let here = format!("{}/members/{}", place.users, member.id);
     if member.ended && action != MemberAction::Remove {
         return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
     }
@@ -363,7 +379,7 @@ async fn member_action(
             lines.push("The invitations they sent that are still open will be withdrawn.".into());
         }
         lines.push("Their account and their access to any other organisation stay as they are.".into());
-        let action = format!("{}/members/{}/remove", place.users, member.id);
+        let action = format!("{here}/remove");
         let heading = format!("Remove {}?", member.email);
         let page = ConfirmPage::remove(chrome_of(manager).await?, heading, lines, action, place.back);
         return Ok(page.into_response());
@@ -383,8 +399,8 @@ async fn member_action(
                 match client_access::check_companies(state, manager, client, &form.companies).await? {
                     Ok(companies) => companies,
                     Err(why) => {
-                        let action = format!("{}/members/{}/companies", place.users, member.id);
-                        let form_of = ChangeCompanies { email: member.email, action };
+                        let form_of =
+                            ChangeCompanies { email: member.email, action: format!("{here}/companies") };
                         return form_of.page(state, manager, client, &form.companies, Some(why), back).await;
                     }
                 };
@@ -594,36 +610,6 @@ pub async fn timeline(
         }
     };
     Ok(timeline_page(chrome, who, &client.name, lines, back))
-}
-
-/// The Change Companies page of a row, for a row the manager may change in `client`.
-async fn companies_page(
-    state: &AppState,
-    manager: Manager<'_>,
-    client: ClientScope,
-    (kind, row): (RowKind, uuid::Uuid),
-    place: &Place<'_>,
-) -> AppResult<Response> {
-    let (email, scope, segment) = match kind {
-        RowKind::Members => {
-            let member = client_access::member_for(state, manager, client, MembershipId(row)).await?;
-            if member.ended {
-                return Err(AppError::BadRequest(client_access::ACCESS_ENDED));
-            }
-            (member.email, member.scope, "members")
-        }
-        RowKind::Invitations => {
-            let invitation = client_access::invitation_for(state, manager, client, InvitationId(row)).await?;
-            if !still_open(&invitation) {
-                return Err(AppError::BadRequest(ALREADY_CLOSED));
-            }
-            let scope = db::invitations::companies_of(&state.db, &invitation).await?;
-            (invitation.email, scope, "invitations")
-        }
-    };
-    let ticked: Vec<String> = scope.iter().map(CompanyId::to_string).collect();
-    let action = format!("{}/{segment}/{row}/companies", place.users);
-    ChangeCompanies { email, action }.page(state, manager, client, &ticked, None, place.back).await
 }
 
 /// Whose companies a Change Companies page changes, and where it posts.
