@@ -118,6 +118,27 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
         None,
     )
     .await?;
+    // Initech's whole office: fifty people, two full pages of its Client Users tab, so paging and
+    // search have something to show (and bench/million/measure a page of rows to compare).
+    let first = ["Alice", "Bill", "Chen", "Dana", "Emeka", "Farah", "Gus", "Hana", "Ivan", "Joy"];
+    let last = ["Lumbergh", "Bolton", "Waddams", "Smykowski", "Porter"];
+    for (n, (given, family)) in first.iter().flat_map(|f| last.iter().map(move |l| (f, l))).enumerate() {
+        let email = format!("{}.{}@initech.example", given.to_lowercase(), family.to_lowercase());
+        let person = person(&mut tx, &email, &format!("{given} {family}"), &hash).await?;
+        let role = if n == 0 { ClientRole::ClientAdmin } else { ClientRole::Client };
+        db::client_members::add(
+            &mut tx,
+            provider,
+            initech.client(),
+            person,
+            role,
+            ClientKind::Client,
+            Some(admin),
+            &[initech_co],
+            None,
+        )
+        .await?;
+    }
     tx.commit().await?;
 
     // Invitations: one waiting, one declined, one expired, and a new staff administrator.
