@@ -124,13 +124,13 @@ pub async fn run(state: &AppState, if_empty: bool) -> anyhow::Result<()> {
     let last = ["Lumbergh", "Bolton", "Waddams", "Smykowski", "Porter"];
     for (n, (given, family)) in first.iter().flat_map(|f| last.iter().map(move |l| (f, l))).enumerate() {
         let email = format!("{}.{}@initech.example", given.to_lowercase(), family.to_lowercase());
-        let person = person(&mut tx, &email, &format!("{given} {family}"), &hash).await?;
+        let user = person(&mut tx, &email, &format!("{given} {family}"), &hash).await?;
         let role = if n == 0 { ClientRole::ClientAdmin } else { ClientRole::Client };
         db::client_members::add(
             &mut tx,
             provider,
             initech.client(),
-            person,
+            user,
             role,
             ClientKind::Client,
             Some(admin),
