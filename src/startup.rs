@@ -99,6 +99,8 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
         migrate(&db).await?;
+        // Read the questionnaire now, so a request never meets its first reading.
+        std::sync::LazyLock::force(&crate::domain::CATEGORIES);
         let mailer = Mailer::from_config(&config, db.clone())?;
         let store = PostgresStore::new(db.clone());
         let server_key = server_key(&config, &db).await?;

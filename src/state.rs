@@ -1,8 +1,11 @@
 //! The state every handler can reach.
 
+use std::convert::Infallible;
 use std::ops::Deref;
 use std::sync::Arc;
 
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
@@ -48,6 +51,20 @@ impl AppState {
             clock,
             passkeys,
         }))
+    }
+}
+
+/// Handlers take the state as a plain argument (`state: AppState`), as crates.io's do, rather than
+/// destructuring `state: AppState` in every signature.
+impl<S> FromRequestParts<S> for AppState
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(_: &mut Parts, state: &S) -> Result<Self, Infallible> {
+        Ok(AppState::from_ref(state))
     }
 }
 

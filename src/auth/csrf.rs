@@ -10,7 +10,7 @@
 //!   and only that one is accepted while the session lasts.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -88,12 +88,7 @@ fn visitor_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
-pub async fn protect(
-    State(state): State<AppState>,
-    session: Session,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn protect(state: AppState, session: Session, mut request: Request, next: Next) -> Response {
     let Some(&site) = request.extensions().get::<Site>() else {
         return AppError::Internal(anyhow::anyhow!("site extension missing")).into_response();
     };

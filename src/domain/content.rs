@@ -160,103 +160,30 @@ mod tests {
 pub use assessment::*;
 
 mod assessment {
+    use std::sync::LazyLock;
+
     use super::Answer;
 
+    /// One question of the questionnaire.
+    #[derive(serde::Deserialize)]
     pub struct Question {
         pub key: &'static str,
         pub text: &'static str,
     }
 
+    #[derive(serde::Deserialize)]
     pub struct Category {
         pub key: &'static str,
         pub name: &'static str,
-        pub questions: &'static [Question],
+        pub questions: Vec<Question>,
     }
 
-    macro_rules! q {
-        ($key:literal, $text:literal) => {
-            Question { key: $key, text: $text }
-        };
-    }
-
-    /// The questionnaire. Keys are stored with answers, so they never change.
-    pub const CATEGORIES: &[Category] = &[
-        Category {
-            key: "mfa",
-            name: "Multi-Factor Authentication",
-            questions: &[
-                q!("mfa.email", "Is multi-factor authentication required for email?"),
-                q!("mfa.remote", "Is it required for remote access (VPN, remote desktop)?"),
-                q!("mfa.admin", "Is it required for every administrator account?"),
-            ],
-        },
-        Category {
-            key: "pam",
-            name: "Privileged Access Management",
-            questions: &[
-                q!("pam.separate", "Do administrators use separate accounts for administrative work?"),
-                q!("pam.review", "Are privileged accounts reviewed at least every quarter?"),
-                q!("pam.vault", "Are shared admin passwords kept in a password vault?"),
-            ],
-        },
-        Category {
-            key: "edr",
-            name: "Endpoint Detection & Response",
-            questions: &[
-                q!("edr.deployed", "Is an EDR tool installed on every workstation and server?"),
-                q!("edr.monitored", "Are its alerts watched around the clock?"),
-                q!("edr.isolate", "Can an infected device be isolated remotely?"),
-            ],
-        },
-        Category {
-            key: "logging",
-            name: "Security Logging",
-            questions: &[
-                q!("logging.central", "Are security logs collected in one central place?"),
-                q!("logging.retention", "Are they kept for at least 90 days?"),
-                q!("logging.review", "Are they reviewed regularly?"),
-            ],
-        },
-        Category {
-            key: "third_party",
-            name: "Third Party Risk",
-            questions: &[
-                q!(
-                    "third_party.inventory",
-                    "Is there a list of suppliers with access to your systems or data?"
-                ),
-                q!("third_party.assessed", "Are critical suppliers' security practices assessed?"),
-                q!("third_party.contracts", "Do contracts include security requirements?"),
-            ],
-        },
-        Category {
-            key: "irp",
-            name: "Incident Response Planning",
-            questions: &[
-                q!("irp.plan", "Is there a written incident response plan?"),
-                q!("irp.tested", "Has it been tested in the last year?"),
-                q!("irp.contacts", "Are the contacts for an incident (insurer, counsel, provider) known?"),
-            ],
-        },
-        Category {
-            key: "procedures",
-            name: "Cyber Procedures",
-            questions: &[
-                q!("procedures.training", "Do staff get security awareness training every year?"),
-                q!("procedures.onboarding", "Are accounts removed promptly when people leave?"),
-                q!("procedures.patching", "Are security updates applied within 30 days?"),
-            ],
-        },
-        Category {
-            key: "backups",
-            name: "Backups",
-            questions: &[
-                q!("backups.offsite", "Is there an offline or immutable copy of backups?"),
-                q!("backups.tested", "Have restores been tested in the last six months?"),
-                q!("backups.coverage", "Do backups cover every critical system?"),
-            ],
-        },
-    ];
+    /// The questionnaire, kept as data in `assessment.json` (read once, borrowed from the binary).
+    /// Keys are stored with answers, so they never change.
+    pub static CATEGORIES: LazyLock<Vec<Category>> = LazyLock::new(|| {
+        serde_json::from_str(include_str!("assessment.json"))
+            .expect("assessment.json is a valid questionnaire")
+    });
 
     pub fn question(key: &str) -> Option<&'static Question> {
         CATEGORIES.iter().flat_map(|c| c.questions.iter()).find(|q| q.key == key)

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -26,6 +25,7 @@ use crate::domain::{EmailAddress, Password, ProviderId, Token, UserId};
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{Form, Path, Query};
 use crate::state::{AppState, Site};
+use crate::views::pages::MessagePage;
 use crate::views::Chrome;
 
 pub fn router() -> Router<AppState> {
@@ -96,7 +96,7 @@ fn other_site(state: &AppState, site: Site) -> String {
 }
 
 async fn login_page(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Query(q): Query<NextQuery>,
@@ -119,7 +119,7 @@ async fn login_page(
 }
 
 async fn login(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
@@ -259,16 +259,6 @@ struct ForgotPage {
     error: Option<String>,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "account/message.html")]
-struct MessagePage {
-    chrome: Chrome,
-    title: String,
-    message: String,
-    link_href: String,
-    link_label: String,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ForgotForm {
@@ -280,7 +270,7 @@ async fn forgot_page(page: PageContext, session: Session) -> AppResult<impl Into
 }
 
 async fn forgot(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
@@ -351,7 +341,7 @@ async fn reset_link_dead(session: &Session, page: &PageContext) -> AppResult<Res
 }
 
 async fn reset_page(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Path(raw): Path<String>,
@@ -367,7 +357,7 @@ async fn reset_page(
 }
 
 async fn reset_password(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Path(raw): Path<String>,
@@ -452,11 +442,7 @@ async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(O
     })
 }
 
-async fn choose_page(
-    State(state): State<AppState>,
-    page: PageContext,
-    user: CurrentUser,
-) -> AppResult<impl IntoResponse> {
+async fn choose_page(state: AppState, page: PageContext, user: CurrentUser) -> AppResult<impl IntoResponse> {
     let site = page.site;
     let mut chrome = Chrome::anonymous(&user.session, &page).await?;
     chrome.who = Some(user.name_or_email().to_string());
@@ -464,7 +450,7 @@ async fn choose_page(
 }
 
 async fn choose(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     user: CurrentUser,
     Form(form): Form<ChooseForm>,

@@ -30,10 +30,7 @@ fn caching(current: i32, asked: i32) -> &'static str {
     }
 }
 
-async fn logo(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    Path((provider, version)): Path<(ProviderId, i32)>,
-) -> AppResult<Response> {
+async fn logo(state: AppState, Path((provider, version)): Path<(ProviderId, i32)>) -> AppResult<Response> {
     let Some((Some(png), _, current)) = db::providers::brand_assets(&state.db, provider, true).await? else {
         return Err(AppError::NotFound);
     };
@@ -41,10 +38,7 @@ async fn logo(
         .into_response())
 }
 
-async fn accent(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    Path((provider, version)): Path<(ProviderId, i32)>,
-) -> AppResult<Response> {
+async fn accent(state: AppState, Path((provider, version)): Path<(ProviderId, i32)>) -> AppResult<Response> {
     let Some((_, Some(colour), current)) = db::providers::brand_assets(&state.db, provider, false).await?
     else {
         return Err(AppError::NotFound);

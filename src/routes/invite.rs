@@ -4,7 +4,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -25,6 +24,7 @@ use crate::error::AppResult;
 use crate::invites::{self, Acceptor, NotAccepted};
 use crate::routes::form::{Form, Path};
 use crate::state::{AppState, Site};
+use crate::views::pages::MessagePage;
 use crate::views::when::{moment, Moment};
 use crate::views::Chrome;
 use crate::views::FieldErrors;
@@ -67,14 +67,6 @@ struct InvitePage {
     name: String,
     signed_in_as: String,
     errors: FieldErrors,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "invite/gone.html")]
-struct GonePage {
-    chrome: Chrome,
-    title: &'static str,
-    message: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -125,7 +117,7 @@ async fn gone(
             "The link may be incomplete, or it was replaced by a newer invitation. Check that you copied the whole link, or ask the sender for a new invitation.".to_string(),
         ),
     };
-    Ok((status, GonePage { chrome, title, message }).into_response())
+    Ok((status, MessagePage::to_sign_in(chrome, title, message)).into_response())
 }
 
 /// The page chrome of an invitation's pages: on the portal, wearing the inviting provider's brand.
@@ -206,7 +198,7 @@ async fn invite_page(
 }
 
 async fn show(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Path(raw): Path<String>,
@@ -290,7 +282,7 @@ async fn acceptor(
 }
 
 async fn accept(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
@@ -349,11 +341,11 @@ async fn already_member(session: &Session, page: &PageContext, row: &InvitationR
         row.provider_name,
         row.inviter()
     );
-    Ok((StatusCode::CONFLICT, GonePage { chrome, title, message }).into_response())
+    Ok((StatusCode::CONFLICT, MessagePage::to_sign_in(chrome, title, message)).into_response())
 }
 
 async fn decline(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Path(raw): Path<String>,

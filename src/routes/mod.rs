@@ -13,7 +13,7 @@ pub mod staff;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, map_request};
@@ -58,7 +58,7 @@ pub fn app(state: AppState, store: PostgresStore) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .fallback(move |State(state): State<AppState>, request: Request| {
+        .fallback(move |state: AppState, request: Request| {
             let (staff, portal) = (staff.clone(), portal.clone());
             async move {
                 // Postgres refuses NUL in text; say so plainly instead of failing later.
@@ -189,7 +189,7 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+async fn readyz(state: AppState) -> Response {
     match crate::db::ping(&state.db).await {
         Ok(_) => "ready".into_response(),
         Err(e) => {

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -53,7 +52,7 @@ pub struct CredentialForm {
 
 /// Adding a passkey takes the password again, and an authenticator app already set up.
 async fn passkey_registration_options(
-    State(state): State<AppState>,
+    state: AppState,
     ClientIp(ip): ClientIp,
     user: CurrentUser,
     Form(form): Form<StartForm>,
@@ -74,7 +73,7 @@ async fn passkey_registration_options(
 }
 
 async fn add_passkey(
-    State(state): State<AppState>,
+    state: AppState,
     user: CurrentUser,
     Form(form): Form<CredentialForm>,
 ) -> AppResult<Response> {
@@ -92,7 +91,7 @@ async fn add_passkey(
 /// The challenge for a passkey: of the person half signed in (the second step), or of anyone's
 /// passkey for this host (signing in without a password).
 async fn passkey_options(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
@@ -104,7 +103,7 @@ async fn passkey_options(
 }
 
 async fn passkey_sign_in(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     Form(form): Form<CredentialForm>,
@@ -152,11 +151,7 @@ pub struct CodeForm {
     code: String,
 }
 
-async fn code_page(
-    State(state): State<AppState>,
-    session: Session,
-    page: PageContext,
-) -> AppResult<Response> {
+async fn code_page(state: AppState, session: Session, page: PageContext) -> AppResult<Response> {
     let Some(half) = session::half_signed_in(&session).await? else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -168,7 +163,7 @@ async fn code_page(
 /// The second step: a code from the app (or a recovery code) finishes the sign-in that the
 /// password started in this session, and nothing else does.
 async fn code(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     ClientIp(ip): ClientIp,
     session: Session,
@@ -246,7 +241,7 @@ async fn account(
     })
 }
 
-async fn account_page(State(state): State<AppState>, user: CurrentUser) -> AppResult<impl IntoResponse> {
+async fn account_page(state: AppState, user: CurrentUser) -> AppResult<impl IntoResponse> {
     account(&state, &user, None).await
 }
 
@@ -275,7 +270,7 @@ pub struct StartForm {
 /// enough to tie the account to somebody else's phone. A POST, since it makes a secret: reading
 /// the account page writes nothing.
 async fn start(
-    State(state): State<AppState>,
+    state: AppState,
     ClientIp(ip): ClientIp,
     user: CurrentUser,
     Form(form): Form<StartForm>,
@@ -296,7 +291,7 @@ async fn start(
 }
 
 async fn confirm(
-    State(state): State<AppState>,
+    state: AppState,
     ClientIp(ip): ClientIp,
     user: CurrentUser,
     Form(form): Form<CodeForm>,
@@ -325,7 +320,7 @@ pub struct TurnOffForm {
 }
 
 async fn turn_off(
-    State(state): State<AppState>,
+    state: AppState,
     ClientIp(ip): ClientIp,
     user: CurrentUser,
     Form(form): Form<TurnOffForm>,

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use crate::auth::csrf::PageContext;
 use crate::auth::session::take_flash;
-use crate::auth::{ClientMember, StaffMember};
+use crate::auth::{ClientMember, CurrentUser, StaffMember};
 use crate::db::providers::Brand;
 use crate::domain::{ClientRole, Permission};
 use crate::error::AppResult;
@@ -90,7 +90,6 @@ impl Chrome {
     }
 
     pub async fn staff(member: &StaffMember) -> AppResult<Self> {
-        let session = &member.user.session;
         let mut nav = vec![
             NavLink { href: "/", label: "Home" },
             NavLink { href: "/clients", label: "Clients" },
@@ -99,21 +98,10 @@ impl Chrome {
         if member.can(Permission::ReadAuditLog) {
             nav.push(NavLink { href: "/audit", label: "Audit log" });
         }
-        Ok(Self {
-            csrf: member.user.page.token(session).await?,
-            portal: false,
-            who: Some(member.user.name_or_email().to_string()),
-            org: Some(member.provider_name.clone()),
-            nav,
-            flash: take_flash(session).await?,
-            dev_mailbox: member.user.page.dev_mailbox.clone(),
-            path: member.user.page.path.clone(),
-            brand: None,
-        })
+        Self::signed_in(&member.user, member.provider_name.clone(), nav, None).await
     }
 
     pub async fn portal(member: &ClientMember) -> AppResult<Self> {
-        let session = &member.user.session;
         let mut nav = vec![
             NavLink { href: "/", label: "Home" },
             NavLink { href: "/jobs", label: "Completed jobs" },
@@ -124,16 +112,28 @@ impl Chrome {
         if member.role == ClientRole::ClientAdmin {
             nav.push(NavLink { href: "/users", label: "Users" });
         }
+        Self::signed_in(&member.user, member.client_name.clone(), nav, Some(BrandView::of(&member.brand)))
+            .await
+    }
+
+    /// The chrome of a signed-in page, working in `org`. Building it writes nothing.
+    async fn signed_in(
+        user: &CurrentUser,
+        org: String,
+        nav: Vec<NavLink>,
+        brand: Option<BrandView>,
+    ) -> AppResult<Self> {
+        let (session, page) = (&user.session, &user.page);
         Ok(Self {
-            csrf: member.user.page.token(session).await?,
-            portal: true,
-            who: Some(member.user.name_or_email().to_string()),
-            org: Some(member.client_name.clone()),
+            csrf: page.token(session).await?,
+            portal: !page.site.is_staff(),
+            who: Some(user.name_or_email().to_string()),
+            org: Some(org),
             nav,
             flash: take_flash(session).await?,
-            dev_mailbox: member.user.page.dev_mailbox.clone(),
-            path: member.user.page.path.clone(),
-            brand: Some(BrandView::of(&member.brand)),
+            dev_mailbox: page.dev_mailbox.clone(),
+            path: page.path.clone(),
+            brand,
         })
     }
 

@@ -12,6 +12,29 @@ use crate::views::content::{AssessmentView, CaptureView, JobView};
 use crate::views::when::Moment;
 use crate::views::{Chrome, FieldErrors};
 
+/// A page that only says something and offers one way on: "Check your email", a dead reset or
+/// invitation link.
+#[derive(Template, WebTemplate)]
+#[template(path = "account/message.html")]
+pub struct MessagePage {
+    pub chrome: Chrome,
+    pub title: String,
+    pub message: String,
+    pub link_href: String,
+    pub link_label: String,
+}
+
+impl MessagePage {
+    /// Ends with "Go to sign in", on the sign-in page that wears the chrome's brand.
+    pub fn to_sign_in(chrome: Chrome, title: &str, message: String) -> Self {
+        let link_href = match &chrome.brand {
+            Some(b) => format!("/login?brand={}", b.slug),
+            None => "/login".to_string(),
+        };
+        Self { chrome, title: title.to_string(), message, link_href, link_label: "Go to sign in".into() }
+    }
+}
+
 /// The invite form, for the client page (Share to Client, Invite client representative), for
 /// Settings -> User Roles, and for a Client Admin in the portal.
 #[derive(Template, WebTemplate)]

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -35,13 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/captures/{id}", get(capture))
         .route(
             "/captures/{id}/photo",
-            get(|s: State<AppState>, m: ClientMember, p: Path<CaptureId>| photo(s, m, p, PhotoSize::Full)),
+            get(|s: AppState, m: ClientMember, p: Path<CaptureId>| photo(s, m, p, PhotoSize::Full)),
         )
         .route(
             "/captures/{id}/thumbnail",
-            get(|s: State<AppState>, m: ClientMember, p: Path<CaptureId>| {
-                photo(s, m, p, PhotoSize::Thumbnail)
-            }),
+            get(|s: AppState, m: ClientMember, p: Path<CaptureId>| photo(s, m, p, PhotoSize::Thumbnail)),
         )
         .route("/assessment", get(assessment_page).post(answer))
         .route("/export", get(export_page))
@@ -105,7 +102,7 @@ struct HomePage {
 }
 
 async fn home(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -147,7 +144,7 @@ fn pager_path(base: &str, company: &str) -> String {
 }
 
 async fn jobs(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -178,11 +175,7 @@ struct JobPage {
 /// How many of a job's captures its page lists.
 const JOB_CAPTURES: i64 = 200;
 
-async fn job(
-    State(state): State<AppState>,
-    member: ClientMember,
-    Path(id): Path<JobId>,
-) -> AppResult<impl IntoResponse> {
+async fn job(state: AppState, member: ClientMember, Path(id): Path<JobId>) -> AppResult<impl IntoResponse> {
     let job = db::content::completed_job(&state.db, &member.scope, id).await?.ok_or(AppError::NotFound)?;
     let captures = db::content::captures_of_job(&state.db, &member.scope, &job, JOB_CAPTURES + 1).await?;
     let (captures, more_captures) = one_more(captures, JOB_CAPTURES);
@@ -206,7 +199,7 @@ struct CapturesPage {
 }
 
 async fn captures(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -233,7 +226,7 @@ struct CapturePage {
 }
 
 async fn capture(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Path(id): Path<CaptureId>,
 ) -> AppResult<impl IntoResponse> {
@@ -242,7 +235,7 @@ async fn capture(
 }
 
 async fn photo(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Path(id): Path<CaptureId>,
     size: PhotoSize,
@@ -253,10 +246,7 @@ async fn photo(
     Ok(photo_response(bytes, content_type))
 }
 
-async fn assessment_page(
-    State(state): State<AppState>,
-    member: ClientMember,
-) -> AppResult<impl IntoResponse> {
+async fn assessment_page(state: AppState, member: ClientMember) -> AppResult<impl IntoResponse> {
     Ok(AssessmentPage {
         chrome: Chrome::portal(&member).await?,
         organisation: member.client_name.clone(),
@@ -268,7 +258,7 @@ async fn assessment_page(
 }
 
 async fn answer(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
@@ -305,7 +295,7 @@ async fn export_data(
     ))
 }
 
-async fn export_page(State(state): State<AppState>, member: ClientMember) -> AppResult<impl IntoResponse> {
+async fn export_page(state: AppState, member: ClientMember) -> AppResult<impl IntoResponse> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
     Ok(ExportPage {
         chrome: Chrome::portal(&member).await?,
@@ -319,7 +309,7 @@ async fn export_page(State(state): State<AppState>, member: ClientMember) -> App
     })
 }
 
-async fn export_download(State(state): State<AppState>, member: ClientMember) -> AppResult<Response> {
+async fn export_download(state: AppState, member: ClientMember) -> AppResult<Response> {
     let (assessment, jobs, captures) = export_data(&state, &member).await?;
     Ok(csv_response(
         "summary",

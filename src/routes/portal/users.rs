@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -41,7 +40,7 @@ struct UsersPage {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -87,7 +86,7 @@ async fn form_page(
 }
 
 async fn invite_form(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(query): Query<InviteQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -96,7 +95,7 @@ async fn invite_form(
 }
 
 async fn invite(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Query(query): Query<InviteQuery>,
     Form(fields): Form<InviteFields>,
@@ -121,7 +120,7 @@ async fn invite(
 }
 
 async fn invite_bulk(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
@@ -133,7 +132,7 @@ async fn invite_bulk(
 }
 
 async fn timeline(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Path(row): Path<(RowKind, uuid::Uuid)>,
 ) -> AppResult<Response> {
@@ -146,7 +145,7 @@ async fn timeline(
 const USERS: Place<'static> = Place { back: "/users", users: "/users" };
 
 async fn action_page(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Path(row): Path<(RowKind, uuid::Uuid, String)>,
 ) -> AppResult<Response> {
@@ -157,7 +156,7 @@ async fn action_page(
 }
 
 async fn act(
-    State(state): State<AppState>,
+    state: AppState,
     member: ClientMember,
     Path(row): Path<(RowKind, uuid::Uuid, String)>,
     Form(form): Form<ActionForm>,

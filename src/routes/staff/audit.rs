@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -149,7 +148,7 @@ async fn read(
 }
 
 async fn audit_log(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Query(q): Query<AuditQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -174,11 +173,7 @@ async fn audit_log(
     })
 }
 
-async fn download(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Query(q): Query<AuditQuery>,
-) -> AppResult<Response> {
+async fn download(state: AppState, member: StaffMember, Query(q): Query<AuditQuery>) -> AppResult<Response> {
     let filter = q.filter()?;
     let (events, names) = read(&state, &member, &filter, None, CSV_ROWS).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +20,7 @@ use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery, Place, RowAction, RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
+use crate::routes::staff::scoped::{self, ManagedClient, VisibleClient};
 use crate::state::AppState;
 use crate::views::pages::{confirmed, ConfirmPage, InviteFormPage};
 use crate::views::when::{moment, Moment};
@@ -43,20 +43,6 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/users/{kind}/{row}", get(timeline))
         .route("/clients/{id}/users/{kind}/{row}/{action}", get(action_page).post(act))
         .route("/settings/users/invite-client", get(choose_client))
-}
-
-/// The client if this staff member may see it (404 otherwise).
-async fn visible_client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
-    db::clients::find_visible(&state.db, member.provider, staff_visibility(member), id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// The client if this staff member may also change it (403 when they may only look).
-async fn managed_client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
-    let client = visible_client(state, member, id).await?;
-    member.require(Permission::ManageClients)?;
-    Ok(client)
 }
 
 struct ClientListRow {
@@ -112,7 +98,7 @@ async fn clients_page(state: &AppState, member: &StaffMember, query: &ListQuery)
 }
 
 async fn list(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -127,7 +113,7 @@ struct NewClientForm {
 }
 
 async fn create(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Form(form): Form<NewClientForm>,
 ) -> AppResult<Response> {
@@ -204,12 +190,9 @@ struct ClientPage {
 }
 
 async fn client_page(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = visible_client(&state, &member, id).await?;
     let can_manage = member.can(Permission::ManageClients);
     let path = format!("/clients/{}", client.id);
     let ((rows, pager), assignees) = tokio::try_join!(
@@ -253,11 +236,8 @@ struct CompaniesPage {
 }
 
 async fn companies_page(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
 ) -> AppResult<impl IntoResponse> {
-    let client = visible_client(&state, &member, id).await?;
     Ok(CompaniesPage {
         chrome: Chrome::staff(&member).await?,
         companies: db::clients::companies(&state.db, client.scope()).await?,
@@ -274,12 +254,9 @@ struct NameForm {
 }
 
 async fn add_company(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     let name = match PersonName::parse(&form.name, "Enter the company's name") {
         Ok(n) => n,
         Err(e) => {
@@ -299,12 +276,10 @@ async fn add_company(
 }
 
 async fn rename_company(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, company)): Path<(ClientId, CompanyId)>,
+    ManagedClient { state, member, client }: ManagedClient,
+    Path((_, company)): Path<(ClientId, CompanyId)>,
     Form(form): Form<NameForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     let name =
         PersonName::parse(&form.name, "Enter the company's name").map_err(|e| AppError::BadRequest(e.0))?;
     if !clients::rename_company(&state, &member, &client, company, &name).await? {
@@ -321,12 +296,9 @@ struct EmailForm {
 }
 
 async fn change_contact_email(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Form(form): Form<EmailForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     let email = if form.email.trim().is_empty() {
         None
     } else {
@@ -345,12 +317,9 @@ struct NoteForm {
 }
 
 async fn record_declined(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Form(form): Form<NoteForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     let note = form.note.trim();
     if note.chars().count() > 2000 {
         return Err(AppError::BadRequest("The note must be at most 2000 characters."));
@@ -379,12 +348,7 @@ async fn record_declined(
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
 
-async fn clear_declined(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
-) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
+async fn clear_declined(ManagedClient { state, member, client }: ManagedClient) -> AppResult<Response> {
     clients::set_declined(&state, &member, &client, None).await?;
     Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
 }
@@ -396,12 +360,9 @@ struct AssignForm {
 }
 
 async fn assign(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Form(form): Form<AssignForm>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     let user: UserId =
         form.user.parse().map_err(|_| AppError::BadRequest("Choose a staff user to assign"))?;
     if !clients::set_assigned(&state, &member, &client, user, true).await? {
@@ -411,11 +372,9 @@ async fn assign(
 }
 
 async fn unassign(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, user)): Path<(ClientId, UserId)>,
+    ManagedClient { state, member, client }: ManagedClient,
+    Path((_, user)): Path<(ClientId, UserId)>,
 ) -> AppResult<Response> {
-    let client = managed_client(&state, &member, id).await?;
     if !clients::set_assigned(&state, &member, &client, user, false).await? {
         return Err(AppError::NotFound);
     }
@@ -459,7 +418,7 @@ async fn invite_page(
 }
 
 async fn invite_form(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<ClientId>,
     Query(query): Query<InviteQuery>,
@@ -469,7 +428,7 @@ async fn invite_form(
 }
 
 async fn invite(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<ClientId>,
     Query(query): Query<InviteQuery>,
@@ -497,7 +456,7 @@ async fn invite(
 }
 
 async fn invite_bulk(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<ClientId>,
     request: axum::extract::Request,
@@ -511,7 +470,7 @@ async fn invite_bulk(
 }
 
 async fn timeline(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path((id, kind, row)): Path<(ClientId, RowKind, uuid::Uuid)>,
 ) -> AppResult<Response> {
@@ -528,7 +487,7 @@ fn client_place(client: &ClientRow) -> (String, String) {
 }
 
 async fn action_page(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path((id, kind, row, action)): Path<(ClientId, RowKind, uuid::Uuid, String)>,
 ) -> AppResult<Response> {
@@ -541,7 +500,7 @@ async fn action_page(
 }
 
 async fn act(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path((id, kind, row, action)): Path<(ClientId, RowKind, uuid::Uuid, String)>,
     Form(form): Form<ActionForm>,
@@ -569,14 +528,14 @@ struct ChooseClientQuery {
 
 /// Settings -> User Roles -> Invite client user: first choose the client.
 async fn choose_client(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Query(q): Query<ChooseClientQuery>,
 ) -> AppResult<Response> {
     member.require(Permission::ManageClients)?;
     if !q.client.is_empty() {
         let chosen = q.client.parse().map_err(|_| AppError::NotFound)?;
-        let client = visible_client(&state, &member, chosen).await?;
+        let client = scoped::visible(&state, &member, chosen).await?;
         return Ok(
             Redirect::to(&format!("/clients/{}/users/invite?from=settings", client.id)).into_response()
         );

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -18,7 +18,6 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 use crate::assessment;
 use crate::auth::csrf::MAX_UPLOAD_BYTES;
 use crate::auth::{session, StaffMember};
-use crate::client_access::staff_visibility;
 use crate::config::MapTiles;
 use crate::content;
 use crate::db;
@@ -29,6 +28,7 @@ use crate::domain::{CaptureId, ClientId, CompanyId, Coordinates, JobId, JobStatu
 use crate::error::{AppError, AppResult};
 use crate::routes::form::{read_upload, Form, Path, Query, Upload};
 use crate::routes::staff::clients::ClientView;
+use crate::routes::staff::scoped::VisibleClient;
 use crate::state::AppState;
 use crate::views::content::{export_csv, AssessmentView, CaptureView, JobView};
 use crate::views::pages::{csv_response, photo_response, AssessmentPage, ExportPage};
@@ -46,15 +46,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/clients/{id}/captures/{capture}/photo",
-            get(|s: State<AppState>, m: StaffMember, p: Path<(ClientId, CaptureId)>| {
-                photo(s, m, p, PhotoSize::Full)
-            }),
+            get(|c: VisibleClient, p: Path<(ClientId, CaptureId)>| photo(c, p, PhotoSize::Full)),
         )
         .route(
             "/clients/{id}/captures/{capture}/thumbnail",
-            get(|s: State<AppState>, m: StaffMember, p: Path<(ClientId, CaptureId)>| {
-                photo(s, m, p, PhotoSize::Thumbnail)
-            }),
+            get(|c: VisibleClient, p: Path<(ClientId, CaptureId)>| photo(c, p, PhotoSize::Thumbnail)),
         )
         .route("/clients/{id}/assessment", get(assessment_page).post(answer))
         .route("/clients/{id}/export", get(export_page))
@@ -62,13 +58,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const PER_PAGE: i64 = 25;
-
-/// The client, if this staff member may see (and so work on) it; 404 otherwise.
-async fn client(state: &AppState, member: &StaffMember, id: ClientId) -> AppResult<ClientRow> {
-    db::clients::find_visible(&state.db, member.provider, staff_visibility(member), id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
 
 struct StaffJobView {
     id: JobId,
@@ -138,12 +127,9 @@ async fn jobs_page(
 }
 
 async fn jobs(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Query(q): Query<PageQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, id).await?;
     jobs_page(&state, &member, client, q.page).await
 }
 
@@ -160,12 +146,9 @@ fn company_of(companies: &[CompanyRow], raw: &str) -> Result<CompanyId, &'static
 }
 
 async fn create_job(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Form(form): Form<NewJobForm>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
     let companies = db::clients::companies(&state.db, client.scope()).await?;
     let mut errors = FieldErrors::default();
     let company = match company_of(&companies, &form.company) {
@@ -203,11 +186,9 @@ struct JobPage {
 }
 
 async fn job(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, job)): Path<(ClientId, JobId)>,
+    VisibleClient { state, member, client }: VisibleClient,
+    Path((_, job)): Path<(ClientId, JobId)>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, id).await?;
     let job = db::content::client_job(&state.db, client.scope(), job).await?.ok_or(AppError::NotFound)?;
     Ok(JobPage {
         chrome: Chrome::staff(&member).await?,
@@ -228,12 +209,10 @@ struct JobForm {
 }
 
 async fn save_job(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, job)): Path<(ClientId, JobId)>,
+    VisibleClient { state, member, client }: VisibleClient,
+    Path((_, job)): Path<(ClientId, JobId)>,
     Form(form): Form<JobForm>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
     let job_id = job;
     let current =
         db::content::client_job(&state.db, client.scope(), job_id).await?.ok_or(AppError::NotFound)?;
@@ -344,12 +323,9 @@ struct CapturesQuery {
 }
 
 async fn captures(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Query(q): Query<CapturesQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, id).await?;
     captures_page(&state, &member, client, q.page, q.job.parse().ok()).await
 }
 
@@ -435,12 +411,9 @@ async fn parse_capture(
 }
 
 async fn create_capture(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Upload(multipart): Upload,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
     let (values, photo) =
         read_upload(multipart, "photo", "The upload was too large: photos may be at most 5 MB.").await?;
     let input = match parse_capture(&state, &client, &values, photo).await? {
@@ -469,12 +442,10 @@ async fn create_capture(
 }
 
 async fn photo(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path((id, capture)): Path<(ClientId, CaptureId)>,
+    VisibleClient { state, client, .. }: VisibleClient,
+    Path((_, capture)): Path<(ClientId, CaptureId)>,
     size: PhotoSize,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
     let (bytes, content_type) = db::content::photo(&state.db, capture, PhotoOf::Staff(client.scope()), size)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -482,11 +453,8 @@ async fn photo(
 }
 
 async fn assessment_page(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
 ) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, id).await?;
     Ok(AssessmentPage {
         chrome: Chrome::staff(&member).await?,
         organisation: client.name.clone(),
@@ -498,12 +466,9 @@ async fn assessment_page(
 }
 
 async fn answer(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    VisibleClient { state, member, client }: VisibleClient,
     Form(form): Form<HashMap<String, String>>,
 ) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
     match assessment::save(&state, client.scope(), member.user.id, &form).await? {
         Ok(changed) => {
             session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
@@ -530,12 +495,7 @@ async fn export_data(
     ))
 }
 
-async fn export_page(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
-) -> AppResult<impl IntoResponse> {
-    let client = client(&state, &member, id).await?;
+async fn export_page(VisibleClient { state, member, client }: VisibleClient) -> AppResult<impl IntoResponse> {
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
     Ok(ExportPage {
         chrome: Chrome::staff(&member).await?,
@@ -549,12 +509,7 @@ async fn export_page(
     })
 }
 
-async fn export_download(
-    State(state): State<AppState>,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
-) -> AppResult<Response> {
-    let client = client(&state, &member, id).await?;
+async fn export_download(VisibleClient { state, client, .. }: VisibleClient) -> AppResult<Response> {
     let (assessment, jobs, captures) = export_data(&state, &client).await?;
     Ok(csv_response("summary", &client.name, export_csv(&client.name, &assessment, &jobs, &captures)))
 }

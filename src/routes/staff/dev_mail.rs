@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -69,7 +68,7 @@ async fn chrome(
 }
 
 async fn mailbox(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     member: Result<StaffMember, AppError>,
@@ -89,7 +88,7 @@ async fn mailbox(
 }
 
 async fn message(
-    State(state): State<AppState>,
+    state: AppState,
     page: PageContext,
     session: Session,
     member: Result<StaffMember, AppError>,

@@ -1,6 +1,5 @@
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
@@ -28,7 +27,7 @@ struct HomePage {
     dev_mailbox: bool,
 }
 
-async fn home(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
+async fn home(state: AppState, member: StaffMember) -> AppResult<impl IntoResponse> {
     Ok(HomePage {
         chrome: Chrome::staff(&member).await?,
         provider: member.provider_name.clone(),

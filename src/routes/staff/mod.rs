@@ -5,6 +5,7 @@ pub mod clients;
 mod content;
 mod dev_mail;
 mod home;
+mod scoped;
 mod settings;
 pub mod users;
 

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -39,7 +39,7 @@ struct SecurityPage {
     can_manage_staff: bool,
 }
 
-async fn security_page(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
+async fn security_page(state: AppState, member: StaffMember) -> AppResult<impl IntoResponse> {
     admin_only(&member)?;
     let required = db::second_factor::requirement(&state.db, member.provider_id).await?;
     Ok(SecurityPage { chrome: Chrome::staff(&member).await?, required, can_manage_staff: true })
@@ -55,7 +55,7 @@ pub struct SecurityForm {
 }
 
 async fn save_security(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Form(form): Form<SecurityForm>,
 ) -> AppResult<Response> {
@@ -121,7 +121,7 @@ async fn page(
     })
 }
 
-async fn brand_page(State(state): State<AppState>, member: StaffMember) -> AppResult<impl IntoResponse> {
+async fn brand_page(state: AppState, member: StaffMember) -> AppResult<impl IntoResponse> {
     admin_only(&member)?;
     let brand = current(&state, &member).await?;
     let (name, accent) =
@@ -130,7 +130,7 @@ async fn brand_page(State(state): State<AppState>, member: StaffMember) -> AppRe
 }
 
 async fn save_brand(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     upload: Result<Upload, AppError>,
 ) -> AppResult<Response> {

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -110,7 +109,7 @@ struct UsersPage {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Query(query): Query<ListQuery>,
 ) -> AppResult<impl IntoResponse> {
@@ -156,7 +155,8 @@ struct InviteStaffPage {
     roles: [StaffRole; 3],
     errors: FieldErrors,
     already_member: Option<String>,
-    pending: Option<InvitationId>,
+    /// Resend Invitation's action, when one is already waiting for the person.
+    pending_resend: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -177,12 +177,12 @@ async fn invite_form(member: StaffMember) -> AppResult<impl IntoResponse> {
         roles: StaffRole::ALL,
         errors: FieldErrors::default(),
         already_member: None,
-        pending: None,
+        pending_resend: None,
     })
 }
 
 async fn invite(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Form(form): Form<InviteStaffForm>,
 ) -> AppResult<Response> {
@@ -199,7 +199,7 @@ async fn invite(
         roles: StaffRole::ALL,
         errors,
         already_member: None,
-        pending: None,
+        pending_resend: None,
     };
     let (Some(email), Some(name), Some(role)) = (email, name, role) else {
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
@@ -226,7 +226,7 @@ async fn invite(
                 "email",
                 "An invitation is already waiting for this person. Use Resend Invitation to send a new link.",
             );
-            page.pending = Some(invitation_id);
+            page.pending_resend = Some(format!("/settings/users/invitations/{invitation_id}/resend"));
             Ok((StatusCode::CONFLICT, page).into_response())
         }
     }
@@ -239,7 +239,7 @@ pub struct RoleForm {
 }
 
 async fn change_staff_role(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(user): Path<UserId>,
     Form(form): Form<RoleForm>,
@@ -258,7 +258,7 @@ struct ConfirmForm {
 }
 
 async fn remove_staff(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(user): Path<UserId>,
     Form(form): Form<ConfirmForm>,
@@ -286,7 +286,7 @@ async fn remove_staff(
 /// Reset two-factor on a colleague's row (ADMIN only): for one who lost their phone and their
 /// recovery codes.
 async fn reset_staff_second_factor(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(user): Path<UserId>,
 ) -> AppResult<Response> {
@@ -313,7 +313,7 @@ async fn managed_invitation(
 
 /// A staff invitation row's timeline (a client invitation's is on its client's tab).
 async fn invitation_timeline(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
@@ -328,7 +328,7 @@ async fn invitation_timeline(
 }
 
 async fn resend_invitation(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<InvitationId>,
 ) -> AppResult<Response> {
@@ -350,7 +350,7 @@ async fn resend_invitation(
 }
 
 async fn change_invitation_role(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<InvitationId>,
     Form(form): Form<RoleForm>,
@@ -369,7 +369,7 @@ async fn change_invitation_role(
 }
 
 async fn remove_invitation(
-    State(state): State<AppState>,
+    state: AppState,
     member: StaffMember,
     Path(id): Path<InvitationId>,
     Form(form): Form<ConfirmForm>,
