@@ -343,7 +343,7 @@ pub async fn change_member_companies(
     companies: &[CompanyId],
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    db::client_users::set_member_scope(&mut tx, member, companies).await?;
+    db::client_users::set_member_scope(&mut *tx, member, companies).await?;
     audit(
         &mut tx,
         manager,
@@ -465,7 +465,7 @@ pub async fn change_invitation_companies(
 ) -> AppResult<()> {
     refuse_if_member(state, manager, row).await?;
     let mut tx = state.db.begin().await?;
-    db::client_users::set_invitation_scope(&mut tx, row, companies).await?;
+    db::client_users::set_invitation_scope(&mut *tx, row, companies).await?;
     audit(
         &mut tx,
         manager,

@@ -77,6 +77,23 @@ async fn session_parts(parts: &mut Parts, state: &AppState) -> AppResult<(Sessio
     Ok((session, page))
 }
 
+/// A visit to a page anyone may open (sign-in, a second factor, forgot and reset password, an
+/// invitation link): the state, what the page needs of the request, and the session.
+pub struct Visit {
+    pub state: AppState,
+    pub page: PageContext,
+    pub session: Session,
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let (session, page) = session_parts(parts, state).await?;
+        Ok(Self { state: state.clone(), page, session })
+    }
+}
+
 fn current_user(
     state: &AppState,
     session: Session,

@@ -445,28 +445,25 @@ pub async fn set_member_end(
     Ok(done.rows_affected() == 1)
 }
 
-/// Replaces a membership's scope.
+/// Replaces a membership's scope, in one statement: the companies no longer in it go, the new
+/// ones come, and those kept stay as they are.
 pub async fn set_member_scope(
-    db: &mut sqlx::PgConnection,
+    db: impl PgExecutor<'_>,
     member: &MemberRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
-    // The composite key (client, membership) keeps both statements inside the client read.
+    // The composite key (client, membership) keeps the statement inside the client read.
     let (scope, id) = member.key()?;
-    let client = scope.client();
-    sqlx::query("DELETE FROM client_membership_companies WHERE membership_id = $1 AND client_id = $2")
-        .bind(id)
-        .bind(client)
-        .execute(&mut *db)
-        .await?;
     sqlx::query(
-        "INSERT INTO client_membership_companies (membership_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[])",
+        "WITH dropped AS (DELETE FROM client_membership_companies
+                          WHERE membership_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
     )
     .bind(id)
-    .bind(client)
+    .bind(scope.client())
     .bind(companies)
-    .execute(&mut *db)
+    .execute(db)
     .await?;
     Ok(())
 }
@@ -501,28 +498,26 @@ pub async fn set_invitation_role(
     Ok(done.rows_affected() == 1)
 }
 
-/// Replaces a client invitation's scope (a staff invitation has none: nothing is written).
+/// Replaces a client invitation's scope as [`set_member_scope`] does (a staff invitation has
+/// none: nothing is written).
 pub async fn set_invitation_scope(
-    db: &mut sqlx::PgConnection,
+    db: impl PgExecutor<'_>,
     invitation: &InvitationRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
     let (_, Some(client), id) = invitation.key()? else {
         return Ok(());
     };
-    sqlx::query("DELETE FROM invitation_companies WHERE invitation_id = $1 AND client_id = $2")
-        .bind(id)
-        .bind(client)
-        .execute(&mut *db)
-        .await?;
     sqlx::query(
-        "INSERT INTO invitation_companies (invitation_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[])",
+        "WITH dropped AS (DELETE FROM invitation_companies
+                          WHERE invitation_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
     )
     .bind(id)
     .bind(client)
     .bind(companies)
-    .execute(&mut *db)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{safe_next, ClientIp};
 use crate::auth::credentials;
 use crate::auth::csrf::PageContext;
-use crate::auth::extract::optional_user;
+use crate::auth::extract::{optional_user, Visit};
 use crate::auth::rate_limit::{self, FORGOT_PER_ACCOUNT, FORGOT_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
 use crate::auth::session::{self, Organisation};
 use crate::auth::{reset, second_factor, CurrentUser};
@@ -96,9 +96,7 @@ fn other_site(state: &AppState, site: Site) -> String {
 }
 
 async fn login_page(
-    state: AppState,
-    page: PageContext,
-    session: Session,
+    Visit { state, page, session }: Visit,
     Query(q): Query<NextQuery>,
 ) -> AppResult<Response> {
     let site = page.site;
@@ -119,10 +117,8 @@ async fn login_page(
 }
 
 async fn login(
-    state: AppState,
-    page: PageContext,
+    Visit { state, page, session }: Visit,
     ClientIp(ip): ClientIp,
-    session: Session,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let site = page.site;
@@ -270,10 +266,8 @@ async fn forgot_page(page: PageContext, session: Session) -> AppResult<impl Into
 }
 
 async fn forgot(
-    state: AppState,
-    page: PageContext,
+    Visit { state, page, session }: Visit,
     ClientIp(ip): ClientIp,
-    session: Session,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
     let site = page.site;
@@ -340,12 +334,7 @@ async fn reset_link_dead(session: &Session, page: &PageContext) -> AppResult<Res
     Ok((StatusCode::GONE, page).into_response())
 }
 
-async fn reset_page(
-    state: AppState,
-    page: PageContext,
-    session: Session,
-    Path(raw): Path<String>,
-) -> AppResult<Response> {
+async fn reset_page(Visit { state, page, session }: Visit, Path(raw): Path<String>) -> AppResult<Response> {
     let Some(token) = Token::parse(&raw) else {
         return reset_link_dead(&session, &page).await;
     };
@@ -357,9 +346,7 @@ async fn reset_page(
 }
 
 async fn reset_password(
-    state: AppState,
-    page: PageContext,
-    session: Session,
+    Visit { state, page, session }: Visit,
     Path(raw): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> AppResult<Response> {

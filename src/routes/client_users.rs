@@ -20,11 +20,11 @@ use crate::history;
 use crate::invites;
 use crate::state::AppState;
 use crate::views::pages::{
-    confirmed, BulkResultPage, ChangeCompaniesPage, ConfirmPage, InviteSentPage, TimelinePage,
+    confirmed, BulkResultPage, ChangeCompaniesPage, ConfirmPage, InviteFormPage, InviteSentPage, TimelinePage,
 };
 use crate::views::timeline::Line;
 use crate::views::when::{self, moment, Moment};
-use crate::views::{Chrome, Pager};
+use crate::views::{Chrome, FieldErrors, Pager};
 
 pub const PAGE_SIZE: i64 = 25;
 
@@ -651,6 +651,40 @@ fn session_of(manager: Manager<'_>) -> tower_sessions::Session {
         Manager::Staff(m) => m.user.session.clone(),
         Manager::ClientAdmin(m) => m.user.session.clone(),
     }
+}
+
+/// One client's invite form as a manager first sees it. `users` is where the client's users live
+/// on this host (`/users`, `/clients/{id}/users`); the form and "Invite several people" post there.
+pub fn invite_form_page(
+    chrome: Chrome,
+    client_name: String,
+    users: &str,
+    query: &InviteQuery,
+    fields: InviteFields,
+    companies: Vec<client_access::CompanyChoice>,
+    cancel_href: String,
+) -> InviteFormPage {
+    InviteFormPage {
+        chrome,
+        client_name,
+        action: format!("{users}/invite{}", query.query_string()),
+        representative: query.kind() == ClientKind::Representative,
+        fields,
+        companies,
+        errors: FieldErrors::default(),
+        already_member: None,
+        pending_resend: None,
+        submit_label: query.submit_label(),
+        cancel_href,
+        can_make_admin: true,
+        can_set_end: false,
+        bulk_action: format!("{users}/invite-bulk"),
+    }
+}
+
+/// "Invitation sent", after the invite form: the address as it was sent to, and its link.
+pub fn invited_page(chrome: Chrome, fields: &InviteFields, link: String, back: &str) -> Response {
+    sent_page(chrome, "Invitation sent", fields.email.trim().to_lowercase(), link, back)
 }
 
 pub fn sent_page(chrome: Chrome, heading: &str, email: String, link: String, back: &str) -> Response {

@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
-use crate::auth::extract::{optional_user, CurrentUser};
+use crate::auth::extract::{optional_user, CurrentUser, Visit};
 use crate::auth::rate_limit::{self, ACCEPT_PER_ADDRESS, ACCEPT_PER_INVITATION};
 use crate::auth::session::{self, Organisation};
 use crate::auth::{credentials, second_factor};
@@ -197,12 +197,7 @@ async fn invite_page(
     })
 }
 
-async fn show(
-    state: AppState,
-    page: PageContext,
-    session: Session,
-    Path(raw): Path<String>,
-) -> AppResult<Response> {
+async fn show(Visit { state, page, session }: Visit, Path(raw): Path<String>) -> AppResult<Response> {
     let site = page.site;
     let Some((_, row)) = lookup(&state, site, &raw).await? else {
         return gone(&state, &session, &page, None).await;
@@ -282,10 +277,8 @@ async fn acceptor(
 }
 
 async fn accept(
-    state: AppState,
-    page: PageContext,
+    Visit { state, page, session }: Visit,
     ClientIp(ip): ClientIp,
-    session: Session,
     Path(raw): Path<String>,
     Form(form): Form<AcceptForm>,
 ) -> AppResult<Response> {
@@ -344,12 +337,7 @@ async fn already_member(session: &Session, page: &PageContext, row: &InvitationR
     Ok((StatusCode::CONFLICT, MessagePage::to_sign_in(chrome, title, message)).into_response())
 }
 
-async fn decline(
-    state: AppState,
-    page: PageContext,
-    session: Session,
-    Path(raw): Path<String>,
-) -> AppResult<Response> {
+async fn decline(Visit { state, page, session }: Visit, Path(raw): Path<String>) -> AppResult<Response> {
     let site = page.site;
     let Some((token, row)) = lookup(&state, site, &raw).await? else {
         return gone(&state, &session, &page, None).await;

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use super::account::{finish_sign_in, memberships_on};
 use super::ClientIp;
 use crate::auth::csrf::PageContext;
+use crate::auth::extract::Visit;
 use crate::auth::passkeys;
 use crate::auth::rate_limit::{self, PASSKEY_CHALLENGES_PER_ADDRESS, SIGN_IN_PER_ADDRESS};
 use crate::auth::second_factor::{self, Enrolment};
@@ -91,10 +92,8 @@ async fn add_passkey(
 /// The challenge for a passkey: of the person half signed in (the second step), or of anyone's
 /// passkey for this host (signing in without a password).
 async fn passkey_options(
-    state: AppState,
-    page: PageContext,
+    Visit { state, page, session }: Visit,
     ClientIp(ip): ClientIp,
-    session: Session,
 ) -> AppResult<Response> {
     rate_limit::check(&state.db, PASSKEY_CHALLENGES_PER_ADDRESS, &ip).await?;
     let user = session::half_signed_in(&session).await?.map(|half| half.user_id);
@@ -103,9 +102,7 @@ async fn passkey_options(
 }
 
 async fn passkey_sign_in(
-    state: AppState,
-    page: PageContext,
-    session: Session,
+    Visit { state, page, session }: Visit,
     Form(form): Form<CredentialForm>,
 ) -> AppResult<Response> {
     let site = page.site;
@@ -163,10 +160,8 @@ async fn code_page(state: AppState, session: Session, page: PageContext) -> AppR
 /// The second step: a code from the app (or a recovery code) finishes the sign-in that the
 /// password started in this session, and nothing else does.
 async fn code(
-    state: AppState,
-    page: PageContext,
+    Visit { state, page, session }: Visit,
     ClientIp(ip): ClientIp,
-    session: Session,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
     let site = page.site;

@@ -135,6 +135,20 @@ struct JobsPage {
     path: &'static str,
 }
 
+/// One page of a company-filtered list as views with their pager: `read(n, skip)` reads one row
+/// more than a page shows, which says whether another page follows.
+async fn listed<R, V: From<R>, F: std::future::Future<Output = sqlx::Result<Vec<R>>>>(
+    q: &ContentQuery,
+    filter: &Filter,
+    base: &str,
+    read: impl FnOnce(i64, i64) -> F,
+) -> AppResult<(Vec<V>, Pager)> {
+    let page = q.page.clamp(1, 100_000);
+    let (rows, has_more) = one_more(read(PER_PAGE + 1, (page - 1) * PER_PAGE).await?, PER_PAGE);
+    let pager = Pager::open_ended(&pager_path(base, &filter.chosen), page, has_more);
+    Ok((rows.into_iter().map(V::from).collect(), pager))
+}
+
 fn pager_path(base: &str, company: &str) -> String {
     if company.is_empty() {
         base.to_string()
@@ -149,17 +163,11 @@ async fn jobs(
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&member, &q.company)?;
-    let page = q.page.clamp(1, 100_000);
-    let rows =
-        db::content::completed_jobs(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
-    let (rows, has_more) = one_more(rows, PER_PAGE);
-    Ok(JobsPage {
-        chrome: Chrome::portal(&member).await?,
-        jobs: rows.into_iter().map(JobView::from).collect(),
-        pager: Pager::open_ended(&pager_path("/jobs", &filter.chosen), page, has_more),
-        filter,
-        path: "/jobs",
+    let (jobs, pager) = listed(&q, &filter, "/jobs", |n, skip| {
+        db::content::completed_jobs(&state.db, &filter.scope, n, skip)
     })
+    .await?;
+    Ok(JobsPage { chrome: Chrome::portal(&member).await?, jobs, pager, filter, path: "/jobs" })
 }
 
 #[derive(Template, WebTemplate)]
@@ -204,15 +212,15 @@ async fn captures(
     Query(q): Query<ContentQuery>,
 ) -> AppResult<impl IntoResponse> {
     let filter = filter(&member, &q.company)?;
-    let page = q.page.clamp(1, 100_000);
-    let rows =
-        db::content::captures_in_scope(&state.db, &filter.scope, PER_PAGE + 1, (page - 1) * PER_PAGE).await?;
-    let (rows, has_more) = one_more(rows, PER_PAGE);
+    let (captures, pager) = listed(&q, &filter, "/captures", |n, skip| {
+        db::content::captures_in_scope(&state.db, &filter.scope, n, skip)
+    })
+    .await?;
     Ok(CapturesPage {
         map: state.config.map.clone(),
         chrome: Chrome::portal(&member).await?,
-        captures: rows.into_iter().map(CaptureView::from).collect(),
-        pager: Pager::open_ended(&pager_path("/captures", &filter.chosen), page, has_more),
+        captures,
+        pager,
         filter,
         path: "/captures",
     })

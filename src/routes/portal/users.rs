@@ -16,7 +16,6 @@ use crate::routes::client_users::{
 use crate::routes::form::{Form, Path, Query, Upload};
 use crate::state::AppState;
 use crate::views::pages::InviteFormPage;
-use crate::views::FieldErrors;
 use crate::views::{Chrome, Pager};
 
 pub fn router() -> Router<AppState> {
@@ -67,22 +66,9 @@ async fn form_page(
 ) -> AppResult<InviteFormPage> {
     let manager = Manager::ClientAdmin(member);
     let companies = client_access::company_choices(state, manager, member.client, &fields.companies).await?;
-    Ok(InviteFormPage {
-        chrome: Chrome::portal(member).await?,
-        client_name: member.client_name.clone(),
-        action: format!("/users/invite{}", query.query_string()),
-        representative: query.kind() == crate::domain::ClientKind::Representative,
-        fields,
-        companies,
-        errors: FieldErrors::default(),
-        already_member: None,
-        pending_resend: None,
-        submit_label: query.submit_label(),
-        cancel_href: "/users".into(),
-        can_make_admin: true,
-        can_set_end: false,
-        bulk_action: "/users/invite-bulk".into(),
-    })
+    let chrome = Chrome::portal(member).await?;
+    let name = member.client_name.clone();
+    Ok(client_users::invite_form_page(chrome, name, "/users", query, fields, companies, "/users".into()))
 }
 
 async fn invite_form(
@@ -104,14 +90,12 @@ async fn invite(
     let client = client_access::client_for(&state, manager, member.client_id).await?;
     let problem = match client_access::invite(&state, manager, &client, query.kind(), &fields).await? {
         Ok(issued) => {
-            let chrome = Chrome::portal(&member).await?;
-            return Ok(client_users::sent_page(
-                chrome,
-                "Invitation sent",
-                fields.email.trim().to_lowercase(),
+            return Ok(client_users::invited_page(
+                Chrome::portal(&member).await?,
+                &fields,
                 issued.link,
                 "/users",
-            ));
+            ))
         }
         Err(problem) => problem,
     };

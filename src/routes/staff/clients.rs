@@ -14,7 +14,7 @@ use crate::client_access::{self, staff_visibility, InviteFields, Manager};
 use crate::clients;
 use crate::db;
 use crate::db::clients::{AssigneeRow, ClientRow, CompanyRow};
-use crate::domain::{ClientId, ClientKind, CompanyId, EmailAddress, Permission, PersonName, UserId};
+use crate::domain::{ClientId, CompanyId, EmailAddress, Permission, PersonName, UserId};
 use crate::error::{AppError, AppResult};
 use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery, Place, RowAction, RowKind,
@@ -395,26 +395,21 @@ async fn invite_page(
     if fields.email.is_empty() && fields.role.is_empty() {
         fields.email = client.contact_email.clone().unwrap_or_default();
     }
-    Ok(InviteFormPage {
-        chrome: Chrome::staff(member).await?,
-        client_name: client.name.clone(),
-        action: format!("/clients/{}/users/invite{}", client.id, query.query_string()),
-        representative: query.kind() == ClientKind::Representative,
+    let cancel_href =
+        if query.from == "settings" { "/settings/users".into() } else { format!("/clients/{}", client.id) };
+    let users = format!("/clients/{}/users", client.id);
+    let chrome = Chrome::staff(member).await?;
+    let page = client_users::invite_form_page(
+        chrome,
+        client.name.clone(),
+        &users,
+        query,
         fields,
         companies,
-        errors: FieldErrors::default(),
-        already_member: None,
-        pending_resend: None,
-        submit_label: query.submit_label(),
-        cancel_href: if query.from == "settings" {
-            "/settings/users".into()
-        } else {
-            format!("/clients/{}", client.id)
-        },
-        can_make_admin: true,
-        can_set_end: true,
-        bulk_action: format!("/clients/{}/users/invite-bulk", client.id),
-    })
+        cancel_href,
+    );
+    // Staff may give the access an end date; a Client Admin may not.
+    Ok(InviteFormPage { can_set_end: true, ..page })
 }
 
 async fn invite_form(
@@ -440,14 +435,7 @@ async fn invite(
     let back = format!("/clients/{}", client.id);
     let problem = match result {
         Ok(issued) => {
-            let chrome = Chrome::staff(&member).await?;
-            return Ok(client_users::sent_page(
-                chrome,
-                "Invitation sent",
-                fields.email.trim().to_lowercase(),
-                issued.link,
-                &back,
-            ));
+            return Ok(client_users::invited_page(Chrome::staff(&member).await?, &fields, issued.link, &back))
         }
         Err(problem) => problem,
     };
