@@ -95,12 +95,8 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     assert_is_redirect_to(&other_session.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 
     let visitor = app.agent();
-    let known = visitor
-        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "ADA@acme.test")])
-        .await;
-    let unknown = visitor
-        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "nobody@acme.test")])
-        .await;
+    let known = visitor.forgot_password(Host::Staff, "ADA@acme.test").await;
+    let unknown = visitor.forgot_password(Host::Staff, "nobody@acme.test").await;
     assert_eq!(known.status, StatusCode::OK);
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(strip_csrf(&known.body), strip_csrf(&unknown.body));
@@ -117,16 +113,12 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     // Too short a password is refused with a message and nothing changes.
     let form = visitor.get_url(&link).await;
     assert_eq!(form.status, StatusCode::OK);
-    let path = &link[link.find("/reset-password/").unwrap()..];
-    let short =
-        visitor.submit_form(&form, path, &[("password", "short"), ("confirm", "short")], Host::Staff).await;
+    let short = visitor.reset_password(&form, &link, "short", Host::Staff).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.contains("at least 10 characters"));
 
     let new_password = "a brand new password";
-    let done = visitor
-        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Staff)
-        .await;
+    let done = visitor.reset_password(&form, &link, new_password, Host::Staff).await;
     assert_is_redirect_to(&done, "/login");
     // The link is single use; sessions opened before the reset are over.
     assert_eq!(visitor.get_url(&link).await.status, StatusCode::GONE);
@@ -148,10 +140,7 @@ async fn sign_in_is_rate_limited_per_account(db: PgPool) {
     let app = spawn_app(db).await;
     let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
     let agent = app.agent();
-    let mut statuses = Vec::new();
-    for _ in 0..7 {
-        statuses.push(agent.sign_in(Host::Staff, "ada@acme.test", "wrong password!").await.status);
-    }
+    let statuses = agent.wrong_sign_ins(Host::Staff, "ada@acme.test", 7).await;
     assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
     assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
     // From the guessing address, even the right password waits for the window to pass (the
@@ -168,10 +157,7 @@ async fn forgot_password_is_rate_limited_per_account(db: PgPool) {
     let agent = app.agent();
     let mut last = StatusCode::OK;
     for _ in 0..6 {
-        last = agent
-            .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "someone@acme.test")])
-            .await
-            .status;
+        last = agent.forgot_password(Host::Staff, "someone@acme.test").await.status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, spawn_app, Host, PASSWORD};
 
 #[sqlx::test]
 async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
@@ -68,14 +68,7 @@ async fn first_admin_accepts_by_email_and_invites_a_colleague(db: PgPool) {
     let bob = app.agent();
     let invite = bob.get_url(&shown_link).await;
     assert!(invite.contains("Ada Lovelace") && invite.contains("MANAGER"));
-    let done = bob
-        .submit_form(
-            &invite,
-            &link_path(&shown_link, "/accept"),
-            &[("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
+    let done = bob.accept_setting_password(&invite, &shown_link, Host::Staff).await;
     assert_is_redirect_to(&done, "/");
     let bob_home = bob.get(Host::Staff, "/").await;
     assert!(bob_home.contains("MANAGER"));

@@ -51,14 +51,7 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
         assert!(invite.contains(text), "invite page lacks {text:?}");
     }
     assert!(!invite.contains("id=\"name\""), "the name was given, so it is not asked again");
-    let done = carol
-        .submit_form(
-            &invite,
-            &link_path(&link, "/accept"),
-            &[("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Portal,
-        )
-        .await;
+    let done = carol.accept_setting_password(&invite, &link, Host::Portal).await;
     assert_is_redirect_to(&done, "/");
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.status, StatusCode::OK);
@@ -144,7 +137,7 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
     let uma = app.agent();
     let page = uma.get_url(&link).await;
     uma.accept_new(&page, &link, "Uma", Host::Staff).await;
-    let uma_id = app.id_of("SELECT id FROM users WHERE email = 'uma@acme.test'").await;
+    let uma_id = app.user_id("uma@acme.test").await;
     let path = format!("/clients/{client}");
     let assigned = admin
         .post(Host::Staff, &path, &format!("/clients/{client}/assignments"), &[("user", &uma_id.to_string())])
@@ -252,7 +245,7 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
     // Carol is signed in to the portal as herself, but the link is for Ada: nothing happens.
     let wrong = carol.get_url(&to_ada).await;
     assert!(wrong.contains("You are signed in as carol@globex.test"));
-    let refused = carol.submit_form(&wrong, &link_path(&to_ada, "/accept"), &[], Host::Portal).await;
+    let refused = carol.accept(&wrong, &to_ada, &[], Host::Portal).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
         app.count("SELECT count(*) FROM invitations WHERE email = 'ada@acme.test' AND status = 'PENDING'")
@@ -264,12 +257,9 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
     let ada = app.agent();
     let page = ada.get_url(&to_ada).await;
     assert!(page.contains("You already have an account"));
-    let bad = ada
-        .submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", "not my password")], Host::Portal)
-        .await;
+    let bad = ada.accept(&page, &to_ada, &[("password", "not my password")], Host::Portal).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    let ok =
-        ada.submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", PASSWORD)], Host::Portal).await;
+    let ok = ada.accept(&page, &to_ada, &[("password", PASSWORD)], Host::Portal).await;
     assert_is_redirect_to(&ok, "/");
     assert!(ada.get(Host::Portal, "/").await.contains("Initech"));
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'").await, 1);
@@ -277,10 +267,7 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
     // Carol, signed in, accepts her own with one click and then chooses between organisations.
     let mine = carol.get_url(&to_carol).await;
     assert!(mine.contains("Accepting adds Initech to your account"));
-    assert_is_redirect_to(
-        &carol.submit_form(&mine, &link_path(&to_carol, "/accept"), &[], Host::Portal).await,
-        "/",
-    );
+    assert_is_redirect_to(&carol.accept(&mine, &to_carol, &[], Host::Portal).await, "/");
     let fresh = app.agent();
     fresh.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await;
     assert_is_redirect_to(&fresh.get(Host::Portal, "/").await, "/choose-organisation");
@@ -305,7 +292,7 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
     let list = staff.get(Host::Staff, &path).await;
     assert!(list.contains("Declined") && list.contains("Reinvite"));
 
-    let id = app.id_of("SELECT id FROM invitations WHERE email = 'dan@globex.test'").await;
+    let id = app.invitation_id("dan@globex.test").await;
     let again = staff
         .post(Host::Staff, &path, &format!("/clients/{client}/users/invitations/{id}/resend"), &[])
         .await;
@@ -338,27 +325,8 @@ async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgP
         .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
         .await
         .invite_link();
-    let mut tasks = Vec::new();
-    for _ in 0..3 {
-        let agent = app.agent();
-        let page = agent.get_url(&link).await;
-        let path = link_path(&link, "/accept");
-        tasks.push(tokio::spawn(async move {
-            agent
-                .submit_form(
-                    &page,
-                    &path,
-                    &[("name", "Dan"), ("password", PASSWORD), ("confirm", PASSWORD)],
-                    Host::Portal,
-                )
-                .await
-                .status
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let statuses: Vec<StatusCode> =
+        app.accept_at_once(&link, 3, Host::Portal).await.iter().map(|p| p.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "{statuses:?}");
     assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 1);
 }
@@ -472,10 +440,9 @@ fn row_ids(body: &str) -> Vec<String> {
 async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
     let app = spawn_app(db).await;
     let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
+    let scope = app.scope(client, app.company_id(client, "Globex").await).await;
     // 30 members with accounts and 30 invitations, names interleaved so both kinds mix on a page.
-    sqlx::query(
+    app.seed(
         "WITH u AS (
            INSERT INTO users (id, email, display_name)
            SELECT gen_random_uuid(), 'member' || n || '@globex.test', 'Person ' || lpad((2 * n)::text, 3, '0')
@@ -484,13 +451,10 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
            INSERT INTO client_memberships (id, provider_id, client_id, user_id, role)
            SELECT gen_random_uuid(), $1, $2, id, 'CLIENT' FROM u RETURNING id)
          INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $2, $3 FROM m",
+        scope,
+        &[],
     )
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
     invite_many(
         &app,
         client,
@@ -572,20 +536,17 @@ async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
 /// `count` pending invitations on the client's first company, made in SQL: `email` and `name`
 /// are SQL expressions of the counter `n`.
 async fn invite_many(app: &TestApp, client: uuid::Uuid, count: i32, email: &str, name: &str) {
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
-    sqlx::query(&format!(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
-           SELECT gen_random_uuid(), $1, $2, {email}, {name}, 'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
-           FROM generate_series(1, $4) n RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
-    ))
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .bind(count)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    let scope = app.scope(client, app.company_id(client, "Globex").await).await;
+    app.seed(
+        &format!(
+            "WITH i AS (
+               INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
+               SELECT gen_random_uuid(), $1, $2, {email}, {name}, 'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
+               FROM generate_series(1, $4::int) n RETURNING id)
+             INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
+        ),
+        scope,
+        &[&count.to_string()],
+    )
+    .await;
 }

@@ -141,10 +141,7 @@ async fn a_fresh_invitation_expires_in_7_days(db: PgPool) {
 
 #[sqlx::test]
 async fn starting_the_demo_again_prints_how_to_sign_in_again(db: PgPool) {
-    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&db).await.unwrap();
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = format!("{}/{database}", &base[..base.rfind('/').unwrap()]);
+    let url = crate::helpers::own_database_url(&db).await;
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
             .args(["demo", "--if-empty"])

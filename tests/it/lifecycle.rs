@@ -89,7 +89,7 @@ async fn no_reminder_once_accepted_declined_or_revoked_and_a_resend_starts_again
                 assert_eq!(done.status, StatusCode::OK, "{}", done.body);
             }
             _ => {
-                let id = app.id_of("SELECT id FROM invitations WHERE email = 'fay@globex.test'").await;
+                let id = app.invitation_id("fay@globex.test").await;
                 let path = format!("/clients/{client}");
                 let done = staff
                     .post(
@@ -106,7 +106,7 @@ async fn no_reminder_once_accepted_declined_or_revoked_and_a_resend_starts_again
     // Carol's invitation is sent again on day 3: its reminders count from then.
     app.state.clock.advance(Duration::days(3));
     assert_eq!(run(&app).await, reminded(1), "only the one still pending");
-    let id = app.id_of("SELECT id FROM invitations WHERE email = 'carol@globex.test'").await;
+    let id = app.invitation_id("carol@globex.test").await;
     let path = format!("/clients/{client}");
     let again = staff.post(Host::Staff, &path, &format!("{path}/users/invitations/{id}/resend"), &[]).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
@@ -276,17 +276,16 @@ async fn only_staff_give_end_dates(db: PgPool) {
     let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[company]).await;
     let ends = (app.state.clock.today() + Duration::days(9)).to_string();
     let fields = [("email", "dave@globex.test"), ("companies", &company.to_string()), ("ends_on", &ends)];
-    let refused = boss.post(Host::Portal, "/users/invite", "/users/invite", &fields).await;
+    let refused = boss.invite_in_portal(&fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.contains("Only staff can give an end date"));
-    let sent = boss.post(Host::Portal, "/users/invite", "/users/invite", &fields[..2]).await;
+    let sent = boss.invite_in_portal(&fields[..2]).await;
     let link = sent.invite_link();
     let fields =
         [("name", "Dave"), ("password", crate::helpers::PASSWORD), ("confirm", crate::helpers::PASSWORD)];
     app.agent().answer_invitation(&link, "/accept", &fields, Host::Portal).await;
-    let dave = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'dave@globex.test'").await;
-    let forbidden =
-        boss.post(Host::Portal, "/users", &format!("/users/members/{dave}/end"), &[("ends_on", &ends)]).await;
+    let dave = app.membership_id("dave@globex.test").await;
+    let forbidden = boss.act_in_portal_users("members", dave, "end", &[("ends_on", &ends)]).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM client_memberships WHERE ends_on IS NOT NULL").await, 0);
 }
@@ -319,7 +318,7 @@ async fn a_rows_timeline_tells_its_story_in_sentences_newest_first(db: PgPool) {
 
     app.state.clock.advance(Duration::days(2) + Duration::minutes(1));
     assert_eq!(run(&app).await, reminded(1));
-    let invitation = app.id_of("SELECT id FROM invitations WHERE email = 'carol@globex.test'").await;
+    let invitation = app.invitation_id("carol@globex.test").await;
     let role = format!("{path}/users/invitations/{invitation}/role");
     assert_is_redirect_to(&staff.post(Host::Staff, &path, &role, &[("role", "CLIENT_ADMIN")]).await, &path);
     let timeline = staff.get(Host::Staff, &format!("{path}/users/invitations/{invitation}")).await;

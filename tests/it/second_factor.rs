@@ -164,16 +164,11 @@ async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db:
 
     // The portal asks too; a password reset changes the password, not the second factor.
     let visitor = app.agent();
-    visitor
-        .post(Host::Portal, "/forgot-password", "/forgot-password", &[("email", "carol@globex.test")])
-        .await;
+    visitor.forgot_password(Host::Portal, "carol@globex.test").await;
     let link = app.smtp.nth_to("carol@globex.test", 2).await.link_containing("/reset-password/");
     let form = visitor.get_url(&link).await;
-    let path = &link[link.find("/reset-password/").unwrap()..];
     let new_password = "a brand new password";
-    let done = visitor
-        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Portal)
-        .await;
+    let done = visitor.reset_password(&form, &link, new_password, Host::Portal).await;
     assert_is_redirect_to(&done, "/login");
     let first = visitor.sign_in(Host::Portal, "carol@globex.test", new_password).await;
     assert_is_redirect_to(&first, "/login/code");
@@ -282,7 +277,7 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
     let company = app.company_id(client, "Globex").await;
     let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
     enrol(&carol, Host::Portal).await;
-    let membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'carol@globex.test'").await;
+    let membership = app.membership_id("carol@globex.test").await;
     let users = format!("/clients/{client}");
     let reset = format!("/clients/{client}/users/members/{membership}/reset-two-factor");
     assert!(ada.get(Host::Staff, &users).await.contains("Reset two-factor"));
@@ -321,8 +316,7 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     let token_link = sent.invite_link();
     let page = carol.get_url(&token_link).await;
-    let accepted =
-        carol.submit_form(&page, &crate::helpers::link_path(&token_link, "/accept"), &[], Host::Portal).await;
+    let accepted = carol.accept(&page, &token_link, &[], Host::Portal).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
     let refused = ada.post(Host::Staff, &users, &reset, &[]).await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
@@ -332,14 +326,14 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
     // A colleague's, from Settings -> User Roles; never one's own there.
     let (max_phone, _) = enrol(&max, Host::Staff).await;
     drop(max_phone);
-    let max_id = app.id_of("SELECT id FROM users WHERE email = 'max@acme.test'").await;
+    let max_id = app.user_id("max@acme.test").await;
     let staff_reset = format!("/settings/users/staff/{max_id}/reset-two-factor");
     assert_is_redirect_to(
         &ada.post(Host::Staff, "/settings/users", &staff_reset, &[]).await,
         "/settings/users",
     );
     assert_eq!(app.count(&format!("SELECT count(*) FROM totp_factors WHERE user_id = '{max_id}'")).await, 0);
-    let ada_id = app.id_of("SELECT id FROM users WHERE email = 'ada@acme.test'").await;
+    let ada_id = app.user_id("ada@acme.test").await;
     enrol(&ada, Host::Staff).await;
     let own = format!("/settings/users/staff/{ada_id}/reset-two-factor");
     ada.post(Host::Staff, "/settings/users", &own, &[]).await;
