@@ -4,13 +4,11 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, TestApp, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, link_path, Globex, Host, OtherProvider, TestApp, PASSWORD};
 
 #[sqlx::test]
 async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
+    let Globex { app, staff, client, company } = Globex::start(db).await;
 
     let page = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(page.contains("Share to Client") && page.contains("Invite client representative"));
@@ -71,8 +69,7 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
 
 #[sqlx::test]
 async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let second = app.add_company(&staff, client, "Globex East").await;
     let other_client = app.new_client(&staff, "Initech").await;
     let foreign = app.company_id(other_client, "Initech").await;
@@ -128,8 +125,7 @@ async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db:
 
 #[sqlx::test]
 async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, client) = app.acme_with_globex().await;
+    let Globex { app, staff: admin, client, .. } = Globex::start(db).await;
     let hidden = app.new_client(&admin, "Initech").await;
     let company = app.company_id(client, "Globex").await;
     let sent = admin.invite_staff(&[("email", "uma@acme.test"), ("role", "USER")]).await;
@@ -170,8 +166,7 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
 
 #[sqlx::test]
 async fn settings_invite_client_user_reaches_the_same_form(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let users = staff.get(Host::Staff, "/settings/users").await;
     assert!(users.contains("Invite client user"));
     let choose = staff.get(Host::Staff, "/settings/users/invite-client").await;
@@ -191,9 +186,8 @@ async fn settings_invite_client_user_reaches_the_same_form(db: PgPool) {
 
 #[sqlx::test]
 async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let path = format!("/clients/{client}/users/invite?kind=representative");
     let form = staff.get(Host::Staff, &path).await;
     assert!(form.contains("E-Mail") && form.contains("First name") && form.contains("Last name"));
@@ -224,23 +218,12 @@ async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgP
 
 #[sqlx::test]
 async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (acme, globex) = app.acme_with_globex().await;
-    let globex_co = app.company_id(globex, "Globex").await;
-    let carol = app.client_user(&acme, globex, "carol@globex.test", "CLIENT", &[globex_co]).await;
+    let (Globex { app, .. }, carol) = Globex::with_carol(db).await;
 
     // Staff of another provider invites Carol (and Ada) to their client.
-    let (other, _) = app.provider_with_admin("Beta Services", "bea@beta.test").await;
-    let initech = app.new_client(&other, "Initech").await;
-    let initech_co = app.company_id(initech, "Initech").await.to_string();
-    let to_carol = app
-        .share(&other, initech, &[("email", "carol@globex.test"), ("companies", &initech_co)])
-        .await
-        .invite_link();
-    let to_ada = app
-        .share(&other, initech, &[("email", "ada@acme.test"), ("companies", &initech_co)])
-        .await
-        .invite_link();
+    let other = OtherProvider::start(&app, "Beta Services", "bea@beta.test", "Initech").await;
+    let to_carol = other.invite(&app, "carol@globex.test").await;
+    let to_ada = other.invite(&app, "ada@acme.test").await;
 
     // Carol is signed in to the portal as herself, but the link is for Ada: nothing happens.
     let wrong = carol.get_url(&to_ada).await;
@@ -277,9 +260,8 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
 
 #[sqlx::test]
 async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let link = app
         .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
         .await
@@ -318,9 +300,8 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
 
 #[sqlx::test]
 async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let link = app
         .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
         .await
@@ -333,8 +314,7 @@ async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgP
 
 #[sqlx::test]
 async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitation(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let path = format!("/clients/{client}");
     // "Client declined" asks first, and asking records nothing.
     let asked = staff
@@ -387,8 +367,7 @@ async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitat
 
 #[sqlx::test]
 async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 60, "'person' || n || '@globex.test'", "'Person ' || n").await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert_eq!(first.body.matches("<tr id=\"invitation-").count(), 25);
@@ -413,8 +392,7 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
 
 #[sqlx::test]
 async fn a_search_ignores_case_beyond_ascii(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 12, "'p' || n || '@globex.test'", "'Émile Ørsted ' || n").await;
     for search in ["%C3%89MILE%20%C3%98RSTED%2011", "%C3%A9mile%20%C3%B8rsted%2011", "P11%40GLOBEX"] {
         let found = staff.get(Host::Staff, &format!("/clients/{client}?q={search}")).await;
@@ -438,8 +416,7 @@ fn row_ids(body: &str) -> Vec<String> {
 
 #[sqlx::test]
 async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let scope = app.scope(client, app.company_id(client, "Globex").await).await;
     // 30 members with accounts and 30 invitations, names interleaved so both kinds mix on a page.
     app.seed(
@@ -516,8 +493,7 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
 
 #[sqlx::test]
 async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 1010, "'person' || n || '@globex.test'", "'Person ' || lpad(n::text, 4, '0')")
         .await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use sqlx::PgPool;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, Page, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, Agent, Globex, Host, OtherProvider, Page, PASSWORD};
 
 /// The app on the person's phone: the secret read off the enrolment page.
 struct Authenticator(TOTP);
@@ -74,8 +74,7 @@ async fn password_step(agent: &Agent, host: Host, email: &str) -> Page {
 
 #[sqlx::test]
 async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, _) = app.acme_with_globex().await;
+    let Globex { app, staff: ada, .. } = Globex::start(db).await;
     let (phone, recovery) = enrol(&ada, Host::Staff).await;
     assert_eq!(app.count("SELECT count(*) FROM totp_factors WHERE confirmed_at IS NOT NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL").await, 10);
@@ -155,10 +154,7 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db
 
 #[sqlx::test]
 async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&admin, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, .. }, carol) = Globex::with_carol(db).await;
     let (phone, _) = enrol(&carol, Host::Portal).await;
     sign_out(&carol, Host::Portal).await;
 
@@ -191,15 +187,11 @@ async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db:
 
 #[sqlx::test]
 async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_its_code(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, _) = app.acme_with_globex().await;
+    let Globex { app, staff: ada, .. } = Globex::start(db).await;
     let (phone, _) = enrol(&ada, Host::Staff).await;
     // Another provider invites Ada, who already has an account, to a client's portal.
-    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
-    let client = app.new_client(&beta, "Hooli").await;
-    let company = app.company_id(client, "Hooli").await.to_string();
-    let sent = app.share(&beta, client, &[("email", "ada@acme.test"), ("companies", &company)]).await;
-    let link = sent.invite_link();
+    let beta = OtherProvider::start(&app, "Beta Services", "bob@beta.test", "Hooli").await;
+    let link = beta.invite(&app, "ada@acme.test").await;
     let visitor = app.agent();
     let page = visitor.get_url(&link).await;
     assert!(page.contains("Code from your authenticator app"), "{}", page.body);
@@ -217,10 +209,7 @@ async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_i
 
 #[sqlx::test]
 async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_else(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, staff: ada, .. }, carol) = Globex::with_carol(db).await;
     let saved = ada.post(Host::Staff, "/settings/security", "/settings/security", &[("clients", "1")]).await;
     assert_is_redirect_to(&saved, "/settings/security");
     let flags: (bool, bool, bool) = sqlx::query_as(
@@ -272,10 +261,7 @@ async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_
 
 #[sqlx::test]
 async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, staff: ada, client, .. }, carol) = Globex::with_carol(db).await;
     enrol(&carol, Host::Portal).await;
     let membership = app.membership_id("carol@globex.test").await;
     let users = format!("/clients/{client}");
@@ -309,14 +295,9 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
 
     // Someone who also belongs to another provider is not theirs to reset.
     enrol(&carol, Host::Portal).await;
-    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
-    let hooli = app.new_client(&beta, "Hooli").await;
-    let hooli_co = app.company_id(hooli, "Hooli").await.to_string();
-    let sent = app.share(&beta, hooli, &[("email", "carol@globex.test"), ("companies", &hooli_co)]).await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    let token_link = sent.invite_link();
-    let page = carol.get_url(&token_link).await;
-    let accepted = carol.accept(&page, &token_link, &[], Host::Portal).await;
+    let beta = OtherProvider::start(&app, "Beta Services", "bob@beta.test", "Hooli").await;
+    let token_link = beta.invite(&app, "carol@globex.test").await;
+    let accepted = carol.answer_invitation(&token_link, "/accept", &[], Host::Portal).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
     let refused = ada.post(Host::Staff, &users, &reset, &[]).await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
