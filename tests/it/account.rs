@@ -3,12 +3,11 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Host, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, spawn_app, Host, PASSWORD};
 
 #[sqlx::test]
 async fn wrong_password_and_unknown_email_get_the_same_refusal(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
     let wrong = agent.sign_in(Host::Staff, "ada@acme.test", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -40,8 +39,7 @@ async fn email_case_and_spaces_name_the_same_person(db: PgPool) {
 
 #[sqlx::test]
 async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let before = app.count("SELECT count(*) FROM invitations").await;
     let missing = admin
         .post_raw(
@@ -77,8 +75,7 @@ async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db
 
 #[sqlx::test]
 async fn logout_deletes_the_session_on_the_server(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     assert_eq!(admin.get(Host::Staff, "/").await.status, StatusCode::OK);
     let before = app.count("SELECT count(*) FROM tower_sessions.session").await;
     assert_is_redirect_to(&admin.post(Host::Staff, "/", "/logout", &[]).await, "/login?signed_out=1");
@@ -89,8 +86,7 @@ async fn logout_deletes_the_session_on_the_server(db: PgPool) {
 
 #[sqlx::test]
 async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let other_session = app.agent();
     assert_is_redirect_to(&other_session.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 
@@ -137,8 +133,7 @@ fn strip_csrf(body: &str) -> String {
 
 #[sqlx::test]
 async fn sign_in_is_rate_limited_per_account(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
     let statuses = agent.wrong_sign_ins(Host::Staff, "ada@acme.test", 7).await;
     assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
@@ -164,8 +159,7 @@ async fn forgot_password_is_rate_limited_per_account(db: PgPool) {
 
 #[sqlx::test]
 async fn staff_cannot_use_the_portal_without_a_client_membership(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
     let page = agent.sign_in(Host::Portal, "ada@acme.test", PASSWORD).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -175,8 +169,7 @@ async fn staff_cannot_use_the_portal_without_a_client_membership(db: PgPool) {
 
 #[sqlx::test]
 async fn each_host_has_its_own_cookies_and_anonymous_pages_store_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let sessions_before = app.count("SELECT count(*) FROM tower_sessions.session").await;
     let agent = app.agent();
     let staff = agent.get(Host::Staff, "/login").await;

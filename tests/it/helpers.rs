@@ -316,6 +316,16 @@ impl Agent {
         self.submit_form(page, &link_path(link, "/accept"), fields, host).await
     }
 
+    /// Opens `link` and accepts it into the account it names, as its owner: the page says so, a
+    /// wrong password is refused, the right one signs in.
+    pub async fn accept_into_existing_account(&self, link: &str, host: Host) {
+        let page = self.get_url(link).await;
+        assert!(page.contains("You already have an account"), "{}", page.body);
+        let wrong = self.accept(&page, link, &[("password", "not my password")], host).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_is_redirect_to(&self.accept(&page, link, &[("password", PASSWORD)], host).await, "/");
+    }
+
     /// Accepts as a new account whose name the inviter gave: only the password is asked.
     pub async fn accept_setting_password(&self, page: &Page, link: &str, host: Host) -> Page {
         self.accept(page, link, &[("password", PASSWORD), ("confirm", PASSWORD)], host).await
@@ -493,6 +503,13 @@ impl TestApp {
         assert_is_redirect_to(&agent.accept_link_as_new(&link, "Client Person", Host::Portal).await, "/");
         agent
     }
+}
+
+/// Acme IT with its ADMIN ada@acme.test signed in: the start of the tests that need no client.
+pub async fn acme(db: PgPool) -> (TestApp, Agent) {
+    let app = spawn_app(db).await;
+    let (ada, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    (app, ada)
 }
 
 /// Where a client's content belongs: its provider, the client, and one of its companies.

@@ -17,7 +17,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Globex, Host, TestApp, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, Agent, Globex, Host, TestApp, PASSWORD};
 
 /// Statements seen per request id.
 static STATEMENTS: OnceLock<Mutex<HashMap<String, Vec<String>>>> = OnceLock::new();
@@ -246,8 +246,7 @@ async fn user_roles_sends_as_many_statements_for_five_clients_as_for_one(db: PgP
 #[sqlx::test]
 async fn anonymous_visitors_leave_no_server_state(db: PgPool) {
     install();
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _ada) = acme(db).await;
     let before = digest(&app.db).await;
     for _ in 0..25 {
         let visitor = app.agent();

@@ -12,8 +12,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::{
-    assert_is_redirect_to, spawn_app, spawn_app_configured, Agent, Globex, Host, OtherProvider, TestApp,
-    PASSWORD,
+    acme, assert_is_redirect_to, spawn_app, spawn_app_configured, Agent, Globex, Host, OtherProvider,
+    TestApp, PASSWORD,
 };
 use crate::smtp::SmtpServer;
 
@@ -245,8 +245,7 @@ async fn photos_up_to_the_promised_5_mb_are_accepted(db: PgPool) {
 
 #[sqlx::test]
 async fn wrong_passwords_from_a_stranger_never_lock_the_owner_out(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let attacker = app.agent_from("127.0.0.1");
     let statuses = attacker.wrong_sign_ins(Host::Staff, "ada@acme.test", 8).await;
     assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
@@ -279,8 +278,7 @@ async fn guessing_through_an_invitation_does_not_lock_the_owner_out(db: PgPool) 
 
 #[sqlx::test]
 async fn next_accepts_only_a_plain_path_of_this_site(db: PgPool) {
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _ada) = acme(db).await;
     for next in ["/\t/evil.test/x", "/x\r\nSet-Cookie: a=b", "//evil.test", "https://evil.test"] {
         let agent = app.agent();
         let page = agent
@@ -442,8 +440,7 @@ async fn malformed_input_gets_a_plain_page_and_request_ids_are_checked(db: PgPoo
 
 #[sqlx::test]
 async fn the_csrf_token_changes_at_sign_in(db: PgPool) {
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _ada) = acme(db).await;
     let agent = app.agent();
     let before = agent.get(Host::Staff, "/login").await.csrf();
     let signed_in = agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await;

@@ -3,12 +3,11 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Host, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, Host, PASSWORD};
 
 #[sqlx::test]
 async fn managers_and_users_cannot_invite_staff(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     for (email, role) in [("max@acme.test", "MANAGER"), ("uma@acme.test", "USER")] {
         let agent = app.join_staff(&admin, email, role).await;
         let users = agent.get(Host::Staff, "/settings/users").await;
@@ -40,8 +39,7 @@ async fn managers_and_users_cannot_invite_staff(db: PgPool) {
 
 #[sqlx::test]
 async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let bob = app.join_staff(&admin, "bob@acme.test", "MANAGER").await;
     assert_eq!(bob.get(Host::Staff, "/settings/users").await.status, StatusCode::OK);
     let bob_id = app.user_id("bob@acme.test").await;
@@ -54,8 +52,7 @@ async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPo
 
 #[sqlx::test]
 async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let bob = app.join_staff(&admin, "bob@acme.test", "ADMIN").await;
     assert!(bob.get(Host::Staff, "/settings/users").await.contains("Invite staff user"));
     let bob_id = app.user_id("bob@acme.test").await;
@@ -89,8 +86,7 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
 
 #[sqlx::test]
 async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let long_name = "x".repeat(500);
     let page = admin.invite_staff(&[("email", "not an email"), ("name", &long_name), ("role", "KING")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -103,16 +99,10 @@ async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
 
 #[sqlx::test]
 async fn staff_of_another_provider_joins_with_their_existing_password(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_acme, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _acme) = acme(db).await;
     let link = app.create_provider("Globex", "ada@acme.test").await;
     let agent = app.agent();
-    let page = agent.get_url(&link).await;
-    assert!(page.contains("You already have an account"));
-    let wrong = agent.accept(&page, &link, &[("password", "wrong password!")], Host::Staff).await;
-    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let ok = agent.accept(&page, &link, &[("password", PASSWORD)], Host::Staff).await;
-    assert_is_redirect_to(&ok, "/");
+    agent.accept_into_existing_account(&link, Host::Staff).await;
     assert!(agent.get(Host::Staff, "/").await.contains("Globex"));
     // Signing in afresh asks which provider to work in.
     let fresh = app.agent();

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
 
 #[sqlx::test]
 async fn a_used_link_cannot_be_used_again(db: PgPool) {
@@ -62,8 +62,7 @@ async fn unknown_and_malformed_links_get_a_plain_not_valid_page(db: PgPool) {
 
 #[sqlx::test]
 async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let old_link = sent.invite_link();
     let id = app.invitation_id("bob@acme.test").await;
@@ -92,8 +91,7 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
 
 #[sqlx::test]
 async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let link = sent.invite_link();
     let bob = app.agent();
@@ -110,8 +108,7 @@ async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
 
 #[sqlx::test]
 async fn a_token_for_one_purpose_is_refused_for_another(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     // A reset token is no invitation...
     let agent = app.agent();
     agent.forgot_password(Host::Staff, "ada@acme.test").await;
