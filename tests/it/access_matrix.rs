@@ -99,11 +99,11 @@ async fn build(db: PgPool) -> World {
     // `{member@}` in the matrix is this actor's, so one actor's removal is not the next one's 404.
     for actor in ACTORS {
         ids.insert(leak(format!("member@{actor}")), victim_member(&app, in_k1, actor).await);
-        ids.insert(leak(format!("inv@{actor}")), victim_invitation(&app, in_k1, actor).await);
+        ids.insert(leak(format!("inv@{actor}")), victim_invitation(&app, in_k1, "client", actor).await);
         ids.insert(leak(format!("staff@{actor}")), victim_staff(&app, in_k1, actor).await);
-        ids.insert(leak(format!("sinv@{actor}")), victim_staff_invitation(&app, in_k1, actor).await);
+        ids.insert(leak(format!("sinv@{actor}")), victim_invitation(&app, in_k1, "staff", actor).await);
         let second = format!("second.{actor}");
-        ids.insert(leak(format!("inv2@{actor}")), victim_invitation(&app, in_k1, &second).await);
+        ids.insert(leak(format!("inv2@{actor}")), victim_invitation(&app, in_k1, "client", &second).await);
     }
 
     let agents: HashMap<&'static str, Agent> = [
@@ -143,31 +143,23 @@ async fn victim_member(app: &TestApp, in_k1: Scope, actor: &str) -> String {
     membership
 }
 
-/// A pending invitation to C1 scoped to K1.
-async fn victim_invitation(app: &TestApp, in_k1: Scope, actor: &str) -> String {
+/// A pending invitation for `actor` to act on: `kind` "client" is to C1 scoped to K1, "staff"
+/// to the provider's staff as a USER.
+async fn victim_invitation(app: &TestApp, in_k1: Scope, kind: &str, actor: &str) -> String {
     let id = uuid::Uuid::new_v4().to_string();
-    app.seed(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, client_role, token_hash, expires_at)
-           VALUES ($4::uuid, $1, $2, $5, 'CLIENT', sha256($5::bytea), now() + interval '7 days') RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i",
-        in_k1,
-        &[&id, &format!("client.invite.{actor}@victims.test")],
-    )
-    .await;
-    id
-}
-
-/// A pending invitation to the provider's staff, as a USER.
-async fn victim_staff_invitation(app: &TestApp, scope: Scope, actor: &str) -> String {
-    let id = uuid::Uuid::new_v4().to_string();
-    app.seed(
-        "INSERT INTO invitations (id, provider_id, email, staff_role, token_hash, expires_at)
-         SELECT $4::uuid, $1, $5, 'USER', sha256($5::bytea), now() + interval '7 days'",
-        scope,
-        &[&id, &format!("staff.invite.{actor}@victims.test")],
-    )
-    .await;
+    let sql = match kind {
+        "client" => {
+            "WITH i AS (
+               INSERT INTO invitations (id, provider_id, client_id, email, client_role, token_hash, expires_at)
+               VALUES ($4::uuid, $1, $2, $5, 'CLIENT', sha256($5::bytea), now() + interval '7 days') RETURNING id)
+             INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
+        }
+        _ => {
+            "INSERT INTO invitations (id, provider_id, email, staff_role, token_hash, expires_at)
+             VALUES ($4::uuid, $1, $5, 'USER', sha256($5::bytea), now() + interval '7 days')"
+        }
+    };
+    app.seed(sql, in_k1, &[&id, &format!("{kind}.invite.{actor}@victims.test")]).await;
     id
 }
 

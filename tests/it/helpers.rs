@@ -180,6 +180,13 @@ impl Page {
     pub fn contains(&self, text: &str) -> bool {
         self.body.contains(text)
     }
+
+    /// Asserts the page shows every one of `texts`, naming the first it lacks.
+    pub fn assert_shows(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(self.contains(text), "the page lacks {text:?}:\n{}", self.body);
+        }
+    }
 }
 
 pub fn assert_is_redirect_to(page: &Page, location: &str) {
@@ -290,13 +297,16 @@ impl Agent {
         self.post(host, "/forgot-password", "/login", &[("email", email), ("password", password)]).await
     }
 
-    /// `count` sign-ins with a wrong password; the statuses, in order (for the rate limits).
-    pub async fn wrong_sign_ins(&self, host: Host, email: &str, count: usize) -> Vec<StatusCode> {
+    /// Guesses `email`'s password `tries` times and asserts the rate limit: five refusals, then
+    /// "too many" by the last, which from this agent holds even for the right password.
+    pub async fn guess_until_limited(&self, host: Host, email: &str, tries: usize) {
         let mut statuses = Vec::new();
-        for _ in 0..count {
+        for _ in 0..tries {
             statuses.push(self.sign_in(host, email, "wrong password!").await.status);
         }
-        statuses
+        assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+        assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(self.sign_in(host, email, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
     }
 
     /// Forgot password?, asking for a reset link for `email`.
@@ -335,6 +345,16 @@ impl Agent {
     /// would where the link's own page offers no form.
     pub async fn force_accept(&self, link: &str, fields: &[(&str, &str)], host: Host) -> Page {
         self.post(host, "/forgot-password", &link_path(link, "/accept"), fields).await
+    }
+
+    /// Asserts `link` is dead: its page answers 410 saying `why`, and an acceptance posted
+    /// anyway is refused the same way.
+    pub async fn assert_link_dead(&self, link: &str, why: &str, host: Host) {
+        let page = self.get_url(link).await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(page.contains(why), "{}", page.body);
+        let fields = [("name", "Late Comer"), ("password", PASSWORD), ("confirm", PASSWORD)];
+        assert_eq!(self.force_accept(link, &fields, host).await.status, StatusCode::GONE);
     }
 
     /// Posts a row's menu `action` from the list at `list` and asserts it leads back there.

@@ -15,6 +15,11 @@ fn png() -> Vec<u8> {
     out
 }
 
+/// Answers assessment questions in the portal, as a client does on the Assessment page.
+async fn answer(client: &crate::helpers::Agent, answers: &[(&str, &str)]) -> crate::helpers::Page {
+    client.post(Host::Portal, "/assessment", "/assessment", answers).await
+}
+
 /// A form's fields, as the upload posts them.
 type Fields<'a> = [(&'a str, &'a str)];
 
@@ -257,21 +262,14 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         assert!(home.contains(category), "{category}");
     }
 
-    let partial = carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES")],
-        )
-        .await;
+    let partial = answer(&carol, &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES")]).await;
     assert_is_redirect_to(&partial, "/assessment");
     assert_eq!(
         carol.get(Host::Portal, "/").await.body.matches(">N/A<").count(),
         9,
         "one unanswered question keeps N/A"
     );
-    carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.admin", "PARTIAL")]).await;
+    answer(&carol, &[("answer.mfa.admin", "PARTIAL")]).await;
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.body.matches(">N/A<").count(), 7);
     assert!(home.contains("<td class=\"score\">83</td>"), "(100 + 100 + 50) / 3");
@@ -314,9 +312,9 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
 
     // Nonsense is refused and nothing is written.
     let before = s.app.count("SELECT count(*) FROM assessment_answers").await;
-    let bad = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.email", "MAYBE")]).await;
+    let bad = answer(&carol, &[("answer.mfa.email", "MAYBE")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.made.up", "YES")]).await;
+    let unknown = answer(&carol, &[("answer.made.up", "YES")]).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(s.app.count("SELECT count(*) FROM assessment_answers").await, before);
     let who: String = sqlx::query_scalar("SELECT u.email FROM assessment_answers a JOIN users u ON u.id = a.answered_by WHERE a.question = 'mfa.email'").fetch_one(&s.app.db).await.unwrap();
@@ -329,22 +327,12 @@ async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
     s.job(s.company, "Firewall replacement", "COMPLETED", "New firewall.", "internal").await;
     s.job(k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "").await;
     let carol = s.client_user("carol@globex.test", "CLIENT").await;
-    carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES"), ("answer.mfa.admin", "YES")],
-        )
+    answer(&carol, &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES"), ("answer.mfa.admin", "YES")])
         .await;
 
     let page = carol.get(Host::Portal, "/export").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.contains("Summary: Globex")
-            && page.contains("Firewall replacement")
-            && page.contains("Download CSV")
-    );
+    page.assert_shows(&["Summary: Globex", "Firewall replacement", "Download CSV"]);
     assert!(!page.contains("Camera install"));
     let csv = carol.client.get(format!("{}/export.csv", s.app.portal_url)).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");

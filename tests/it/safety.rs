@@ -55,28 +55,32 @@ async fn the_development_mailbox_is_off_unless_asked_for_and_then_every_page_say
     }
 }
 
+/// Runs `portico serve` to its end with these variables set (or, with `None`, removed).
+fn serve(env: &[(&str, Option<&str>)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_portico"));
+    command.arg("serve").current_dir(std::env::temp_dir());
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().unwrap()
+}
+
 #[test]
 fn serve_refuses_to_start_without_a_mail_destination() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
-        .arg("serve")
-        .env_remove("SMTP_URL")
-        .env_remove("DEV_MAILBOX")
-        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/never-reached")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let output = serve(&[
+        ("SMTP_URL", None),
+        ("DEV_MAILBOX", None),
+        ("DATABASE_URL", Some("postgres://postgres@127.0.0.1:1/never-reached")),
+        ("BIND_ADDR", Some("127.0.0.1:0")),
+    ]);
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("SMTP_URL") && said.contains("DEV_MAILBOX=1"), "{said}");
 
-    let both = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
-        .arg("serve")
-        .env("SMTP_URL", "smtp://127.0.0.1:1")
-        .env("DEV_MAILBOX", "1")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let both = serve(&[("SMTP_URL", Some("smtp://127.0.0.1:1")), ("DEV_MAILBOX", Some("1"))]);
     assert!(!both.status.success());
     assert!(String::from_utf8_lossy(&both.stderr).contains("choose one"));
 }
@@ -247,14 +251,8 @@ async fn photos_up_to_the_promised_5_mb_are_accepted(db: PgPool) {
 async fn wrong_passwords_from_a_stranger_never_lock_the_owner_out(db: PgPool) {
     let (app, _admin) = acme(db).await;
     let attacker = app.agent_from("127.0.0.1");
-    let statuses = attacker.wrong_sign_ins(Host::Staff, "ada@acme.test", 8).await;
-    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
-    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
     // The attacker's address waits, even with the right password...
-    assert_eq!(
-        attacker.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    attacker.guess_until_limited(Host::Staff, "ada@acme.test", 8).await;
     // ...while the owner, elsewhere, signs in at once.
     let owner = app.agent_from("127.0.0.2");
     assert_is_redirect_to(&owner.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
@@ -279,28 +277,18 @@ async fn guessing_through_an_invitation_does_not_lock_the_owner_out(db: PgPool) 
 #[sqlx::test]
 async fn next_accepts_only_a_plain_path_of_this_site(db: PgPool) {
     let (app, _ada) = acme(db).await;
-    for next in ["/\t/evil.test/x", "/x\r\nSet-Cookie: a=b", "//evil.test", "https://evil.test"] {
-        let agent = app.agent();
-        let page = agent
-            .post(
-                Host::Staff,
-                "/login",
-                "/login",
-                &[("email", "ada@acme.test"), ("password", PASSWORD), ("next", next)],
-            )
-            .await;
-        assert_is_redirect_to(&page, "/");
+    // Anything but a plain path of this site lands on the home page instead.
+    for (next, lands) in [
+        ("/\t/evil.test/x", "/"),
+        ("/x\r\nSet-Cookie: a=b", "/"),
+        ("//evil.test", "/"),
+        ("https://evil.test", "/"),
+        ("/clients", "/clients"),
+    ] {
+        let fields = [("email", "ada@acme.test"), ("password", PASSWORD), ("next", next)];
+        let page = app.agent().post(Host::Staff, "/login", "/login", &fields).await;
+        assert_is_redirect_to(&page, lands);
     }
-    let agent = app.agent();
-    let page = agent
-        .post(
-            Host::Staff,
-            "/login",
-            "/login",
-            &[("email", "ada@acme.test"), ("password", PASSWORD), ("next", "/clients")],
-        )
-        .await;
-    assert_is_redirect_to(&page, "/clients");
 }
 
 #[sqlx::test]

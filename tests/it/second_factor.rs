@@ -56,6 +56,12 @@ async fn enrol(agent: &Agent, host: Host) -> (Authenticator, Vec<String>) {
     (app, codes)
 }
 
+/// Account security -> Turn off two-factor authentication, from the `account` page.
+async fn turn_off(agent: &Agent, account: &Page, password: &str, code: &str, host: Host) -> Page {
+    let fields = [("password", password), ("code", code)];
+    agent.submit_form(account, "/account/two-factor/off", &fields, host).await
+}
+
 async fn sign_out(agent: &Agent, host: Host) {
     let out = agent.post(host, "/account", "/logout", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
@@ -124,24 +130,10 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db
     let next = ada.submit_form(&step, "/login/code", &[("code", &recovery[4])], Host::Staff).await;
     assert_is_redirect_to(&next, "/");
     let account = ada.get(Host::Staff, "/account").await;
-    let refused = ada
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", "not it"), ("code", &recovery[5])],
-            Host::Staff,
-        )
-        .await;
+    let refused = turn_off(&ada, &account, "not it", &recovery[5], Host::Staff).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
-    let off = ada
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", PASSWORD), ("code", &recovery[5])],
-            Host::Staff,
-        )
-        .await;
+    let off = turn_off(&ada, &account, PASSWORD, &recovery[5], Host::Staff).await;
     assert_is_redirect_to(&off, "/account");
     assert_eq!(
         app.count("SELECT count(*) FROM totp_factors").await
@@ -238,14 +230,7 @@ async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_
     // Required, it cannot be turned off.
     let account = carol.get(Host::Portal, "/account").await;
     assert!(!account.contains("Turn off two-factor authentication"));
-    let off = carol
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", PASSWORD), ("code", &recovery[0])],
-            Host::Portal,
-        )
-        .await;
+    let off = turn_off(&carol, &account, PASSWORD, &recovery[0], Host::Portal).await;
     assert_eq!(off.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
     // And from now on her sign-in asks for the code; staff, not required, are not asked.
