@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp};
+use crate::helpers::{spawn_app, Agent, Host, Scope, TestApp};
 
 const ACTORS: [&str; 11] =
     ["anon", "admin", "manager", "u_in", "u_out", "other", "cl", "cla", "org2", "k1only", "gone"];
@@ -21,72 +21,39 @@ struct World {
     ids: HashMap<&'static str, String>,
 }
 
-async fn staff_join(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Agent {
-    let sent = admin.invite_staff(&[("email", email), ("role", role)]).await;
-    let link = sent.invite_link();
-    let agent = app.agent();
-    let page = agent.get_url(&link).await;
-    let done = agent.accept_new(&page, &link, email, Host::Staff).await;
-    assert_is_redirect_to(&done, "/");
-    agent
-}
-
-async fn job(
-    app: &TestApp,
-    provider: uuid::Uuid,
-    client: uuid::Uuid,
-    company: uuid::Uuid,
-    title: &str,
-    completed: bool,
-) -> String {
-    let id = uuid::Uuid::new_v4();
-    sqlx::query(
+/// A job of `scope`, finished or still open, with staff notes no client may read.
+async fn job(app: &TestApp, scope: Scope, title: &str, completed: bool) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let status = if completed { "COMPLETED" } else { "IN_PROGRESS" };
+    let notes = format!("{SECRET_NOTES} about {title}");
+    app.seed(
         "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, completed_at, summary, staff_notes)
-         VALUES ($1, $2, $3, $4, $5, $6::job_status, CASE WHEN $7 THEN now() END, $5 || ' summary', $8)",
+         VALUES ($4::uuid, $1, $2, $3, $5, $6::job_status, CASE WHEN $6 = 'COMPLETED' THEN now() END, $5 || ' summary', $7)",
+        scope,
+        &[&id, title, status, &notes],
     )
-    .bind(id)
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .bind(title)
-    .bind(if completed { "COMPLETED" } else { "IN_PROGRESS" })
-    .bind(completed)
-    .bind(format!("{SECRET_NOTES} about {title}"))
-    .execute(&app.db)
-    .await
-    .unwrap();
-    id.to_string()
+    .await;
+    id
 }
 
-async fn capture(
-    app: &TestApp,
-    provider: uuid::Uuid,
-    client: uuid::Uuid,
-    company: uuid::Uuid,
-    caption: &str,
-) -> String {
-    let id = uuid::Uuid::new_v4();
-    sqlx::query(
+async fn capture(app: &TestApp, scope: Scope, caption: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    app.seed(
         "INSERT INTO captures (id, provider_id, client_id, company_id, latitude, longitude, caption, captured_at, photo, photo_type, thumbnail)
-         VALUES ($1, $2, $3, $4, 51.5, -0.12, $5, now(), '\\x89504e470d0a1a0a00'::bytea, 'image/png', '\\xffd8ff'::bytea)",
+         VALUES ($4::uuid, $1, $2, $3, 51.5, -0.12, $5, now(), '\\x89504e470d0a1a0a00'::bytea, 'image/png', '\\xffd8ff'::bytea)",
+        scope,
+        &[&id, caption],
     )
-    .bind(id)
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .bind(caption)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    id.to_string()
+    .await;
+    id
 }
 
 async fn build(db: PgPool) -> World {
     let app = spawn_app(db).await;
     let (admin, provider_a) = app.provider_with_admin("Acme IT", "admin@acme.test").await;
-    let manager = staff_join(&app, &admin, "manager@acme.test", "MANAGER").await;
-    let u_in = staff_join(&app, &admin, "uin@acme.test", "USER").await;
-    let u_out = staff_join(&app, &admin, "uout@acme.test", "USER").await;
+    let manager = app.join_staff(&admin, "manager@acme.test", "MANAGER").await;
+    let u_in = app.join_staff(&admin, "uin@acme.test", "USER").await;
+    let u_out = app.join_staff(&admin, "uout@acme.test", "USER").await;
     let (other, provider_b) = app.provider_with_admin("Beta Services", "admin@beta.test").await;
 
     let c1 = app.new_client(&admin, "Client One").await;
@@ -96,7 +63,7 @@ async fn build(db: PgPool) -> World {
     let c2_co = app.company_id(c2, "Client Two").await;
     let c3 = app.new_client(&other, "Client Three").await;
     let c3_co = app.company_id(c3, "Client Three").await;
-    let u_in_id = app.id_of("SELECT id FROM users WHERE email = 'uin@acme.test'").await;
+    let u_in_id = app.user_id("uin@acme.test").await;
     let path = format!("/clients/{c1}");
     admin.post(Host::Staff, &path, &format!("{path}/assignments"), &[("user", &u_in_id.to_string())]).await;
 
@@ -105,16 +72,8 @@ async fn build(db: PgPool) -> World {
     let org2 = app.client_user(&admin, c2, "org2@two.test", "CLIENT", &[c2_co]).await;
     let k1only = app.client_user(&admin, c1, "k1@one.test", "CLIENT", &[k1]).await;
     let gone = app.client_user(&admin, c1, "gone@one.test", "CLIENT", &[k1, k2]).await;
-    let gone_member = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'gone@one.test'").await;
-    let removed = admin
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/users/members/{gone_member}/remove"),
-            &[("confirmed", "1")],
-        )
-        .await;
-    assert_is_redirect_to(&removed, &path);
+    let gone_member = app.membership_id("gone@one.test").await;
+    admin.remove_client_member(c1, gone_member).await;
 
     let mut ids = HashMap::new();
     ids.insert("C1", c1.to_string());
@@ -122,31 +81,29 @@ async fn build(db: PgPool) -> World {
     ids.insert("C3", c3.to_string());
     ids.insert("K1", k1.to_string());
     ids.insert("K2", k2.to_string());
-    ids.insert("job_k1", job(&app, provider_a, c1, k1, "Job in K1", true).await);
-    ids.insert("job_k2", job(&app, provider_a, c1, k2, "Job in K2", true).await);
-    ids.insert("job_open", job(&app, provider_a, c1, k1, "Job still open", false).await);
-    ids.insert("job_c2", job(&app, provider_a, c2, c2_co, "Job of C2", true).await);
-    ids.insert("job_b", job(&app, provider_b, c3, c3_co, "Job of provider B", true).await);
-    ids.insert("cap_k1", capture(&app, provider_a, c1, k1, "Capture in K1").await);
-    ids.insert("cap_k2", capture(&app, provider_a, c1, k2, "Capture in K2").await);
-    ids.insert("cap_c2", capture(&app, provider_a, c2, c2_co, "Capture of C2").await);
-    ids.insert("cap_b", capture(&app, provider_b, c3, c3_co, "Capture of provider B").await);
+    let in_k1 = Scope { provider: provider_a, client: c1, company: k1 };
+    let in_k2 = Scope { company: k2, ..in_k1 };
+    let in_c2 = Scope { provider: provider_a, client: c2, company: c2_co };
+    let in_b = Scope { provider: provider_b, client: c3, company: c3_co };
+    ids.insert("job_k1", job(&app, in_k1, "Job in K1", true).await);
+    ids.insert("job_k2", job(&app, in_k2, "Job in K2", true).await);
+    ids.insert("job_open", job(&app, in_k1, "Job still open", false).await);
+    ids.insert("job_c2", job(&app, in_c2, "Job of C2", true).await);
+    ids.insert("job_b", job(&app, in_b, "Job of provider B", true).await);
+    ids.insert("cap_k1", capture(&app, in_k1, "Capture in K1").await);
+    ids.insert("cap_k2", capture(&app, in_k2, "Capture in K2").await);
+    ids.insert("cap_c2", capture(&app, in_c2, "Capture of C2").await);
+    ids.insert("cap_b", capture(&app, in_b, "Capture of provider B").await);
 
     // Each actor's own victims, for the menu actions that change or remove what they act on:
     // `{member@}` in the matrix is this actor's, so one actor's removal is not the next one's 404.
     for actor in ACTORS {
-        ids.insert(leak(format!("member@{actor}")), victim_member(&app, provider_a, c1, k1, actor).await);
-        ids.insert(
-            leak(format!("inv@{actor}")),
-            victim_invitation(&app, provider_a, Some((c1, k1)), actor).await,
-        );
-        ids.insert(leak(format!("staff@{actor}")), victim_staff(&app, provider_a, c1, actor).await);
-        ids.insert(leak(format!("sinv@{actor}")), victim_invitation(&app, provider_a, None, actor).await);
+        ids.insert(leak(format!("member@{actor}")), victim_member(&app, in_k1, actor).await);
+        ids.insert(leak(format!("inv@{actor}")), victim_invitation(&app, in_k1, "client", actor).await);
+        ids.insert(leak(format!("staff@{actor}")), victim_staff(&app, in_k1, actor).await);
+        ids.insert(leak(format!("sinv@{actor}")), victim_invitation(&app, in_k1, "staff", actor).await);
         let second = format!("second.{actor}");
-        ids.insert(
-            leak(format!("inv2@{actor}")),
-            victim_invitation(&app, provider_a, Some((c1, k1)), &second).await,
-        );
+        ids.insert(leak(format!("inv2@{actor}")), victim_invitation(&app, in_k1, "client", &second).await);
     }
 
     let agents: HashMap<&'static str, Agent> = [
@@ -172,82 +129,53 @@ fn leak(key: String) -> &'static str {
 }
 
 /// A client user of C1 scoped to K1, for `actor` to act on.
-async fn victim_member(
-    app: &TestApp,
-    provider: uuid::Uuid,
-    client: uuid::Uuid,
-    company: uuid::Uuid,
-    actor: &str,
-) -> String {
-    let user = uuid::Uuid::new_v4();
-    let membership = uuid::Uuid::new_v4();
-    sqlx::query(
-        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES ($1, $4, 'Victim') RETURNING id),
+async fn victim_member(app: &TestApp, in_k1: Scope, actor: &str) -> String {
+    let membership = uuid::Uuid::new_v4().to_string();
+    app.seed(
+        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES (gen_random_uuid(), $5, 'Victim') RETURNING id),
               m AS (INSERT INTO client_memberships (id, provider_id, client_id, user_id, role)
-                    SELECT $2, $3, $5, id, 'CLIENT' FROM u RETURNING id)
-         INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $5, $6 FROM m",
+                    SELECT $4::uuid, $1, $2, id, 'CLIENT' FROM u RETURNING id)
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $2, $3 FROM m",
+        in_k1,
+        &[&membership, &format!("member.{actor}@victims.test")],
     )
-    .bind(user)
-    .bind(membership)
-    .bind(provider)
-    .bind(format!("member.{actor}@victims.test"))
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    membership.to_string()
+    .await;
+    membership
 }
 
-/// A pending invitation: to C1 scoped to K1, or (with `None`) to the provider's staff.
-async fn victim_invitation(
-    app: &TestApp,
-    provider: uuid::Uuid,
-    client: Option<(uuid::Uuid, uuid::Uuid)>,
-    actor: &str,
-) -> String {
-    let id = uuid::Uuid::new_v4();
-    let (kind, client_id, company) = match client {
-        Some((c, k)) => ("client", Some(c), Some(k)),
-        None => ("staff", None, None),
+/// A pending invitation for `actor` to act on: `kind` "client" is to C1 scoped to K1, "staff"
+/// to the provider's staff as a USER.
+async fn victim_invitation(app: &TestApp, in_k1: Scope, kind: &str, actor: &str) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let sql = match kind {
+        "client" => {
+            "WITH i AS (
+               INSERT INTO invitations (id, provider_id, client_id, email, client_role, token_hash, expires_at)
+               VALUES ($4::uuid, $1, $2, $5, 'CLIENT', sha256($5::bytea), now() + interval '7 days') RETURNING id)
+             INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
+        }
+        _ => {
+            "INSERT INTO invitations (id, provider_id, email, staff_role, token_hash, expires_at)
+             VALUES ($4::uuid, $1, $5, 'USER', sha256($5::bytea), now() + interval '7 days')"
+        }
     };
-    sqlx::query(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, client_role, staff_role, token_hash, expires_at)
-           VALUES ($1, $2, $3, $4, CASE WHEN $3 IS NULL THEN NULL ELSE 'CLIENT'::client_role END,
-                   CASE WHEN $3 IS NULL THEN 'USER'::staff_role END, sha256($4::bytea), now() + interval '7 days')
-           RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
-         SELECT id, $3, $5 FROM i WHERE $3 IS NOT NULL",
-    )
-    .bind(id)
-    .bind(provider)
-    .bind(client_id)
-    .bind(format!("{kind}.invite.{actor}@victims.test"))
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    id.to_string()
+    app.seed(sql, in_k1, &[&id, &format!("{kind}.invite.{actor}@victims.test")]).await;
+    id
 }
 
 /// A staff USER of the provider, assigned to C1.
-async fn victim_staff(app: &TestApp, provider: uuid::Uuid, client: uuid::Uuid, actor: &str) -> String {
-    let user = uuid::Uuid::new_v4();
-    sqlx::query(
-        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES ($1, $3, 'Victim') RETURNING id),
+async fn victim_staff(app: &TestApp, in_c1: Scope, actor: &str) -> String {
+    let user = uuid::Uuid::new_v4().to_string();
+    app.seed(
+        "WITH u AS (INSERT INTO users (id, email, display_name) VALUES ($4::uuid, $5, 'Victim') RETURNING id),
               m AS (INSERT INTO staff_memberships (id, provider_id, user_id, role)
-                    SELECT gen_random_uuid(), $2, id, 'USER' FROM u RETURNING user_id)
-         INSERT INTO staff_assignments (provider_id, client_id, user_id) SELECT $2, $4, user_id FROM m",
+                    SELECT gen_random_uuid(), $1, id, 'USER' FROM u RETURNING user_id)
+         INSERT INTO staff_assignments (provider_id, client_id, user_id) SELECT $1, $2, user_id FROM m",
+        in_c1,
+        &[&user, &format!("staff.{actor}@victims.test")],
     )
-    .bind(user)
-    .bind(provider)
-    .bind(format!("staff.{actor}@victims.test"))
-    .bind(client)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    user.to_string()
+    .await;
+    user
 }
 
 /// What each client actor must never read anywhere in the portal.

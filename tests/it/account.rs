@@ -3,12 +3,11 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Host, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, spawn_app, Host, PASSWORD};
 
 #[sqlx::test]
 async fn wrong_password_and_unknown_email_get_the_same_refusal(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
     let wrong = agent.sign_in(Host::Staff, "ada@acme.test", "not the password").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
@@ -40,8 +39,7 @@ async fn email_case_and_spaces_name_the_same_person(db: PgPool) {
 
 #[sqlx::test]
 async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let before = app.count("SELECT count(*) FROM invitations").await;
     let missing = admin
         .post_raw(
@@ -77,8 +75,7 @@ async fn a_post_without_the_csrf_token_or_from_another_origin_changes_nothing(db
 
 #[sqlx::test]
 async fn logout_deletes_the_session_on_the_server(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     assert_eq!(admin.get(Host::Staff, "/").await.status, StatusCode::OK);
     let before = app.count("SELECT count(*) FROM tower_sessions.session").await;
     assert_is_redirect_to(&admin.post(Host::Staff, "/", "/logout", &[]).await, "/login?signed_out=1");
@@ -89,18 +86,13 @@ async fn logout_deletes_the_session_on_the_server(db: PgPool) {
 
 #[sqlx::test]
 async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let other_session = app.agent();
     assert_is_redirect_to(&other_session.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
 
     let visitor = app.agent();
-    let known = visitor
-        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "ADA@acme.test")])
-        .await;
-    let unknown = visitor
-        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "nobody@acme.test")])
-        .await;
+    let known = visitor.forgot_password(Host::Staff, "ADA@acme.test").await;
+    let unknown = visitor.forgot_password(Host::Staff, "nobody@acme.test").await;
     assert_eq!(known.status, StatusCode::OK);
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(strip_csrf(&known.body), strip_csrf(&unknown.body));
@@ -117,16 +109,12 @@ async fn forgot_password_answers_alike_and_mails_only_real_accounts(db: PgPool) 
     // Too short a password is refused with a message and nothing changes.
     let form = visitor.get_url(&link).await;
     assert_eq!(form.status, StatusCode::OK);
-    let path = &link[link.find("/reset-password/").unwrap()..];
-    let short =
-        visitor.submit_form(&form, path, &[("password", "short"), ("confirm", "short")], Host::Staff).await;
+    let short = visitor.reset_password(&form, &link, "short", Host::Staff).await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.contains("at least 10 characters"));
 
     let new_password = "a brand new password";
-    let done = visitor
-        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Staff)
-        .await;
+    let done = visitor.reset_password(&form, &link, new_password, Host::Staff).await;
     assert_is_redirect_to(&done, "/login");
     // The link is single use; sessions opened before the reset are over.
     assert_eq!(visitor.get_url(&link).await.status, StatusCode::GONE);
@@ -145,21 +133,11 @@ fn strip_csrf(body: &str) -> String {
 
 #[sqlx::test]
 async fn sign_in_is_rate_limited_per_account(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
-    let mut statuses = Vec::new();
-    for _ in 0..7 {
-        statuses.push(agent.sign_in(Host::Staff, "ada@acme.test", "wrong password!").await.status);
-    }
-    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
-    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
     // From the guessing address, even the right password waits for the window to pass (the
     // owner elsewhere is not held up: see safety.rs).
-    assert_eq!(
-        agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    agent.guess_until_limited(Host::Staff, "ada@acme.test", 7).await;
 }
 
 #[sqlx::test]
@@ -168,18 +146,14 @@ async fn forgot_password_is_rate_limited_per_account(db: PgPool) {
     let agent = app.agent();
     let mut last = StatusCode::OK;
     for _ in 0..6 {
-        last = agent
-            .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "someone@acme.test")])
-            .await
-            .status;
+        last = agent.forgot_password(Host::Staff, "someone@acme.test").await.status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[sqlx::test]
 async fn staff_cannot_use_the_portal_without_a_client_membership(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let agent = app.agent();
     let page = agent.sign_in(Host::Portal, "ada@acme.test", PASSWORD).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -189,8 +163,7 @@ async fn staff_cannot_use_the_portal_without_a_client_membership(db: PgPool) {
 
 #[sqlx::test]
 async fn each_host_has_its_own_cookies_and_anonymous_pages_store_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let sessions_before = app.count("SELECT count(*) FROM tower_sessions.session").await;
     let agent = app.agent();
     let staff = agent.get(Host::Staff, "/login").await;

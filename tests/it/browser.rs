@@ -61,6 +61,33 @@ impl Browser {
         self.client.goto(url).await.unwrap();
     }
 
+    /// Accepts the invitation open in the browser as a new account: the name, unless the
+    /// inviter gave it, and the password twice.
+    pub async fn accept_invitation(&self, name: Option<&str>, password: &str) {
+        if let Some(name) = name {
+            self.fill("name", name).await;
+        }
+        self.fill_in(&[("password", password), ("confirm", password)]).await;
+        self.click("Accept invitation").await;
+    }
+
+    /// Signs out, then signs in again on the page that follows as far as the password: the
+    /// second step, which asks for a code, is open.
+    pub async fn sign_out_and_give_the_password(&self, email: &str, password: &str) {
+        self.click("Sign out").await;
+        self.expect_text("You have signed out.").await;
+        self.fill_in(&[("email", email), ("password", password)]).await;
+        self.click("Sign in").await;
+        self.expect_text("Enter your code").await;
+    }
+
+    /// Fills these fields, by id, in order.
+    pub async fn fill_in(&self, fields: &[(&str, &str)]) {
+        for (id, value) in fields {
+            self.fill(id, value).await;
+        }
+    }
+
     pub async fn fill(&self, id: &str, value: &str) {
         let field = self.client.wait().for_element(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
@@ -148,8 +175,7 @@ impl Browser {
 
     pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
         self.goto(&format!("{base}/login")).await;
-        self.fill("email", email).await;
-        self.fill("password", password).await;
+        self.fill_in(&[("email", email), ("password", password)]).await;
         self.click("Sign in").await;
         for _ in 0..50 {
             if self.path().await != "/login" {
@@ -198,18 +224,14 @@ async fn the_first_admin_accepts_and_invites_a_colleague_in_a_browser(db: PgPool
     browser.goto(&link).await;
     browser.expect_text("You're invited to Acme IT").await;
     browser.expect_text("Invited by\nPortico").await;
-    browser.fill("name", "Ada Lovelace").await;
-    browser.fill("password", "correct horse battery").await;
-    browser.fill("confirm", "correct horse battery").await;
-    browser.click("Accept invitation").await;
+    browser.accept_invitation(Some("Ada Lovelace"), "correct horse battery").await;
     browser.expect_text("Welcome to Acme IT.").await;
     assert_eq!(browser.path().await, "/");
 
     browser.click("Settings").await;
     browser.expect_text("Settings → User Roles").await;
     browser.click("Invite staff user").await;
-    browser.fill("email", "bob@acme.test").await;
-    browser.fill("name", "Bob Builder").await;
+    browser.fill_in(&[("email", "bob@acme.test"), ("name", "Bob Builder")]).await;
     browser.select("role", "MANAGER").await;
     browser.click("Send Invitation").await;
     browser.expect_text("Invitation sent").await;
@@ -248,8 +270,7 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     let browser = Browser::start().await;
     // Staff signs in and opens the client.
     browser.goto(&format!("{}/login", app.staff_url)).await;
-    browser.fill("email", "ada@acme.test").await;
-    browser.fill("password", crate::helpers::PASSWORD).await;
+    browser.fill_in(&[("email", "ada@acme.test"), ("password", crate::helpers::PASSWORD)]).await;
     browser.click("Sign in").await;
     browser.expect_text("Needs attention").await;
     browser.click("Clients").await;
@@ -258,8 +279,7 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
 
     // Share to Client: the only company is already ticked; Client is the default role.
     browser.click("Share to Client").await;
-    browser.fill("email", "carol@globex.test").await;
-    browser.fill("name", "Carol Client").await;
+    browser.fill_in(&[("email", "carol@globex.test"), ("name", "Carol Client")]).await;
     assert_eq!(
         browser
             .client
@@ -282,9 +302,7 @@ async fn staff_shares_to_a_client_who_accepts_and_loses_access_when_removed(db: 
     browser.goto(&link).await;
     browser.expect_text("You're invited to Globex").await;
     browser.expect_text("Ada Admin").await;
-    browser.fill("password", "carols secret pass").await;
-    browser.fill("confirm", "carols secret pass").await;
-    browser.click("Accept invitation").await;
+    browser.accept_invitation(None, "carols secret pass").await;
     browser.expect_text("Welcome to Globex.").await;
     assert!(browser.client.current_url().await.unwrap().as_str().starts_with(&app.portal_url));
 
@@ -338,10 +356,7 @@ async fn a_client_scoped_to_one_company_sees_only_it_answers_and_exports(db: PgP
 
     let browser = Browser::start().await;
     browser.goto(&link).await;
-    browser.fill("name", "Nina North").await;
-    browser.fill("password", "nina's long password").await;
-    browser.fill("confirm", "nina's long password").await;
-    browser.click("Accept invitation").await;
+    browser.accept_invitation(Some("Nina North"), "nina's long password").await;
     browser.expect_text("Recent completed jobs").await;
     let home = browser.text().await;
     assert!(home.contains("North firewall"));
@@ -592,12 +607,7 @@ async fn a_person_sets_up_an_authenticator_app_and_signs_in_with_its_code(db: Pg
     browser.expect_text("Account security").await;
     let phone = browser.set_up_authenticator_app(&staff, portico::demo::DEMO_PASSWORD).await;
 
-    browser.click("Sign out").await;
-    browser.expect_text("You have signed out.").await;
-    browser.fill("email", "admin@northwind.example").await;
-    browser.fill("password", portico::demo::DEMO_PASSWORD).await;
-    browser.click("Sign in").await;
-    browser.expect_text("Enter your code").await;
+    browser.sign_out_and_give_the_password("admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
     assert_eq!(browser.path().await, "/login/code");
     browser.fill("code", &code_in(&phone, 1)).await;
     browser.click("Sign in").await;
@@ -665,12 +675,7 @@ async fn a_passkey_is_added_and_then_signs_in_with_and_without_the_password(db: 
     assert_eq!(held[0]["isResidentCredential"], true, "kept on the authenticator: {held}");
 
     // The second step, with the passkey instead of the code.
-    browser.click("Sign out").await;
-    browser.expect_text("You have signed out.").await;
-    browser.fill("email", "admin@northwind.example").await;
-    browser.fill("password", portico::demo::DEMO_PASSWORD).await;
-    browser.click("Sign in").await;
-    browser.expect_text("Enter your code").await;
+    browser.sign_out_and_give_the_password("admin@northwind.example", portico::demo::DEMO_PASSWORD).await;
     browser.click("Use a passkey").await;
     browser.expect_text("Audit log").await;
     assert_eq!(browser.path().await, "/");

@@ -5,7 +5,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{spawn_app, Agent, Host, Page, TestApp};
+use crate::helpers::{spawn_app, Agent, Globex, Host, Page, TestApp};
 
 /// Opens the invite form at `form` and posts "Invite several people" to `action`.
 async fn bulk(
@@ -47,9 +47,8 @@ async fn invitations(app: &TestApp, email: &str) -> i64 {
 
 #[sqlx::test]
 async fn a_pasted_list_gives_each_row_its_own_result_in_the_single_forms_words(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     app.client_user(&staff, client, "boss@globex.test", "CLIENT", &[company.parse().unwrap()]).await;
     app.share(&staff, client, &[("email", "pending@globex.test"), ("companies", &company)]).await;
 
@@ -101,9 +100,8 @@ async fn a_csv_names_role_and_companies_and_an_unknown_company_writes_nothing(db
 
 #[sqlx::test]
 async fn more_than_500_rows_or_none_are_refused_whole(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let list: String = (0..501).map(|n| format!("p{n}@globex.test\n")).collect();
     let form = format!("/clients/{client}/users/invite");
     let action = format!("/clients/{client}/users/invite-bulk");
@@ -125,9 +123,7 @@ async fn more_than_500_rows_or_none_are_refused_whole(db: PgPool) {
 
 #[sqlx::test]
 async fn a_client_admin_bulk_invites_within_their_own_scope_only(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let globex = app.company_id(client, "Globex").await;
+    let Globex { app, staff, client, company: globex } = Globex::start(db).await;
     app.add_company(&staff, client, "Warehouse").await;
     let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[globex]).await;
     let csv = "in@globex.test,In,,Globex\nout@globex.test,Out,,Warehouse\n";

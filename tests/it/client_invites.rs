@@ -4,13 +4,11 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, TestApp, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, link_path, Globex, Host, OtherProvider, TestApp, PASSWORD};
 
 #[sqlx::test]
 async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
+    let Globex { app, staff, client, company } = Globex::start(db).await;
 
     let page = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(page.contains("Share to Client") && page.contains("Invite client representative"));
@@ -47,18 +45,9 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
 
     let carol = app.agent();
     let invite = carol.get_url(&link).await;
-    for text in ["Acme IT", "Globex", "Ada Admin", "Client", "Accept invitation", "Decline"] {
-        assert!(invite.contains(text), "invite page lacks {text:?}");
-    }
+    invite.assert_shows(&["Acme IT", "Globex", "Ada Admin", "Client", "Accept invitation", "Decline"]);
     assert!(!invite.contains("id=\"name\""), "the name was given, so it is not asked again");
-    let done = carol
-        .submit_form(
-            &invite,
-            &link_path(&link, "/accept"),
-            &[("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Portal,
-        )
-        .await;
+    let done = carol.accept_setting_password(&invite, &link, Host::Portal).await;
     assert_is_redirect_to(&done, "/");
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.status, StatusCode::OK);
@@ -78,8 +67,7 @@ async fn share_to_client_sends_a_link_the_client_accepts_at_the_portal(db: PgPoo
 
 #[sqlx::test]
 async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let second = app.add_company(&staff, client, "Globex East").await;
     let other_client = app.new_client(&staff, "Initech").await;
     let foreign = app.company_id(other_client, "Initech").await;
@@ -135,8 +123,7 @@ async fn the_invite_form_refuses_each_rule_with_its_words_and_writes_nothing(db:
 
 #[sqlx::test]
 async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, client) = app.acme_with_globex().await;
+    let Globex { app, staff: admin, client, .. } = Globex::start(db).await;
     let hidden = app.new_client(&admin, "Initech").await;
     let company = app.company_id(client, "Globex").await;
     let sent = admin.invite_staff(&[("email", "uma@acme.test"), ("role", "USER")]).await;
@@ -144,7 +131,7 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
     let uma = app.agent();
     let page = uma.get_url(&link).await;
     uma.accept_new(&page, &link, "Uma", Host::Staff).await;
-    let uma_id = app.id_of("SELECT id FROM users WHERE email = 'uma@acme.test'").await;
+    let uma_id = app.user_id("uma@acme.test").await;
     let path = format!("/clients/{client}");
     let assigned = admin
         .post(Host::Staff, &path, &format!("/clients/{client}/assignments"), &[("user", &uma_id.to_string())])
@@ -177,8 +164,7 @@ async fn a_staff_user_sees_no_button_and_gets_403(db: PgPool) {
 
 #[sqlx::test]
 async fn settings_invite_client_user_reaches_the_same_form(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let users = staff.get(Host::Staff, "/settings/users").await;
     assert!(users.contains("Invite client user"));
     let choose = staff.get(Host::Staff, "/settings/users/invite-client").await;
@@ -198,9 +184,8 @@ async fn settings_invite_client_user_reaches_the_same_form(db: PgPool) {
 
 #[sqlx::test]
 async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let path = format!("/clients/{client}/users/invite?kind=representative");
     let form = staff.get(Host::Staff, &path).await;
     assert!(form.contains("E-Mail") && form.contains("First name") && form.contains("Last name"));
@@ -231,28 +216,17 @@ async fn a_representative_needs_first_and_last_name_and_is_shown_as_such(db: PgP
 
 #[sqlx::test]
 async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothing(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (acme, globex) = app.acme_with_globex().await;
-    let globex_co = app.company_id(globex, "Globex").await;
-    let carol = app.client_user(&acme, globex, "carol@globex.test", "CLIENT", &[globex_co]).await;
+    let (Globex { app, .. }, carol) = Globex::with_carol(db).await;
 
     // Staff of another provider invites Carol (and Ada) to their client.
-    let (other, _) = app.provider_with_admin("Beta Services", "bea@beta.test").await;
-    let initech = app.new_client(&other, "Initech").await;
-    let initech_co = app.company_id(initech, "Initech").await.to_string();
-    let to_carol = app
-        .share(&other, initech, &[("email", "carol@globex.test"), ("companies", &initech_co)])
-        .await
-        .invite_link();
-    let to_ada = app
-        .share(&other, initech, &[("email", "ada@acme.test"), ("companies", &initech_co)])
-        .await
-        .invite_link();
+    let other = OtherProvider::start(&app, "Beta Services", "bea@beta.test", "Initech").await;
+    let to_carol = other.invite(&app, "carol@globex.test").await;
+    let to_ada = other.invite(&app, "ada@acme.test").await;
 
     // Carol is signed in to the portal as herself, but the link is for Ada: nothing happens.
     let wrong = carol.get_url(&to_ada).await;
     assert!(wrong.contains("You are signed in as carol@globex.test"));
-    let refused = carol.submit_form(&wrong, &link_path(&to_ada, "/accept"), &[], Host::Portal).await;
+    let refused = carol.accept(&wrong, &to_ada, &[], Host::Portal).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
         app.count("SELECT count(*) FROM invitations WHERE email = 'ada@acme.test' AND status = 'PENDING'")
@@ -262,25 +236,14 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
 
     // Ada, staff elsewhere, accepts with her existing password; the membership joins her account.
     let ada = app.agent();
-    let page = ada.get_url(&to_ada).await;
-    assert!(page.contains("You already have an account"));
-    let bad = ada
-        .submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", "not my password")], Host::Portal)
-        .await;
-    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
-    let ok =
-        ada.submit_form(&page, &link_path(&to_ada, "/accept"), &[("password", PASSWORD)], Host::Portal).await;
-    assert_is_redirect_to(&ok, "/");
+    ada.accept_into_existing_account(&to_ada, Host::Portal).await;
     assert!(ada.get(Host::Portal, "/").await.contains("Initech"));
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'ada@acme.test'").await, 1);
 
     // Carol, signed in, accepts her own with one click and then chooses between organisations.
     let mine = carol.get_url(&to_carol).await;
     assert!(mine.contains("Accepting adds Initech to your account"));
-    assert_is_redirect_to(
-        &carol.submit_form(&mine, &link_path(&to_carol, "/accept"), &[], Host::Portal).await,
-        "/",
-    );
+    assert_is_redirect_to(&carol.accept(&mine, &to_carol, &[], Host::Portal).await, "/");
     let fresh = app.agent();
     fresh.sign_in(Host::Portal, "carol@globex.test", PASSWORD).await;
     assert_is_redirect_to(&fresh.get(Host::Portal, "/").await, "/choose-organisation");
@@ -290,13 +253,9 @@ async fn an_existing_account_signs_in_to_accept_and_a_wrong_person_changes_nothi
 
 #[sqlx::test]
 async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
-    let link = app
-        .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
-        .await
-        .invite_link();
+    let g = Globex::start(db).await;
+    let link = g.share("dan@globex.test").await.invite_link();
+    let Globex { app, staff, client, .. } = g;
     let dan = app.agent();
     let page = dan.get_url(&link).await;
     let declined = dan.submit_form(&page, &link_path(&link, "/decline"), &[], Host::Portal).await;
@@ -305,7 +264,7 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
     let list = staff.get(Host::Staff, &path).await;
     assert!(list.contains("Declined") && list.contains("Reinvite"));
 
-    let id = app.id_of("SELECT id FROM invitations WHERE email = 'dan@globex.test'").await;
+    let id = app.invitation_id("dan@globex.test").await;
     let again = staff
         .post(Host::Staff, &path, &format!("/clients/{client}/users/invitations/{id}/resend"), &[])
         .await;
@@ -331,42 +290,18 @@ async fn declined_and_expired_rows_can_be_sent_again(db: PgPool) {
 
 #[sqlx::test]
 async fn two_simultaneous_accepts_of_a_client_invitation_make_one_member(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
-    let link = app
-        .share(&staff, client, &[("email", "dan@globex.test"), ("companies", &company)])
-        .await
-        .invite_link();
-    let mut tasks = Vec::new();
-    for _ in 0..3 {
-        let agent = app.agent();
-        let page = agent.get_url(&link).await;
-        let path = link_path(&link, "/accept");
-        tasks.push(tokio::spawn(async move {
-            agent
-                .submit_form(
-                    &page,
-                    &path,
-                    &[("name", "Dan"), ("password", PASSWORD), ("confirm", PASSWORD)],
-                    Host::Portal,
-                )
-                .await
-                .status
-        }));
-    }
-    let mut statuses = Vec::new();
-    for t in tasks {
-        statuses.push(t.await.unwrap());
-    }
+    let g = Globex::start(db).await;
+    let link = g.share("dan@globex.test").await.invite_link();
+    let Globex { app, .. } = g;
+    let statuses: Vec<StatusCode> =
+        app.accept_at_once(&link, 3, Host::Portal).await.iter().map(|p| p.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(), 1, "{statuses:?}");
     assert_eq!(app.count("SELECT count(*) FROM client_memberships").await, 1);
 }
 
 #[sqlx::test]
 async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitation(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     let path = format!("/clients/{client}");
     // "Client declined" asks first, and asking records nothing.
     let asked = staff
@@ -419,8 +354,7 @@ async fn client_declined_portal_access_is_recorded_and_does_not_block_an_invitat
 
 #[sqlx::test]
 async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 60, "'person' || n || '@globex.test'", "'Person ' || n").await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert_eq!(first.body.matches("<tr id=\"invitation-").count(), 25);
@@ -445,8 +379,7 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
 
 #[sqlx::test]
 async fn a_search_ignores_case_beyond_ascii(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 12, "'p' || n || '@globex.test'", "'Émile Ørsted ' || n").await;
     for search in ["%C3%89MILE%20%C3%98RSTED%2011", "%C3%A9mile%20%C3%B8rsted%2011", "P11%40GLOBEX"] {
         let found = staff.get(Host::Staff, &format!("/clients/{client}?q={search}")).await;
@@ -470,12 +403,10 @@ fn row_ids(body: &str) -> Vec<String> {
 
 #[sqlx::test]
 async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
+    let scope = app.scope(client, app.company_id(client, "Globex").await).await;
     // 30 members with accounts and 30 invitations, names interleaved so both kinds mix on a page.
-    sqlx::query(
+    app.seed(
         "WITH u AS (
            INSERT INTO users (id, email, display_name)
            SELECT gen_random_uuid(), 'member' || n || '@globex.test', 'Person ' || lpad((2 * n)::text, 3, '0')
@@ -484,13 +415,10 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
            INSERT INTO client_memberships (id, provider_id, client_id, user_id, role)
            SELECT gen_random_uuid(), $1, $2, id, 'CLIENT' FROM u RETURNING id)
          INSERT INTO client_membership_companies (membership_id, client_id, company_id) SELECT id, $2, $3 FROM m",
+        scope,
+        &[],
     )
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
     invite_many(
         &app,
         client,
@@ -552,8 +480,7 @@ async fn next_and_previous_walk_the_list_by_cursor_in_name_order(db: PgPool) {
 
 #[sqlx::test]
 async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
+    let Globex { app, staff, client, .. } = Globex::start(db).await;
     invite_many(&app, client, 1010, "'person' || n || '@globex.test'", "'Person ' || lpad(n::text, 4, '0')")
         .await;
     let first = staff.get(Host::Staff, &format!("/clients/{client}")).await;
@@ -572,20 +499,17 @@ async fn a_list_too_long_to_count_says_more_than_and_still_pages(db: PgPool) {
 /// `count` pending invitations on the client's first company, made in SQL: `email` and `name`
 /// are SQL expressions of the counter `n`.
 async fn invite_many(app: &TestApp, client: uuid::Uuid, count: i32, email: &str, name: &str) {
-    let company = app.company_id(client, "Globex").await;
-    let provider = app.id_of("SELECT id FROM providers").await;
-    sqlx::query(&format!(
-        "WITH i AS (
-           INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
-           SELECT gen_random_uuid(), $1, $2, {email}, {name}, 'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
-           FROM generate_series(1, $4) n RETURNING id)
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
-    ))
-    .bind(provider)
-    .bind(client)
-    .bind(company)
-    .bind(count)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    let scope = app.scope(client, app.company_id(client, "Globex").await).await;
+    app.seed(
+        &format!(
+            "WITH i AS (
+               INSERT INTO invitations (id, provider_id, client_id, email, display_name, client_role, token_hash, expires_at)
+               SELECT gen_random_uuid(), $1, $2, {email}, {name}, 'CLIENT', sha256(('t' || n)::bytea), now() + interval '7 days'
+               FROM generate_series(1, $4::int) n RETURNING id)
+             INSERT INTO invitation_companies (invitation_id, client_id, company_id) SELECT id, $2, $3 FROM i"
+        ),
+        scope,
+        &[&count.to_string()],
+    )
+    .await;
 }

@@ -111,15 +111,7 @@ impl TestApp {
         let agent = self.agent();
         let page = agent.get_url(&link).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let page = agent
-            .submit_form(
-                &page,
-                &link_path(&link, "/accept"),
-                &[("password", PASSWORD), ("confirm", PASSWORD), ("name", "Ada Admin")],
-                Host::Staff,
-            )
-            .await;
-        assert_is_redirect_to(&page, "/");
+        assert_is_redirect_to(&agent.accept_new(&page, &link, "Ada Admin", Host::Staff).await, "/");
         let provider: uuid::Uuid = sqlx::query_scalar("SELECT id FROM providers WHERE name = $1")
             .bind(name)
             .fetch_one(&self.db)
@@ -187,6 +179,13 @@ impl Page {
 
     pub fn contains(&self, text: &str) -> bool {
         self.body.contains(text)
+    }
+
+    /// Asserts the page shows every one of `texts`, naming the first it lacks.
+    pub fn assert_shows(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(self.contains(text), "the page lacks {text:?}:\n{}", self.body);
+        }
     }
 }
 
@@ -266,14 +265,131 @@ impl Agent {
         self.post(Host::Staff, form, form, fields).await
     }
 
+    /// A Client Admin's Users -> Invite user in the portal, with these fields.
+    pub async fn invite_in_portal(&self, fields: &[(&str, &str)]) -> Page {
+        self.post(Host::Portal, "/users/invite", "/users/invite", fields).await
+    }
+
+    /// A Client Admin's `action` from the menu on a row of the portal's Users page.
+    pub async fn act_in_portal_users(
+        &self,
+        kind: &str,
+        id: uuid::Uuid,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        self.post(Host::Portal, "/users", &format!("/users/{kind}/{id}/{action}"), fields).await
+    }
+
     /// Accepts the invitation on `page` (opened from `link`) as a new account named `name`.
     pub async fn accept_new(&self, page: &Page, link: &str, name: &str, host: Host) -> Page {
         let fields = [("name", name), ("password", PASSWORD), ("confirm", PASSWORD)];
         self.submit_form(page, &link_path(link, "/accept"), &fields, host).await
     }
 
+    /// Opens `link` and accepts it as a new account named `name`, as a person would.
+    pub async fn accept_link_as_new(&self, link: &str, name: &str, host: Host) -> Page {
+        let page = self.get_url(link).await;
+        self.accept_new(&page, link, name, host).await
+    }
+
     pub async fn sign_in(&self, host: Host, email: &str, password: &str) -> Page {
         self.post(host, "/forgot-password", "/login", &[("email", email), ("password", password)]).await
+    }
+
+    /// Guesses `email`'s password `tries` times and asserts the rate limit: five refusals, then
+    /// "too many" by the last, which from this agent holds even for the right password.
+    pub async fn guess_until_limited(&self, host: Host, email: &str, tries: usize) {
+        let mut statuses = Vec::new();
+        for _ in 0..tries {
+            statuses.push(self.sign_in(host, email, "wrong password!").await.status);
+        }
+        assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
+        assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(self.sign_in(host, email, PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    /// Forgot password?, asking for a reset link for `email`.
+    pub async fn forgot_password(&self, host: Host, email: &str) -> Page {
+        self.post(host, "/forgot-password", "/forgot-password", &[("email", email)]).await
+    }
+
+    /// Sets `password` through the reset form on `form`, opened from the reset `link`.
+    pub async fn reset_password(&self, form: &Page, link: &str, password: &str, host: Host) -> Page {
+        let fields = [("password", password), ("confirm", password)];
+        self.submit_form(form, &link_path(link, ""), &fields, host).await
+    }
+
+    /// Accepts the invitation on `page` (opened from `link`) with these fields: none when
+    /// signed in as the invitee, the password of an existing account, or a new one's.
+    pub async fn accept(&self, page: &Page, link: &str, fields: &[(&str, &str)], host: Host) -> Page {
+        self.submit_form(page, &link_path(link, "/accept"), fields, host).await
+    }
+
+    /// Opens `link` and accepts it into the account it names, as its owner: the page says so, a
+    /// wrong password is refused, the right one signs in.
+    pub async fn accept_into_existing_account(&self, link: &str, host: Host) {
+        let page = self.get_url(link).await;
+        assert!(page.contains("You already have an account"), "{}", page.body);
+        let wrong = self.accept(&page, link, &[("password", "not my password")], host).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_is_redirect_to(&self.accept(&page, link, &[("password", PASSWORD)], host).await, "/");
+    }
+
+    /// Accepts as a new account whose name the inviter gave: only the password is asked.
+    pub async fn accept_setting_password(&self, page: &Page, link: &str, host: Host) -> Page {
+        self.accept(page, link, &[("password", PASSWORD), ("confirm", PASSWORD)], host).await
+    }
+
+    /// Posts an acceptance of `link` with the token of another form, as a forger or a stale tab
+    /// would where the link's own page offers no form.
+    pub async fn force_accept(&self, link: &str, fields: &[(&str, &str)], host: Host) -> Page {
+        self.post(host, "/forgot-password", &link_path(link, "/accept"), fields).await
+    }
+
+    /// Asserts `link` is dead: its page answers 410 saying `why`, and an acceptance posted
+    /// anyway is refused the same way.
+    pub async fn assert_link_dead(&self, link: &str, why: &str, host: Host) {
+        let page = self.get_url(link).await;
+        assert_eq!(page.status, StatusCode::GONE);
+        assert!(page.contains(why), "{}", page.body);
+        let fields = [("name", "Late Comer"), ("password", PASSWORD), ("confirm", PASSWORD)];
+        assert_eq!(self.force_accept(link, &fields, host).await.status, StatusCode::GONE);
+    }
+
+    /// Posts a row's menu `action` from the list at `list` and asserts it leads back there.
+    pub async fn act_on_row(&self, host: Host, list: &str, action: &str, fields: &[(&str, &str)]) {
+        let page = self.post(host, list, action, fields).await;
+        assert_is_redirect_to(&page, list);
+    }
+
+    /// A removal from the list at `list`, its confirmation step answered; back to the list.
+    pub async fn remove_confirmed(&self, host: Host, list: &str, action: &str) {
+        self.act_on_row(host, list, action, &[("confirmed", "1")]).await;
+    }
+
+    /// Settings -> User Roles: `action` from the menu on a row (`kind` "staff" or "invitations").
+    pub async fn act_in_user_roles(
+        &self,
+        kind: &str,
+        id: impl std::fmt::Display,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let action = format!("/settings/users/{kind}/{id}/{action}");
+        self.post(Host::Staff, "/settings/users", &action, fields).await
+    }
+
+    /// Settings -> User Roles -> Remove on a row, confirmed; back to the list.
+    pub async fn remove_in_user_roles(&self, kind: &str, id: uuid::Uuid) {
+        let removed = self.act_in_user_roles(kind, id, "remove", &[("confirmed", "1")]).await;
+        assert_is_redirect_to(&removed, "/settings/users");
+    }
+
+    /// Remove on a client user's row of the client's page, confirmed.
+    pub async fn remove_client_member(&self, client: uuid::Uuid, membership: uuid::Uuid) {
+        let list = format!("/clients/{client}");
+        self.remove_confirmed(Host::Staff, &list, &format!("{list}/users/members/{membership}/remove")).await;
     }
 }
 
@@ -314,6 +430,72 @@ impl TestApp {
         sqlx::query_scalar(sql).fetch_one(&self.db).await.unwrap()
     }
 
+    pub async fn user_id(&self, email: &str) -> uuid::Uuid {
+        self.id_of(&format!("SELECT id FROM users WHERE email = '{email}'")).await
+    }
+
+    /// The id of `email`'s client membership (the only one they have).
+    pub async fn membership_id(&self, email: &str) -> uuid::Uuid {
+        let sql = "SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = ";
+        self.id_of(&format!("{sql}'{email}'")).await
+    }
+
+    /// The id of the invitation sent to `email` (the only one).
+    pub async fn invitation_id(&self, email: &str) -> uuid::Uuid {
+        self.id_of(&format!("SELECT id FROM invitations WHERE email = '{email}'")).await
+    }
+
+    /// Invites `email` to the admin's provider as staff with `role` and has them join with a
+    /// new account; returns their signed-in agent.
+    pub async fn join_staff(&self, admin: &Agent, email: &str, role: &str) -> Agent {
+        let sent = admin.invite_staff(&[("email", email), ("role", role)]).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let link = sent.invite_link();
+        let agent = self.agent();
+        let page = agent.get_url(&link).await;
+        assert_is_redirect_to(&agent.accept_new(&page, &link, email, Host::Staff).await, "/");
+        agent
+    }
+
+    /// `count` visitors open `link`, then all accept it as new accounts at the same moment;
+    /// returns their answers.
+    pub async fn accept_at_once(&self, link: &str, count: usize, host: Host) -> Vec<Page> {
+        let mut opened = Vec::new();
+        for _ in 0..count {
+            let agent = self.agent();
+            let page = agent.get_url(link).await;
+            opened.push((agent, page));
+        }
+        let tasks: Vec<_> = opened
+            .into_iter()
+            .map(|(agent, page)| {
+                let link = link.to_string();
+                tokio::spawn(async move { agent.accept_new(&page, &link, "Racer", host).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        answers
+    }
+
+    /// The ids a client's content carries, for rows written straight into the database.
+    pub async fn scope(&self, client: uuid::Uuid, company: uuid::Uuid) -> Scope {
+        let provider = self.id_of(&format!("SELECT provider_id FROM clients WHERE id = '{client}'")).await;
+        Scope { provider, client, company }
+    }
+
+    /// Runs SQL that writes many rows at once, faster than the pages would: `$1`, `$2`, `$3` are
+    /// the scope's provider, client and company, and `$4`... are `extra`, as text (cast them).
+    pub async fn seed(&self, sql: &str, scope: Scope, extra: &[&str]) {
+        let mut query = sqlx::query(sql).bind(scope.provider).bind(scope.client).bind(scope.company);
+        for value in extra {
+            query = query.bind(*value);
+        }
+        query.execute(&self.db).await.unwrap();
+    }
+
     /// Invites a client user from the client page; returns the page answered.
     pub async fn share(&self, staff: &Agent, client: uuid::Uuid, fields: &[(&str, &str)]) -> Page {
         let path = format!("/clients/{client}/users/invite");
@@ -338,15 +520,116 @@ impl TestApp {
         assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
         let link = sent.invite_link();
         let agent = self.agent();
-        let done = agent
-            .answer_invitation(
-                &link,
-                "/accept",
-                &[("name", "Client Person"), ("password", PASSWORD), ("confirm", PASSWORD)],
-                Host::Portal,
-            )
-            .await;
-        assert_is_redirect_to(&done, "/");
+        assert_is_redirect_to(&agent.accept_link_as_new(&link, "Client Person", Host::Portal).await, "/");
         agent
     }
+}
+
+/// Acme IT with its ADMIN ada@acme.test signed in: the start of the tests that need no client.
+pub async fn acme(db: PgPool) -> (TestApp, Agent) {
+    let app = spawn_app(db).await;
+    let (ada, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    (app, ada)
+}
+
+/// Where a client's content belongs: its provider, the client, and one of its companies.
+#[derive(Clone, Copy, Debug)]
+pub struct Scope {
+    pub provider: uuid::Uuid,
+    pub client: uuid::Uuid,
+    pub company: uuid::Uuid,
+}
+
+/// The usual start, as one fixture: Acme IT with its ADMIN ada@acme.test signed in (`staff`), its
+/// client Globex, and Globex's first company (also Globex).
+pub struct Globex {
+    pub app: TestApp,
+    pub staff: Agent,
+    pub client: uuid::Uuid,
+    pub company: uuid::Uuid,
+}
+
+impl Globex {
+    pub async fn start(db: PgPool) -> Globex {
+        let app = spawn_app(db).await;
+        let (staff, client) = app.acme_with_globex().await;
+        let company = app.company_id(client, "Globex").await;
+        Globex { app, staff, client, company }
+    }
+
+    /// With a second company, Globex South, for the tests of a person's scope; returns its id.
+    pub async fn with_south(db: PgPool) -> (Globex, uuid::Uuid) {
+        let g = Globex::start(db).await;
+        let south = g.app.add_company(&g.staff, g.client, "Globex South").await;
+        (g, south)
+    }
+
+    /// With carol@globex.test, a CLIENT of the first company, signed in to the portal.
+    pub async fn with_carol(db: PgPool) -> (Globex, Agent) {
+        let g = Globex::start(db).await;
+        let carol = g.client_user("carol@globex.test", "CLIENT").await;
+        (g, carol)
+    }
+
+    /// A client user of the first company, invited by staff and signed in to the portal.
+    pub async fn client_user(&self, email: &str, role: &str) -> Agent {
+        self.app.client_user(&self.staff, self.client, email, role, &[self.company]).await
+    }
+
+    /// Staff invite `email` to the first company (Share to Client); returns the page answered.
+    pub async fn share(&self, email: &str) -> Page {
+        self.app
+            .share(&self.staff, self.client, &[("email", email), ("companies", &self.company.to_string())])
+            .await
+    }
+
+    /// Remove on a row of the client's page (`kind` "members" or "invitations"), confirmed.
+    pub async fn remove(&self, kind: &str, id: uuid::Uuid) {
+        assert_is_redirect_to(&self.act(kind, id, "remove", &[("confirmed", "1")]).await, &self.page());
+    }
+
+    /// The client's page on the staff host, with its Client Users tab.
+    pub fn page(&self) -> String {
+        format!("/clients/{}", self.client)
+    }
+
+    /// Staff's `action` from the menu on a row (`kind` "members" or "invitations") of the page.
+    pub async fn act(&self, kind: &str, id: uuid::Uuid, action: &str, fields: &[(&str, &str)]) -> Page {
+        let action = format!("/clients/{}/users/{kind}/{id}/{action}", self.client);
+        self.staff.post(Host::Staff, &self.page(), &action, fields).await
+    }
+}
+
+/// Another provider, with its ADMIN signed in (`staff`) and a client of its own whose first
+/// company has the client's name: for people who belong to two providers.
+pub struct OtherProvider {
+    pub staff: Agent,
+    pub provider: uuid::Uuid,
+    pub client: uuid::Uuid,
+    pub company: uuid::Uuid,
+}
+
+impl OtherProvider {
+    pub async fn start(app: &TestApp, name: &str, admin_email: &str, client_name: &str) -> OtherProvider {
+        let (staff, provider) = app.provider_with_admin(name, admin_email).await;
+        let client = app.new_client(&staff, client_name).await;
+        let company = app.company_id(client, client_name).await;
+        OtherProvider { staff, provider, client, company }
+    }
+
+    /// Its staff invite `email` to its client's portal; returns the invitation link.
+    pub async fn invite(&self, app: &TestApp, email: &str) -> String {
+        let fields = [("email", email), ("companies", &self.company.to_string())];
+        let sent = app.share(&self.staff, self.client, &fields).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        sent.invite_link()
+    }
+}
+
+/// The URL of this test's own database, for a real `portico` process to use.
+pub async fn own_database_url(db: &PgPool) -> String {
+    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(db).await.unwrap();
+    let base = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    format!("{}/{database}", &base[..base.rfind('/').unwrap()])
 }

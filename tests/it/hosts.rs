@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{spawn_app, Host};
+use crate::helpers::{acme, spawn_app, Host};
 
 #[sqlx::test]
 async fn health_checks_answer_on_every_host_and_unknown_hosts_get_404(db: PgPool) {
@@ -55,8 +55,7 @@ async fn every_response_carries_the_security_headers(db: PgPool) {
 
 #[sqlx::test]
 async fn nonsense_in_a_query_string_is_not_an_error(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (_app, admin) = acme(db).await;
     for path in [
         "/clients?page=abc",
         "/clients?page=-5&q=%25%25",
@@ -132,8 +131,7 @@ async fn localhost_typed_by_hand_is_sent_to_the_staff_app_and_every_page_has_an_
 
 #[sqlx::test]
 async fn a_fresh_invitation_expires_in_7_days(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (_app, admin) = acme(db).await;
     admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let users = admin.get(Host::Staff, "/settings/users").await;
     assert!(users.body.contains(">in 7 days</time>"), "{}", users.body);
@@ -141,10 +139,7 @@ async fn a_fresh_invitation_expires_in_7_days(db: PgPool) {
 
 #[sqlx::test]
 async fn starting_the_demo_again_prints_how_to_sign_in_again(db: PgPool) {
-    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&db).await.unwrap();
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = format!("{}/{database}", &base[..base.rfind('/').unwrap()]);
+    let url = crate::helpers::own_database_url(&db).await;
     let run = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
             .args(["demo", "--if-empty"])

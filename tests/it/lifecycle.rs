@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use sqlx::PgPool;
 use time::Duration;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, spawn_app_configured, Host, TestApp};
+use crate::helpers::{assert_is_redirect_to, spawn_app, spawn_app_configured, Globex, Host, TestApp};
 use crate::smtp::SmtpServer;
 
 async fn run(app: &TestApp) -> Run {
@@ -76,12 +76,7 @@ async fn no_reminder_once_accepted_declined_or_revoked_and_a_resend_starts_again
         let link = sent.invite_link();
         match email {
             "dan@globex.test" => {
-                let fields = [
-                    ("name", "Dan"),
-                    ("password", crate::helpers::PASSWORD),
-                    ("confirm", crate::helpers::PASSWORD),
-                ];
-                let done = app.agent().answer_invitation(&link, "/accept", &fields, Host::Portal).await;
+                let done = app.agent().accept_link_as_new(&link, "Dan", Host::Portal).await;
                 assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
             }
             "erin@globex.test" => {
@@ -89,24 +84,18 @@ async fn no_reminder_once_accepted_declined_or_revoked_and_a_resend_starts_again
                 assert_eq!(done.status, StatusCode::OK, "{}", done.body);
             }
             _ => {
-                let id = app.id_of("SELECT id FROM invitations WHERE email = 'fay@globex.test'").await;
+                let id = app.invitation_id("fay@globex.test").await;
                 let path = format!("/clients/{client}");
-                let done = staff
-                    .post(
-                        Host::Staff,
-                        &path,
-                        &format!("{path}/users/invitations/{id}/remove"),
-                        &[("confirmed", "1")],
-                    )
+                staff
+                    .remove_confirmed(Host::Staff, &path, &format!("{path}/users/invitations/{id}/remove"))
                     .await;
-                assert_is_redirect_to(&done, &path);
             }
         }
     }
     // Carol's invitation is sent again on day 3: its reminders count from then.
     app.state.clock.advance(Duration::days(3));
     assert_eq!(run(&app).await, reminded(1), "only the one still pending");
-    let id = app.id_of("SELECT id FROM invitations WHERE email = 'carol@globex.test'").await;
+    let id = app.invitation_id("carol@globex.test").await;
     let path = format!("/clients/{client}");
     let again = staff.post(Host::Staff, &path, &format!("{path}/users/invitations/{id}/resend"), &[]).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
@@ -168,9 +157,8 @@ async fn a_permanent_bounce_is_not_retried_and_tells_the_sender_once_with_the_an
 
 #[sqlx::test]
 async fn an_end_date_warns_a_week_before_can_be_extended_and_ends_access_like_remove(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let today = app.state.clock.today();
     let day = |n: i64| (today + Duration::days(n)).to_string();
 
@@ -253,9 +241,8 @@ async fn an_end_date_warns_a_week_before_can_be_extended_and_ends_access_like_re
 
 #[sqlx::test]
 async fn an_invitation_whose_end_date_passes_unaccepted_is_withdrawn(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await.to_string();
+    let Globex { app, staff, client, company } = Globex::start(db).await;
+    let company = company.to_string();
     let ends = (app.state.clock.today() + Duration::days(2)).to_string();
     let sent = app
         .share(&staff, client, &[("email", "carol@globex.test"), ("companies", &company), ("ends_on", &ends)])
@@ -270,23 +257,18 @@ async fn an_invitation_whose_end_date_passes_unaccepted_is_withdrawn(db: PgPool)
 
 #[sqlx::test]
 async fn only_staff_give_end_dates(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
+    let Globex { app, staff, client, company } = Globex::start(db).await;
     let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[company]).await;
     let ends = (app.state.clock.today() + Duration::days(9)).to_string();
     let fields = [("email", "dave@globex.test"), ("companies", &company.to_string()), ("ends_on", &ends)];
-    let refused = boss.post(Host::Portal, "/users/invite", "/users/invite", &fields).await;
+    let refused = boss.invite_in_portal(&fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.contains("Only staff can give an end date"));
-    let sent = boss.post(Host::Portal, "/users/invite", "/users/invite", &fields[..2]).await;
+    let sent = boss.invite_in_portal(&fields[..2]).await;
     let link = sent.invite_link();
-    let fields =
-        [("name", "Dave"), ("password", crate::helpers::PASSWORD), ("confirm", crate::helpers::PASSWORD)];
-    app.agent().answer_invitation(&link, "/accept", &fields, Host::Portal).await;
-    let dave = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'dave@globex.test'").await;
-    let forbidden =
-        boss.post(Host::Portal, "/users", &format!("/users/members/{dave}/end"), &[("ends_on", &ends)]).await;
+    app.agent().accept_link_as_new(&link, "Dave", Host::Portal).await;
+    let dave = app.membership_id("dave@globex.test").await;
+    let forbidden = boss.act_in_portal_users("members", dave, "end", &[("ends_on", &ends)]).await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM client_memberships WHERE ends_on IS NOT NULL").await, 0);
 }
@@ -319,7 +301,7 @@ async fn a_rows_timeline_tells_its_story_in_sentences_newest_first(db: PgPool) {
 
     app.state.clock.advance(Duration::days(2) + Duration::minutes(1));
     assert_eq!(run(&app).await, reminded(1));
-    let invitation = app.id_of("SELECT id FROM invitations WHERE email = 'carol@globex.test'").await;
+    let invitation = app.invitation_id("carol@globex.test").await;
     let role = format!("{path}/users/invitations/{invitation}/role");
     assert_is_redirect_to(&staff.post(Host::Staff, &path, &role, &[("role", "CLIENT_ADMIN")]).await, &path);
     let timeline = staff.get(Host::Staff, &format!("{path}/users/invitations/{invitation}")).await;
@@ -333,23 +315,14 @@ async fn a_rows_timeline_tells_its_story_in_sentences_newest_first(db: PgPool) {
     );
 
     let link = app.smtp.nth_to("carol@globex.test", 2).await.link_containing("/invite/");
-    let fields =
-        [("name", "Carol"), ("password", crate::helpers::PASSWORD), ("confirm", crate::helpers::PASSWORD)];
-    let done = app.agent().answer_invitation(&link, "/accept", &fields, Host::Portal).await;
+    let done = app.agent().accept_link_as_new(&link, "Carol", Host::Portal).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let member = app.id_of("SELECT id FROM client_memberships").await;
     let company = app.company_id(client, "Globex").await.to_string();
     let warehouse = app.add_company(&staff, client, "Warehouse").await.to_string();
     let base = format!("{path}/users/members/{member}");
-    let changed = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{base}/companies"),
-            &[("companies", &company), ("companies", &warehouse)],
-        )
-        .await;
-    assert_is_redirect_to(&changed, &path);
+    let both = [("companies", company.as_str()), ("companies", &warehouse)];
+    staff.act_on_row(Host::Staff, &path, &format!("{base}/companies"), &both).await;
     let ends = (app.state.clock.today() + Duration::days(30)).to_string();
     assert_is_redirect_to(
         &staff.post(Host::Staff, &path, &format!("{base}/end"), &[("ends_on", &ends)]).await,

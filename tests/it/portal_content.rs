@@ -4,7 +4,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp};
+use crate::helpers::{assert_is_redirect_to, Globex, Host};
 
 /// A real picture, 640 x 480, as a PNG.
 fn png() -> Vec<u8> {
@@ -15,23 +15,16 @@ fn png() -> Vec<u8> {
     out
 }
 
-struct Setup {
-    app: TestApp,
-    staff: Agent,
-    client: uuid::Uuid,
-    k1: uuid::Uuid,
-    k2: uuid::Uuid,
+/// Answers assessment questions in the portal, as a client does on the Assessment page.
+async fn answer(client: &crate::helpers::Agent, answers: &[(&str, &str)]) -> crate::helpers::Page {
+    client.post(Host::Portal, "/assessment", "/assessment", answers).await
 }
 
-async fn setup(db: PgPool) -> Setup {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let k1 = app.company_id(client, "Globex").await;
-    let k2 = app.add_company(&staff, client, "Globex South").await;
-    Setup { app, staff, client, k1, k2 }
-}
+/// A form's fields, as the upload posts them.
+type Fields<'a> = [(&'a str, &'a str)];
 
-impl Setup {
+/// Staff's ways of making content, through the pages.
+impl Globex {
     /// Creates a job through the staff pages and moves it to `status`; returns its id.
     async fn job(
         &self,
@@ -91,12 +84,13 @@ impl Setup {
 
 #[sqlx::test]
 async fn clients_see_completed_jobs_in_scope_with_their_summary_and_never_staff_notes(db: PgPool) {
-    let s = setup(db).await;
-    let done =
-        s.job(s.k1, "Firewall replacement", "COMPLETED", "New firewall in place.", "Secret margin 40%").await;
-    s.job(s.k1, "MFA roll-out", "IN_PROGRESS", "Half done", "").await;
-    s.job(s.k2, "Camera install", "COMPLETED", "Cameras on.", "").await;
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let (s, k2) = Globex::with_south(db).await;
+    let done = s
+        .job(s.company, "Firewall replacement", "COMPLETED", "New firewall in place.", "Secret margin 40%")
+        .await;
+    s.job(s.company, "MFA roll-out", "IN_PROGRESS", "Half done", "").await;
+    s.job(k2, "Camera install", "COMPLETED", "Cameras on.", "").await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
 
     let jobs = carol.get(Host::Portal, "/jobs").await;
     assert!(jobs.contains("Firewall replacement") && jobs.contains("New firewall in place."));
@@ -121,22 +115,18 @@ async fn clients_see_completed_jobs_in_scope_with_their_summary_and_never_staff_
 
 #[sqlx::test]
 async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
-    let s = setup(db).await;
-    let provider = s.app.id_of("SELECT id FROM providers").await;
-    sqlx::query(
+    let (s, k2) = Globex::with_south(db).await;
+    let scope = s.app.scope(s.client, s.company).await;
+    s.app.seed(
         "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, completed_at)
-         SELECT gen_random_uuid(), $1, $2, CASE WHEN n % 2 = 0 THEN $3 ELSE $4 END, 'Job number ' || lpad(n::text, 2, '0'),
+         SELECT gen_random_uuid(), $1, $2, CASE WHEN n % 2 = 0 THEN $3 ELSE $4::uuid END, 'Job number ' || lpad(n::text, 2, '0'),
                 'COMPLETED', now() - make_interval(hours => n)
          FROM generate_series(1, 45) n",
+        scope,
+        &[&k2.to_string()],
     )
-    .bind(provider)
-    .bind(s.client)
-    .bind(s.k1)
-    .bind(s.k2)
-    .execute(&s.app.db)
-    .await
-    .unwrap();
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1, s.k2]).await;
+    .await;
+    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.company, k2]).await;
     let first = carol.get(Host::Portal, "/jobs").await;
     assert_eq!(first.body.matches("Job number").count(), 20);
     assert!(first.body.find("Job number 01").unwrap() < first.body.find("Job number 02").unwrap());
@@ -145,12 +135,12 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
     assert_eq!(third.body.matches("Job number").count(), 5);
     assert!(third.contains("Job number 45") && !third.contains("rel=\"next\""));
     // The company filter narrows the list; the filter only offers companies in scope.
-    let south = carol.get(Host::Portal, &format!("/jobs?company={}", s.k2)).await;
+    let south = carol.get(Host::Portal, &format!("/jobs?company={}", k2)).await;
     assert_eq!(south.body.matches("Job number").count(), 20);
-    let south2 = carol.get(Host::Portal, &format!("/jobs?company={}&page=2", s.k2)).await;
+    let south2 = carol.get(Host::Portal, &format!("/jobs?company={}&page=2", k2)).await;
     assert_eq!(south2.body.matches("Job number").count(), 3, "23 jobs in the south");
     assert!(
-        south.contains(&format!("href=\"/jobs?company={}&#38;page=2\"", s.k2)),
+        south.contains(&format!("href=\"/jobs?company={}&#38;page=2\"", k2)),
         "the next page keeps the filter"
     );
     assert!(!south.contains("Job number 02"));
@@ -158,34 +148,34 @@ async fn completed_jobs_are_newest_first_and_paginated(db: PgPool) {
 
 #[sqlx::test]
 async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: PgPool) {
-    let s = setup(db).await;
-    let k1 = s.k1.to_string();
-    let bad = s.upload(&[("company", &k1), ("latitude", "91"), ("longitude", "0")], None).await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.contains("Latitude must be between -90 and 90"));
-    let svg = s
-        .upload(
-            &[("company", &k1), ("latitude", "51.5"), ("longitude", "-0.12")],
-            Some(b"<svg onload=alert(1)>"),
-        )
-        .await;
-    assert_eq!(svg.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(svg.contains("The photo must be a PNG or JPEG image"));
-    let fake = s
-        .upload(
-            &[("company", &k1), ("latitude", "51.5"), ("longitude", "-0.12")],
-            Some(b"\x89PNG\r\n\x1a\n<script>alert(1)</script>"),
-        )
-        .await;
-    assert_eq!(fake.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(fake.contains("The photo could not be read as a PNG or JPEG image"));
-    let other = s
-        .upload(
-            &[("company", &uuid::Uuid::new_v4().to_string()), ("latitude", "1"), ("longitude", "1")],
+    let (s, k2) = Globex::with_south(db).await;
+    let k1 = s.company.to_string();
+    let elsewhere = uuid::Uuid::new_v4().to_string();
+    let london = [("company", k1.as_str()), ("latitude", "51.5"), ("longitude", "-0.12")];
+    // Each refusal: the fields, the photo, and the words that say why.
+    let refusals: [(&Fields, Option<&[u8]>, &str); 4] = [
+        (
+            &[("company", k1.as_str()), ("latitude", "91"), ("longitude", "0")],
             None,
-        )
-        .await;
-    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+            "Latitude must be between -90 and 90",
+        ),
+        (&london, Some(b"<svg onload=alert(1)>"), "The photo must be a PNG or JPEG image"),
+        (
+            &london,
+            Some(b"\x89PNG\r\n\x1a\n<script>alert(1)</script>"),
+            "The photo could not be read as a PNG or JPEG image",
+        ),
+        (
+            &[("company", elsewhere.as_str()), ("latitude", "1"), ("longitude", "1")],
+            None,
+            "Choose a company of this client",
+        ),
+    ];
+    for (fields, photo, why) in refusals {
+        let refused = s.upload(fields, photo).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(refused.contains(why), "{why}: {}", refused.body);
+    }
     assert_eq!(s.app.count("SELECT count(*) FROM captures").await, 0);
 
     let ok = s
@@ -204,7 +194,7 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
     let south = s
         .upload(
             &[
-                ("company", &s.k2.to_string()),
+                ("company", &k2.to_string()),
                 ("latitude", "50"),
                 ("longitude", "1"),
                 ("caption", "South gate"),
@@ -214,7 +204,7 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
         .await;
     assert_eq!(south.status, StatusCode::SEE_OTHER);
 
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
     let list = carol.get(Host::Portal, "/captures").await;
     assert!(list.contains("Server room") && list.contains("51.507200, -0.127600"));
     assert!(list.contains("https://www.openstreetmap.org/?mlat=51.507200&#38;mlon=-0.127600"));
@@ -255,8 +245,8 @@ async fn map_captures_are_validated_stored_and_served_only_inside_the_scope(db: 
 
 #[sqlx::test]
 async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
-    let s = setup(db).await;
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let s = Globex::start(db).await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.body.matches(">N/A<").count(), 9, "eight categories and the overall score");
     for category in [
@@ -272,21 +262,14 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
         assert!(home.contains(category), "{category}");
     }
 
-    let partial = carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES")],
-        )
-        .await;
+    let partial = answer(&carol, &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES")]).await;
     assert_is_redirect_to(&partial, "/assessment");
     assert_eq!(
         carol.get(Host::Portal, "/").await.body.matches(">N/A<").count(),
         9,
         "one unanswered question keeps N/A"
     );
-    carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.admin", "PARTIAL")]).await;
+    answer(&carol, &[("answer.mfa.admin", "PARTIAL")]).await;
     let home = carol.get(Host::Portal, "/").await;
     assert_eq!(home.body.matches(">N/A<").count(), 7);
     assert!(home.contains("<td class=\"score\">83</td>"), "(100 + 100 + 50) / 3");
@@ -329,9 +312,9 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
 
     // Nonsense is refused and nothing is written.
     let before = s.app.count("SELECT count(*) FROM assessment_answers").await;
-    let bad = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.mfa.email", "MAYBE")]).await;
+    let bad = answer(&carol, &[("answer.mfa.email", "MAYBE")]).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let unknown = carol.post(Host::Portal, "/assessment", "/assessment", &[("answer.made.up", "YES")]).await;
+    let unknown = answer(&carol, &[("answer.made.up", "YES")]).await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(s.app.count("SELECT count(*) FROM assessment_answers").await, before);
     let who: String = sqlx::query_scalar("SELECT u.email FROM assessment_answers a JOIN users u ON u.id = a.answered_by WHERE a.question = 'mfa.email'").fetch_one(&s.app.db).await.unwrap();
@@ -340,26 +323,16 @@ async fn a_category_shows_na_until_answered_and_then_a_score(db: PgPool) {
 
 #[sqlx::test]
 async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
-    let s = setup(db).await;
-    s.job(s.k1, "Firewall replacement", "COMPLETED", "New firewall.", "internal").await;
-    s.job(s.k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "").await;
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
-    carol
-        .post(
-            Host::Portal,
-            "/assessment",
-            "/assessment",
-            &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES"), ("answer.mfa.admin", "YES")],
-        )
+    let (s, k2) = Globex::with_south(db).await;
+    s.job(s.company, "Firewall replacement", "COMPLETED", "New firewall.", "internal").await;
+    s.job(k2, "Camera install", "COMPLETED", "=HYPERLINK(\"x\")", "").await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
+    answer(&carol, &[("answer.mfa.email", "YES"), ("answer.mfa.remote", "YES"), ("answer.mfa.admin", "YES")])
         .await;
 
     let page = carol.get(Host::Portal, "/export").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.contains("Summary: Globex")
-            && page.contains("Firewall replacement")
-            && page.contains("Download CSV")
-    );
+    page.assert_shows(&["Summary: Globex", "Firewall replacement", "Download CSV"]);
     assert!(!page.contains("Camera install"));
     let csv = carol.client.get(format!("{}/export.csv", s.app.portal_url)).send().await.unwrap();
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
@@ -388,11 +361,11 @@ async fn export_summary_holds_exactly_the_viewers_scope(db: PgPool) {
 
 #[sqlx::test]
 async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPool) {
-    let s = setup(db).await;
-    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "").await;
-    s.job(s.k2, "Camera install", "COMPLETED", "Done.", "").await;
-    let both = s.app.client_user(&s.staff, s.client, "both@globex.test", "CLIENT", &[s.k1, s.k2]).await;
-    let one = s.app.client_user(&s.staff, s.client, "one@globex.test", "CLIENT", &[s.k1]).await;
+    let (s, k2) = Globex::with_south(db).await;
+    s.job(s.company, "Firewall replacement", "COMPLETED", "Done.", "").await;
+    s.job(k2, "Camera install", "COMPLETED", "Done.", "").await;
+    let both = s.app.client_user(&s.staff, s.client, "both@globex.test", "CLIENT", &[s.company, k2]).await;
+    let one = s.client_user("one@globex.test", "CLIENT").await;
     let home = both.get(Host::Portal, "/").await;
     assert!(
         home.contains("<h1>Globex</h1>")
@@ -400,7 +373,7 @@ async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPoo
             && home.contains("Camera install")
     );
     assert!(home.contains("All my companies"), "a company filter when the scope holds several");
-    let filtered = both.get(Host::Portal, &format!("/?company={}", s.k2)).await;
+    let filtered = both.get(Host::Portal, &format!("/?company={}", k2)).await;
     assert!(filtered.contains("Camera install") && !filtered.contains("Firewall replacement"));
     let single = one.get(Host::Portal, "/").await;
     assert!(!single.contains("All my companies") && !single.contains("Globex South"));
@@ -409,25 +382,21 @@ async fn the_portal_home_shows_the_organisation_and_filters_by_company(db: PgPoo
 
 #[sqlx::test]
 async fn a_job_page_lists_its_captures_however_many_newer_ones_its_company_has(db: PgPool) {
-    let s = setup(db).await;
-    let old_job = s.job(s.k1, "Survey of the old depot", "COMPLETED", "Done.", "").await;
-    let provider = s.app.id_of("SELECT id FROM providers").await;
+    let s = Globex::start(db).await;
+    let old_job = s.job(s.company, "Survey of the old depot", "COMPLETED", "Done.", "").await;
     // The job's one capture, then 250 newer captures of the same company on no job.
-    sqlx::query(
+    let scope = s.app.scope(s.client, s.company).await;
+    s.app.seed(
         "INSERT INTO captures (id, provider_id, client_id, company_id, job_id, latitude, longitude, caption, captured_at)
-         SELECT gen_random_uuid(), $1, $2, $3, CASE WHEN n = 0 THEN $4 END, 51.5, -0.1,
+         SELECT gen_random_uuid(), $1, $2, $3, CASE WHEN n = 0 THEN $4::uuid END, 51.5, -0.1,
                 CASE WHEN n = 0 THEN 'Old depot gate' ELSE 'Newer capture ' || n END,
                 now() - interval '300 days' + make_interval(days => n)
          FROM generate_series(0, 250) n",
+        scope,
+        &[&old_job.to_string()],
     )
-    .bind(provider)
-    .bind(s.client)
-    .bind(s.k1)
-    .bind(old_job)
-    .execute(&s.app.db)
-    .await
-    .unwrap();
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    .await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
     let page = carol.get(Host::Portal, &format!("/jobs/{old_job}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("Old depot gate"), "the job's own capture is listed");
@@ -436,19 +405,17 @@ async fn a_job_page_lists_its_captures_however_many_newer_ones_its_company_has(d
 
 #[sqlx::test]
 async fn a_capture_can_be_added_to_a_job_older_than_the_picker_lists(db: PgPool) {
-    let s = setup(db).await;
-    let provider = s.app.id_of("SELECT id FROM providers").await;
-    sqlx::query(
-        "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, created_at)
+    let (s, k2) = Globex::with_south(db).await;
+    let scope = s.app.scope(s.client, k2).await;
+    s.app
+        .seed(
+            "INSERT INTO jobs (id, provider_id, client_id, company_id, title, status, created_at)
          SELECT gen_random_uuid(), $1, $2, $3, 'Job ' || n, 'IN_PROGRESS', now() - make_interval(hours => n)
          FROM generate_series(1, 501) n",
-    )
-    .bind(provider)
-    .bind(s.client)
-    .bind(s.k2)
-    .execute(&s.app.db)
-    .await
-    .unwrap();
+            scope,
+            &[],
+        )
+        .await;
     let oldest = s.app.id_of("SELECT id FROM jobs WHERE title = 'Job 501'").await;
     let tab = s.staff.get(Host::Staff, &format!("/clients/{}/captures", s.client)).await;
     assert!(!tab.contains(&oldest.to_string()), "the picker lists the newest 500");
@@ -458,11 +425,11 @@ async fn a_capture_can_be_added_to_a_job_older_than_the_picker_lists(db: PgPool)
     assert!(job_page.contains(&format!("href=\"{link}\"")), "{}", job_page.body);
     let form = s.staff.get(Host::Staff, &link).await;
     assert!(form.contains(&format!("<option value=\"{oldest}\" selected>Job 501 (Globex South)")));
-    assert!(form.contains(&format!("<option value=\"{}\" selected>Globex South", s.k2)));
+    assert!(form.contains(&format!("<option value=\"{}\" selected>Globex South", k2)));
     let added = s
         .upload(
             &[
-                ("company", &s.k2.to_string()),
+                ("company", &k2.to_string()),
                 ("job", &oldest.to_string()),
                 ("latitude", "51.5"),
                 ("longitude", "-0.1"),
@@ -477,9 +444,9 @@ async fn a_capture_can_be_added_to_a_job_older_than_the_picker_lists(db: PgPool)
 
 #[sqlx::test]
 async fn export_summary_prints_dates_as_dates(db: PgPool) {
-    let s = setup(db).await;
-    s.job(s.k1, "Firewall replacement", "COMPLETED", "Done.", "").await;
-    let carol = s.app.client_user(&s.staff, s.client, "carol@globex.test", "CLIENT", &[s.k1]).await;
+    let s = Globex::start(db).await;
+    s.job(s.company, "Firewall replacement", "COMPLETED", "Done.", "").await;
+    let carol = s.client_user("carol@globex.test", "CLIENT").await;
     let export = carol.get(Host::Portal, "/export").await;
     let row = &export.body[export.body.find("Firewall replacement").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
@@ -490,9 +457,9 @@ async fn export_summary_prints_dates_as_dates(db: PgPool) {
 
 #[sqlx::test]
 async fn photos_stored_before_thumbnails_get_theirs(db: PgPool) {
-    let s = setup(db).await;
+    let s = Globex::start(db).await;
     let ok = s
-        .upload(&[("company", &s.k1.to_string()), ("latitude", "51"), ("longitude", "0")], Some(&png()))
+        .upload(&[("company", &s.company.to_string()), ("latitude", "51"), ("longitude", "0")], Some(&png()))
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     sqlx::query("UPDATE captures SET thumbnail = NULL").execute(&s.app.db).await.unwrap();

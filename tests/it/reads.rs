@@ -17,7 +17,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, TestApp, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, Agent, Globex, Host, TestApp, PASSWORD};
 
 /// Statements seen per request id.
 static STATEMENTS: OnceLock<Mutex<HashMap<String, Vec<String>>>> = OnceLock::new();
@@ -170,9 +170,7 @@ struct World {
 
 async fn world(db: PgPool) -> World {
     install();
-    let app = spawn_app(db).await;
-    let (staff, client_id) = app.acme_with_globex().await;
-    let company = app.company_id(client_id, "Globex").await;
+    let Globex { app, staff, client: client_id, company } = Globex::start(db).await;
     let client = app.client_user(&staff, client_id, "cora@globex.test", "CLIENT_ADMIN", &[company]).await;
     World { app, staff, client, client_id }
 }
@@ -248,8 +246,7 @@ async fn user_roles_sends_as_many_statements_for_five_clients_as_for_one(db: PgP
 #[sqlx::test]
 async fn anonymous_visitors_leave_no_server_state(db: PgPool) {
     install();
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _ada) = acme(db).await;
     let before = digest(&app.db).await;
     for _ in 0..25 {
         let visitor = app.agent();

@@ -4,22 +4,14 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+use crate::helpers::{Globex, Host};
 
 #[sqlx::test]
 async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (staff, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
+    let Globex { app, staff, client, company } = Globex::start(db).await;
     let boss = app.client_user(&staff, client, "boss@globex.test", "CLIENT_ADMIN", &[company]).await;
-    let sent = boss
-        .post(
-            Host::Portal,
-            "/users/invite",
-            "/users/invite",
-            &[("email", "dave@globex.test"), ("companies", &company.to_string())],
-        )
-        .await;
+    let sent =
+        boss.invite_in_portal(&[("email", "dave@globex.test"), ("companies", &company.to_string())]).await;
     assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
     let daves_link = sent.invite_link();
     // An invitation staff sent is not the removed person's, and stays.
@@ -28,30 +20,11 @@ async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool)
         .await;
     let erins_link = by_staff.invite_link();
 
-    let boss_membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'boss@globex.test'").await;
-    let path = format!("/clients/{client}");
-    let removed = staff
-        .post(
-            Host::Staff,
-            &path,
-            &format!("{path}/users/members/{boss_membership}/remove"),
-            &[("confirmed", "1")],
-        )
-        .await;
-    assert_is_redirect_to(&removed, &path);
+    staff.remove_client_member(client, app.membership_id("boss@globex.test").await).await;
 
-    let dave = app.agent();
-    let page = dave.get_url(&daves_link).await;
-    assert_eq!(page.status, StatusCode::GONE);
-    assert!(
-        page.contains("no longer has access, so the invitations they sent were withdrawn"),
-        "{}",
-        page.body
-    );
-    let fields = [("name", "Dave"), ("password", PASSWORD), ("confirm", PASSWORD)];
-    let accepted =
-        dave.post(Host::Portal, "/forgot-password", &link_path(&daves_link, "/accept"), &fields).await;
-    assert_eq!(accepted.status, StatusCode::GONE, "the withdrawn link admits nobody");
+    // The withdrawn link says why, and admits nobody.
+    let why = "no longer has access, so the invitations they sent were withdrawn";
+    app.agent().assert_link_dead(&daves_link, why, Host::Portal).await;
     assert_eq!(app.count("SELECT count(*) FROM users u JOIN client_memberships m ON m.user_id = u.id WHERE u.email = 'dave@globex.test'").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM invitations WHERE email = 'dave@globex.test' AND revoked_reason = 'SENDER_REMOVED'").await, 1);
 
@@ -61,7 +34,7 @@ async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool)
         "staff's own invitation still works"
     );
     // The tab no longer lists the withdrawn invitation, and the audit log says how many went.
-    let tab = staff.get(Host::Staff, &path).await;
+    let tab = staff.get(Host::Staff, &format!("/clients/{client}")).await;
     assert!(!tab.contains("dave@globex.test") && tab.contains("erin@globex.test"));
     assert_eq!(
         app.count("SELECT count(*) FROM audit_events WHERE action = 'client_user.removed' AND details->>'invitations_withdrawn' = '1'").await,
@@ -73,41 +46,24 @@ async fn removing_a_client_admin_withdraws_the_invitations_they_sent(db: PgPool)
 async fn removing_a_staff_member_withdraws_their_invitations_and_a_removed_persons_reset_link_dies(
     db: PgPool,
 ) {
-    let app = spawn_app(db).await;
-    let (admin, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
+    let Globex { app, staff: admin, client, company } = Globex::start(db).await;
     // A MANAGER joins, invites a client user, and asks for a password reset.
-    let sent = admin.invite_staff(&[("email", "mo@acme.test"), ("role", "MANAGER")]).await;
-    let link = sent.invite_link();
-    let mo = app.agent();
-    let page = mo.get_url(&link).await;
-    assert_is_redirect_to(&mo.accept_new(&page, &link, "Mo", Host::Staff).await, "/");
+    let mo = app.join_staff(&admin, "mo@acme.test", "MANAGER").await;
     let shared =
         app.share(&mo, client, &[("email", "fay@globex.test"), ("companies", &company.to_string())]).await;
     let fays_link = shared.invite_link();
-    let asked = app
-        .agent()
-        .post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "mo@acme.test")])
-        .await;
+    let asked = app.agent().forgot_password(Host::Staff, "mo@acme.test").await;
     assert_eq!(asked.status, StatusCode::OK);
     let reset_link = app.smtp.nth_to("mo@acme.test", 2).await.link_containing("/reset-password/");
 
-    let mo_id = app.id_of("SELECT id FROM users WHERE email = 'mo@acme.test'").await;
+    let mo_id = app.user_id("mo@acme.test").await;
     // Mo's client assignment goes with the membership (written as an old release would have).
     sqlx::query("INSERT INTO staff_assignments (provider_id, client_id, user_id) SELECT provider_id, id, $1 FROM clients")
         .bind(mo_id)
         .execute(&app.db)
         .await
         .unwrap();
-    let removed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{mo_id}/remove"),
-            &[("confirmed", "1")],
-        )
-        .await;
-    assert_is_redirect_to(&removed, "/settings/users");
+    admin.remove_in_user_roles("staff", mo_id).await;
 
     assert_eq!(
         app.count(&format!("SELECT count(*) FROM staff_assignments WHERE user_id = '{mo_id}'")).await,

@@ -12,24 +12,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::helpers::{
-    assert_is_redirect_to, spawn_app, spawn_app_configured, Agent, Host, TestApp, PASSWORD,
+    acme, assert_is_redirect_to, spawn_app, spawn_app_configured, Agent, Globex, Host, OtherProvider,
+    TestApp, PASSWORD,
 };
 use crate::smtp::SmtpServer;
-
-struct Globex {
-    app: TestApp,
-    staff: Agent,
-    client: uuid::Uuid,
-    north: uuid::Uuid,
-    south: uuid::Uuid,
-}
-
-async fn globex(app: TestApp) -> Globex {
-    let (staff, client) = app.acme_with_globex().await;
-    let north = app.company_id(client, "Globex").await;
-    let south = app.add_company(&staff, client, "Globex South").await;
-    Globex { app, staff, client, north, south }
-}
 
 /// Opens a connection to the app from a chosen loopback address.
 async fn connect_from(from: &str, to: SocketAddr) -> TcpStream {
@@ -69,46 +55,44 @@ async fn the_development_mailbox_is_off_unless_asked_for_and_then_every_page_say
     }
 }
 
+/// Runs `portico serve` to its end with these variables set (or, with `None`, removed).
+fn serve(env: &[(&str, Option<&str>)]) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_portico"));
+    command.arg("serve").current_dir(std::env::temp_dir());
+    for (name, value) in env {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.output().unwrap()
+}
+
 #[test]
 fn serve_refuses_to_start_without_a_mail_destination() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
-        .arg("serve")
-        .env_remove("SMTP_URL")
-        .env_remove("DEV_MAILBOX")
-        .env("DATABASE_URL", "postgres://postgres@127.0.0.1:1/never-reached")
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let output = serve(&[
+        ("SMTP_URL", None),
+        ("DEV_MAILBOX", None),
+        ("DATABASE_URL", Some("postgres://postgres@127.0.0.1:1/never-reached")),
+        ("BIND_ADDR", Some("127.0.0.1:0")),
+    ]);
     assert!(!output.status.success());
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("SMTP_URL") && said.contains("DEV_MAILBOX=1"), "{said}");
 
-    let both = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
-        .arg("serve")
-        .env("SMTP_URL", "smtp://127.0.0.1:1")
-        .env("DEV_MAILBOX", "1")
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
+    let both = serve(&[("SMTP_URL", Some("smtp://127.0.0.1:1")), ("DEV_MAILBOX", Some("1"))]);
     assert!(!both.status.success());
     assert!(String::from_utf8_lossy(&both.stderr).contains("choose one"));
 }
 
 #[sqlx::test]
 async fn a_declined_invitation_cannot_be_turned_into_a_second_way_into_a_membership(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
-    let boss = g.app.client_user(&g.staff, g.client, "boss@globex.test", "CLIENT_ADMIN", &[g.north]).await;
+    let (g, south) = Globex::with_south(db).await;
+    let boss = g.client_user("boss@globex.test", "CLIENT_ADMIN").await;
 
     // The Client Admin invites Erin as Client on the north company; Erin declines.
-    let sent = boss
-        .post(
-            Host::Portal,
-            "/users/invite",
-            "/users/invite",
-            &[("email", "erin@globex.test"), ("companies", &g.north.to_string())],
-        )
-        .await;
+    let sent =
+        boss.invite_in_portal(&[("email", "erin@globex.test"), ("companies", &g.company.to_string())]).await;
     let link = sent.invite_link();
     let erin = g.app.agent();
     erin.answer_invitation(&link, "/decline", &[], Host::Portal).await;
@@ -118,7 +102,7 @@ async fn a_declined_invitation_cannot_be_turned_into_a_second_way_into_a_members
         .await;
 
     // Staff invite her again to both companies, and she accepts: Client on north and south.
-    g.app.client_user(&g.staff, g.client, "erin@globex.test", "CLIENT", &[g.north, g.south]).await;
+    g.app.client_user(&g.staff, g.client, "erin@globex.test", "CLIENT", &[g.company, south]).await;
     let membership = "SELECT m.role || ':' || (SELECT count(*) FROM client_membership_companies c WHERE c.membership_id = m.id)
                       FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'erin@globex.test'";
     let before: String = sqlx::query_scalar(membership).fetch_one(&g.app.db).await.unwrap();
@@ -145,8 +129,8 @@ async fn a_declined_invitation_cannot_be_turned_into_a_second_way_into_a_members
 
 #[sqlx::test]
 async fn reinviting_a_declined_row_while_a_newer_invitation_waits_is_refused_with_words(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
-    let fields = [("email", "dan@globex.test"), ("companies", &g.north.to_string() as &str)];
+    let g = Globex::start(db).await;
+    let fields = [("email", "dan@globex.test"), ("companies", &g.company.to_string() as &str)];
     let link = g.app.share(&g.staff, g.client, &fields).await.invite_link();
     let dan = g.app.agent();
     dan.answer_invitation(&link, "/decline", &[], Host::Portal).await;
@@ -163,14 +147,11 @@ async fn reinviting_a_declined_row_while_a_newer_invitation_waits_is_refused_wit
 
 #[sqlx::test]
 async fn accepting_never_changes_an_existing_membership(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     let other = g.app.new_client(&g.staff, "Initech").await;
     let initech = g.app.company_id(other, "Initech").await;
     // Two invitations to two organisations of one provider, sent before either was accepted.
-    let first = g
-        .app
-        .share(&g.staff, g.client, &[("email", "fay@globex.test"), ("companies", &g.north.to_string())])
-        .await;
+    let first = g.share("fay@globex.test").await;
     let second = g
         .app
         .share(
@@ -181,15 +162,7 @@ async fn accepting_never_changes_an_existing_membership(db: PgPool) {
         .await;
     let fay = g.app.agent();
     let link = first.invite_link();
-    let done = fay
-        .answer_invitation(
-            &link,
-            "/accept",
-            &[("name", "Fay"), ("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Portal,
-        )
-        .await;
-    assert_is_redirect_to(&done, "/");
+    assert_is_redirect_to(&fay.accept_link_as_new(&link, "Fay", Host::Portal).await, "/");
 
     let link = second.invite_link();
     let refused = fay.answer_invitation(&link, "/accept", &[], Host::Portal).await;
@@ -239,7 +212,7 @@ async fn slow_clients_are_cut_off_and_one_address_cannot_take_every_connection(d
 
 #[sqlx::test]
 async fn photos_up_to_the_promised_5_mb_are_accepted(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     let path = format!("/clients/{}/captures", g.client);
     let page = g.staff.get(Host::Staff, &path).await;
     // Noise does not compress: a real PNG of a little over 4 MB.
@@ -255,7 +228,7 @@ async fn photos_up_to_the_promised_5_mb_are_accepted(db: PgPool) {
     assert!((4 * 1024 * 1024..5 * 1024 * 1024).contains(&size), "{size}");
     let form = reqwest::multipart::Form::new()
         .text("csrf", page.csrf())
-        .text("company", g.north.to_string())
+        .text("company", g.company.to_string())
         .text("latitude", "51.5")
         .text("longitude", "-0.12")
         .text("caption", "Roof")
@@ -276,20 +249,10 @@ async fn photos_up_to_the_promised_5_mb_are_accepted(db: PgPool) {
 
 #[sqlx::test]
 async fn wrong_passwords_from_a_stranger_never_lock_the_owner_out(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     let attacker = app.agent_from("127.0.0.1");
-    let mut statuses = Vec::new();
-    for _ in 0..8 {
-        statuses.push(attacker.sign_in(Host::Staff, "ada@acme.test", "wrong password!").await.status);
-    }
-    assert!(statuses[..5].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{statuses:?}");
-    assert_eq!(*statuses.last().unwrap(), StatusCode::TOO_MANY_REQUESTS);
     // The attacker's address waits, even with the right password...
-    assert_eq!(
-        attacker.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
-    );
+    attacker.guess_until_limited(Host::Staff, "ada@acme.test", 8).await;
     // ...while the owner, elsewhere, signs in at once.
     let owner = app.agent_from("127.0.0.2");
     assert_is_redirect_to(&owner.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await, "/");
@@ -297,16 +260,10 @@ async fn wrong_passwords_from_a_stranger_never_lock_the_owner_out(db: PgPool) {
 
 #[sqlx::test]
 async fn guessing_through_an_invitation_does_not_lock_the_owner_out(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     // Ada (staff) has an account; an invitation to the portal of another provider names her.
-    let (other_staff, _) = g.app.provider_with_admin("Other IT", "olga@other.test").await;
-    let other_client = g.app.new_client(&other_staff, "Hooli").await;
-    let hooli = g.app.company_id(other_client, "Hooli").await;
-    let link = g
-        .app
-        .share(&other_staff, other_client, &[("email", "ada@acme.test"), ("companies", &hooli.to_string())])
-        .await
-        .invite_link();
+    let other = OtherProvider::start(&g.app, "Other IT", "olga@other.test", "Hooli").await;
+    let link = other.invite(&g.app, "ada@acme.test").await;
     let attacker = g.app.agent_from("127.0.0.1");
     for _ in 0..7 {
         attacker
@@ -319,62 +276,45 @@ async fn guessing_through_an_invitation_does_not_lock_the_owner_out(db: PgPool) 
 
 #[sqlx::test]
 async fn next_accepts_only_a_plain_path_of_this_site(db: PgPool) {
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    for next in ["/\t/evil.test/x", "/x\r\nSet-Cookie: a=b", "//evil.test", "https://evil.test"] {
-        let agent = app.agent();
-        let page = agent
-            .post(
-                Host::Staff,
-                "/login",
-                "/login",
-                &[("email", "ada@acme.test"), ("password", PASSWORD), ("next", next)],
-            )
-            .await;
-        assert_is_redirect_to(&page, "/");
+    let (app, _ada) = acme(db).await;
+    // Anything but a plain path of this site lands on the home page instead.
+    for (next, lands) in [
+        ("/\t/evil.test/x", "/"),
+        ("/x\r\nSet-Cookie: a=b", "/"),
+        ("//evil.test", "/"),
+        ("https://evil.test", "/"),
+        ("/clients", "/clients"),
+    ] {
+        let fields = [("email", "ada@acme.test"), ("password", PASSWORD), ("next", next)];
+        let page = app.agent().post(Host::Staff, "/login", "/login", &fields).await;
+        assert_is_redirect_to(&page, lands);
     }
-    let agent = app.agent();
-    let page = agent
-        .post(
-            Host::Staff,
-            "/login",
-            "/login",
-            &[("email", "ada@acme.test"), ("password", PASSWORD), ("next", "/clients")],
-        )
-        .await;
-    assert_is_redirect_to(&page, "/clients");
 }
 
 #[sqlx::test]
 async fn a_refusal_links_only_to_rows_the_viewer_may_open(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     let other = g.app.new_client(&g.staff, "Initech").await;
     let initech = g.app.company_id(other, "Initech").await;
     g.app.client_user(&g.staff, other, "ivan@initech.test", "CLIENT", &[initech]).await;
     let ivan_membership = g.app.id_of("SELECT id FROM client_memberships").await;
-    let boss = g.app.client_user(&g.staff, g.client, "boss@globex.test", "CLIENT_ADMIN", &[g.north]).await;
-    let refused = boss
-        .post(
-            Host::Portal,
-            "/users/invite",
-            "/users/invite",
-            &[("email", "ivan@initech.test"), ("companies", &g.north.to_string())],
-        )
-        .await;
+    let boss = g.client_user("boss@globex.test", "CLIENT_ADMIN").await;
+    let refused =
+        boss.invite_in_portal(&[("email", "ivan@initech.test"), ("companies", &g.company.to_string())]).await;
     assert!(refused.contains("User already belongs to this account"), "{}", refused.body);
     assert!(!refused.contains(&ivan_membership.to_string()), "{}", refused.body);
 }
 
 #[sqlx::test]
 async fn resends_are_limited_and_the_greeting_carries_no_free_text(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     let phish = "Your account is suspended, call +1 555 0100 now";
     let sent = g
         .app
         .share(
             &g.staff,
             g.client,
-            &[("email", "gil@globex.test"), ("name", phish), ("companies", &g.north.to_string())],
+            &[("email", "gil@globex.test"), ("name", phish), ("companies", &g.company.to_string())],
         )
         .await;
     assert_eq!(sent.status, StatusCode::OK);
@@ -382,7 +322,7 @@ async fn resends_are_limited_and_the_greeting_carries_no_free_text(db: PgPool) {
     assert_eq!(email.text.lines().next(), Some("Hello,"));
     assert!(!email.text.contains(phish) && !email.html.contains(phish) && !email.subject.contains(phish));
 
-    let id = g.app.id_of("SELECT id FROM invitations WHERE email = 'gil@globex.test'").await;
+    let id = g.app.invitation_id("gil@globex.test").await;
     let path = format!("/clients/{}", g.client);
     let mut statuses = Vec::new();
     for _ in 0..6 {
@@ -400,14 +340,10 @@ async fn resends_are_limited_and_the_greeting_carries_no_free_text(db: PgPool) {
 
 #[sqlx::test]
 async fn pages_tokens_and_downloads_are_never_cached(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
-    let link = g
-        .app
-        .share(&g.staff, g.client, &[("email", "hal@globex.test"), ("companies", &g.north.to_string())])
-        .await
-        .invite_link();
+    let g = Globex::start(db).await;
+    let link = g.share("hal@globex.test").await.invite_link();
     let visitor = g.app.agent();
-    let client = g.app.client_user(&g.staff, g.client, "ivy@globex.test", "CLIENT", &[g.north]).await;
+    let client = g.client_user("ivy@globex.test", "CLIENT").await;
     let pages = [
         (g.staff.get(Host::Staff, &format!("/clients/{}", g.client)).await, "staff client page"),
         (g.staff.get(Host::Staff, &format!("/clients/{}/export.csv", g.client)).await, "CSV download"),
@@ -426,17 +362,12 @@ async fn pages_tokens_and_downloads_are_never_cached(db: PgPool) {
 
 #[sqlx::test]
 async fn a_reset_for_a_person_in_two_providers_names_the_one_that_sent_it(db: PgPool) {
-    let g = globex(spawn_app(db).await).await;
+    let g = Globex::start(db).await;
     // Kim is a client of Acme's Globex first, then of Other IT's Hooli.
-    g.app.client_user(&g.staff, g.client, "kim@globex.test", "CLIENT", &[g.north]).await;
-    let (other_staff, other_provider) = g.app.provider_with_admin("Other IT", "olga@other.test").await;
-    let hooli = g.app.new_client(&other_staff, "Hooli").await;
-    let company = g.app.company_id(hooli, "Hooli").await;
-    let link = g
-        .app
-        .share(&other_staff, hooli, &[("email", "kim@globex.test"), ("companies", &company.to_string())])
-        .await
-        .invite_link();
+    g.client_user("kim@globex.test", "CLIENT").await;
+    let other = OtherProvider::start(&g.app, "Other IT", "olga@other.test", "Hooli").await;
+    let (other_staff, other_provider, hooli) = (&other.staff, other.provider, other.client);
+    let link = other.invite(&g.app, "kim@globex.test").await;
     let kim = g.app.agent();
     kim.sign_in(Host::Portal, "kim@globex.test", PASSWORD).await;
     assert_is_redirect_to(&kim.answer_invitation(&link, "/accept", &[], Host::Portal).await, "/");
@@ -497,8 +428,7 @@ async fn malformed_input_gets_a_plain_page_and_request_ids_are_checked(db: PgPoo
 
 #[sqlx::test]
 async fn the_csrf_token_changes_at_sign_in(db: PgPool) {
-    let app = spawn_app(db).await;
-    app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _ada) = acme(db).await;
     let agent = app.agent();
     let before = agent.get(Host::Staff, "/login").await.csrf();
     let signed_in = agent.sign_in(Host::Staff, "ada@acme.test", PASSWORD).await;
@@ -516,10 +446,7 @@ async fn the_csrf_token_changes_at_sign_in(db: PgPool) {
 #[sqlx::test]
 async fn logs_have_one_line_per_request_and_never_a_token(db: PgPool) {
     // The real binary, so that what is checked is what an operator's log collector would read.
-    let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(&db).await.unwrap();
-    let base = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let url = format!("{}/{database}", &base[..base.rfind('/').unwrap()]);
+    let url = crate::helpers::own_database_url(&db).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
         .arg("serve")

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use sqlx::PgPool;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::helpers::{assert_is_redirect_to, spawn_app, Agent, Host, Page, PASSWORD};
+use crate::helpers::{assert_is_redirect_to, Agent, Globex, Host, OtherProvider, Page, PASSWORD};
 
 /// The app on the person's phone: the secret read off the enrolment page.
 struct Authenticator(TOTP);
@@ -56,6 +56,12 @@ async fn enrol(agent: &Agent, host: Host) -> (Authenticator, Vec<String>) {
     (app, codes)
 }
 
+/// Account security -> Turn off two-factor authentication, from the `account` page.
+async fn turn_off(agent: &Agent, account: &Page, password: &str, code: &str, host: Host) -> Page {
+    let fields = [("password", password), ("code", code)];
+    agent.submit_form(account, "/account/two-factor/off", &fields, host).await
+}
+
 async fn sign_out(agent: &Agent, host: Host) {
     let out = agent.post(host, "/account", "/logout", &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
@@ -74,8 +80,7 @@ async fn password_step(agent: &Agent, host: Host, email: &str) -> Page {
 
 #[sqlx::test]
 async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, _) = app.acme_with_globex().await;
+    let Globex { app, staff: ada, .. } = Globex::start(db).await;
     let (phone, recovery) = enrol(&ada, Host::Staff).await;
     assert_eq!(app.count("SELECT count(*) FROM totp_factors WHERE confirmed_at IS NOT NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM recovery_codes WHERE used_at IS NULL").await, 10);
@@ -125,24 +130,10 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db
     let next = ada.submit_form(&step, "/login/code", &[("code", &recovery[4])], Host::Staff).await;
     assert_is_redirect_to(&next, "/");
     let account = ada.get(Host::Staff, "/account").await;
-    let refused = ada
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", "not it"), ("code", &recovery[5])],
-            Host::Staff,
-        )
-        .await;
+    let refused = turn_off(&ada, &account, "not it", &recovery[5], Host::Staff).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
-    let off = ada
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", PASSWORD), ("code", &recovery[5])],
-            Host::Staff,
-        )
-        .await;
+    let off = turn_off(&ada, &account, PASSWORD, &recovery[5], Host::Staff).await;
     assert_is_redirect_to(&off, "/account");
     assert_eq!(
         app.count("SELECT count(*) FROM totp_factors").await
@@ -155,25 +146,17 @@ async fn a_second_factor_is_asked_after_the_password_and_each_code_works_once(db
 
 #[sqlx::test]
 async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&admin, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, .. }, carol) = Globex::with_carol(db).await;
     let (phone, _) = enrol(&carol, Host::Portal).await;
     sign_out(&carol, Host::Portal).await;
 
     // The portal asks too; a password reset changes the password, not the second factor.
     let visitor = app.agent();
-    visitor
-        .post(Host::Portal, "/forgot-password", "/forgot-password", &[("email", "carol@globex.test")])
-        .await;
+    visitor.forgot_password(Host::Portal, "carol@globex.test").await;
     let link = app.smtp.nth_to("carol@globex.test", 2).await.link_containing("/reset-password/");
     let form = visitor.get_url(&link).await;
-    let path = &link[link.find("/reset-password/").unwrap()..];
     let new_password = "a brand new password";
-    let done = visitor
-        .submit_form(&form, path, &[("password", new_password), ("confirm", new_password)], Host::Portal)
-        .await;
+    let done = visitor.reset_password(&form, &link, new_password, Host::Portal).await;
     assert_is_redirect_to(&done, "/login");
     let first = visitor.sign_in(Host::Portal, "carol@globex.test", new_password).await;
     assert_is_redirect_to(&first, "/login/code");
@@ -196,15 +179,11 @@ async fn wrong_codes_are_limited_and_a_reset_password_does_not_skip_the_code(db:
 
 #[sqlx::test]
 async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_its_code(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, _) = app.acme_with_globex().await;
+    let Globex { app, staff: ada, .. } = Globex::start(db).await;
     let (phone, _) = enrol(&ada, Host::Staff).await;
     // Another provider invites Ada, who already has an account, to a client's portal.
-    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
-    let client = app.new_client(&beta, "Hooli").await;
-    let company = app.company_id(client, "Hooli").await.to_string();
-    let sent = app.share(&beta, client, &[("email", "ada@acme.test"), ("companies", &company)]).await;
-    let link = sent.invite_link();
+    let beta = OtherProvider::start(&app, "Beta Services", "bob@beta.test", "Hooli").await;
+    let link = beta.invite(&app, "ada@acme.test").await;
     let visitor = app.agent();
     let page = visitor.get_url(&link).await;
     assert!(page.contains("Code from your authenticator app"), "{}", page.body);
@@ -222,10 +201,7 @@ async fn accepting_an_invitation_into_an_account_with_a_second_factor_asks_for_i
 
 #[sqlx::test]
 async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_else(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, staff: ada, .. }, carol) = Globex::with_carol(db).await;
     let saved = ada.post(Host::Staff, "/settings/security", "/settings/security", &[("clients", "1")]).await;
     assert_is_redirect_to(&saved, "/settings/security");
     let flags: (bool, bool, bool) = sqlx::query_as(
@@ -254,14 +230,7 @@ async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_
     // Required, it cannot be turned off.
     let account = carol.get(Host::Portal, "/account").await;
     assert!(!account.contains("Turn off two-factor authentication"));
-    let off = carol
-        .submit_form(
-            &account,
-            "/account/two-factor/off",
-            &[("password", PASSWORD), ("code", &recovery[0])],
-            Host::Portal,
-        )
-        .await;
+    let off = turn_off(&carol, &account, PASSWORD, &recovery[0], Host::Portal).await;
     assert_eq!(off.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("SELECT count(*) FROM totp_factors").await, 1);
     // And from now on her sign-in asks for the code; staff, not required, are not asked.
@@ -277,12 +246,9 @@ async fn a_provider_requires_it_and_whoever_has_none_sets_it_up_before_anything_
 
 #[sqlx::test]
 async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (ada, client) = app.acme_with_globex().await;
-    let company = app.company_id(client, "Globex").await;
-    let carol = app.client_user(&ada, client, "carol@globex.test", "CLIENT", &[company]).await;
+    let (Globex { app, staff: ada, client, .. }, carol) = Globex::with_carol(db).await;
     enrol(&carol, Host::Portal).await;
-    let membership = app.id_of("SELECT m.id FROM client_memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'carol@globex.test'").await;
+    let membership = app.membership_id("carol@globex.test").await;
     let users = format!("/clients/{client}");
     let reset = format!("/clients/{client}/users/members/{membership}/reset-two-factor");
     assert!(ada.get(Host::Staff, &users).await.contains("Reset two-factor"));
@@ -314,15 +280,9 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
 
     // Someone who also belongs to another provider is not theirs to reset.
     enrol(&carol, Host::Portal).await;
-    let (beta, _) = app.provider_with_admin("Beta Services", "bob@beta.test").await;
-    let hooli = app.new_client(&beta, "Hooli").await;
-    let hooli_co = app.company_id(hooli, "Hooli").await.to_string();
-    let sent = app.share(&beta, hooli, &[("email", "carol@globex.test"), ("companies", &hooli_co)]).await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    let token_link = sent.invite_link();
-    let page = carol.get_url(&token_link).await;
-    let accepted =
-        carol.submit_form(&page, &crate::helpers::link_path(&token_link, "/accept"), &[], Host::Portal).await;
+    let beta = OtherProvider::start(&app, "Beta Services", "bob@beta.test", "Hooli").await;
+    let token_link = beta.invite(&app, "carol@globex.test").await;
+    let accepted = carol.answer_invitation(&token_link, "/accept", &[], Host::Portal).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
     let refused = ada.post(Host::Staff, &users, &reset, &[]).await;
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
@@ -332,14 +292,14 @@ async fn an_admin_resets_a_lost_second_factor_of_their_own_people_only(db: PgPoo
     // A colleague's, from Settings -> User Roles; never one's own there.
     let (max_phone, _) = enrol(&max, Host::Staff).await;
     drop(max_phone);
-    let max_id = app.id_of("SELECT id FROM users WHERE email = 'max@acme.test'").await;
+    let max_id = app.user_id("max@acme.test").await;
     let staff_reset = format!("/settings/users/staff/{max_id}/reset-two-factor");
     assert_is_redirect_to(
         &ada.post(Host::Staff, "/settings/users", &staff_reset, &[]).await,
         "/settings/users",
     );
     assert_eq!(app.count(&format!("SELECT count(*) FROM totp_factors WHERE user_id = '{max_id}'")).await, 0);
-    let ada_id = app.id_of("SELECT id FROM users WHERE email = 'ada@acme.test'").await;
+    let ada_id = app.user_id("ada@acme.test").await;
     enrol(&ada, Host::Staff).await;
     let own = format!("/settings/users/staff/{ada_id}/reset-two-factor");
     ada.post(Host::Staff, "/settings/users", &own, &[]).await;

@@ -3,33 +3,13 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Agent, Host, TestApp, PASSWORD};
-
-/// Invites `email` with `role` as the admin and has them accept; returns their signed-in agent.
-async fn join_as(app: &TestApp, admin: &Agent, email: &str, role: &str) -> Agent {
-    let sent = admin.invite_staff(&[("email", email), ("name", "Colleague"), ("role", role)]).await;
-    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
-    let link = sent.invite_link();
-    let agent = app.agent();
-    let page = agent.get_url(&link).await;
-    let done = agent
-        .submit_form(
-            &page,
-            &link_path(&link, "/accept"),
-            &[("password", PASSWORD), ("confirm", PASSWORD)],
-            Host::Staff,
-        )
-        .await;
-    assert_is_redirect_to(&done, "/");
-    agent
-}
+use crate::helpers::{acme, assert_is_redirect_to, Host, PASSWORD};
 
 #[sqlx::test]
 async fn managers_and_users_cannot_invite_staff(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     for (email, role) in [("max@acme.test", "MANAGER"), ("uma@acme.test", "USER")] {
-        let agent = join_as(&app, &admin, email, role).await;
+        let agent = app.join_staff(&admin, email, role).await;
         let users = agent.get(Host::Staff, "/settings/users").await;
         assert_eq!(users.status, StatusCode::OK);
         assert!(!users.contains("Invite staff user"), "{role} sees the button");
@@ -59,23 +39,11 @@ async fn managers_and_users_cannot_invite_staff(db: PgPool) {
 
 #[sqlx::test]
 async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let bob = join_as(&app, &admin, "bob@acme.test", "MANAGER").await;
+    let (app, admin) = acme(db).await;
+    let bob = app.join_staff(&admin, "bob@acme.test", "MANAGER").await;
     assert_eq!(bob.get(Host::Staff, "/settings/users").await.status, StatusCode::OK);
-    let bob_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let removed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{bob_id}/remove"),
-            &[("confirmed", "1")],
-        )
-        .await;
-    assert_is_redirect_to(&removed, "/settings/users");
+    let bob_id = app.user_id("bob@acme.test").await;
+    admin.remove_in_user_roles("staff", bob_id).await;
     assert_is_redirect_to(&bob.get(Host::Staff, "/settings/users").await, "/login");
     let again = app.agent().sign_in(Host::Staff, "bob@acme.test", PASSWORD).await;
     assert_eq!(again.status, StatusCode::FORBIDDEN);
@@ -84,22 +52,11 @@ async fn a_removed_staff_members_open_session_stops_at_the_next_request(db: PgPo
 
 #[sqlx::test]
 async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
-    let bob = join_as(&app, &admin, "bob@acme.test", "ADMIN").await;
+    let (app, admin) = acme(db).await;
+    let bob = app.join_staff(&admin, "bob@acme.test", "ADMIN").await;
     assert!(bob.get(Host::Staff, "/settings/users").await.contains("Invite staff user"));
-    let bob_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'bob@acme.test'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let changed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{bob_id}/role"),
-            &[("role", "USER")],
-        )
-        .await;
+    let bob_id = app.user_id("bob@acme.test").await;
+    let changed = admin.act_in_user_roles("staff", bob_id, "role", &[("role", "USER")]).await;
     assert_is_redirect_to(&changed, "/settings/users");
     assert!(admin
         .get(Host::Staff, "/settings/users")
@@ -115,53 +72,21 @@ async fn an_admin_changes_a_role_and_it_applies_at_once(db: PgPool) {
     assert_eq!(audit["to"], "USER");
 
     // Bad input is a clear 4xx and writes nothing; nobody can demote or remove themselves.
-    let ada_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ada@acme.test'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let bogus = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{bob_id}/role"),
-            &[("role", "OWNER")],
-        )
-        .await;
+    let ada_id = app.user_id("ada@acme.test").await;
+    let bogus = admin.act_in_user_roles("staff", bob_id, "role", &[("role", "OWNER")]).await;
     assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
-    let own = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{ada_id}/role"),
-            &[("role", "USER")],
-        )
-        .await;
+    let own = admin.act_in_user_roles("staff", ada_id, "role", &[("role", "USER")]).await;
     assert_eq!(own.status, StatusCode::BAD_REQUEST);
-    let foreign = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/staff/{}/remove", uuid::Uuid::new_v4()),
-            &[],
-        )
-        .await;
+    let foreign = admin.act_in_user_roles("staff", uuid::Uuid::new_v4(), "remove", &[]).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND);
-    let junk = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            "/settings/users/staff/not-a-uuid/remove",
-            &[("confirmed", "1")],
-        )
-        .await;
+    let junk = admin.act_in_user_roles("staff", "not-a-uuid", "remove", &[("confirmed", "1")]).await;
     assert_eq!(junk.status, StatusCode::NOT_FOUND);
     assert_eq!(app.count("SELECT count(*) FROM staff_memberships WHERE role = 'ADMIN'").await, 1);
 }
 
 #[sqlx::test]
 async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let long_name = "x".repeat(500);
     let page = admin.invite_staff(&[("email", "not an email"), ("name", &long_name), ("role", "KING")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -174,19 +99,10 @@ async fn invite_form_refuses_bad_input_with_a_message_per_field(db: PgPool) {
 
 #[sqlx::test]
 async fn staff_of_another_provider_joins_with_their_existing_password(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_acme, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _acme) = acme(db).await;
     let link = app.create_provider("Globex", "ada@acme.test").await;
     let agent = app.agent();
-    let page = agent.get_url(&link).await;
-    assert!(page.contains("You already have an account"));
-    let wrong = agent
-        .submit_form(&page, &link_path(&link, "/accept"), &[("password", "wrong password!")], Host::Staff)
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let ok =
-        agent.submit_form(&page, &link_path(&link, "/accept"), &[("password", PASSWORD)], Host::Staff).await;
-    assert_is_redirect_to(&ok, "/");
+    agent.accept_into_existing_account(&link, Host::Staff).await;
     assert!(agent.get(Host::Staff, "/").await.contains("Globex"));
     // Signing in afresh asks which provider to work in.
     let fresh = app.agent();

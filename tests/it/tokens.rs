@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
+use crate::helpers::{acme, assert_is_redirect_to, link_path, spawn_app, Host, PASSWORD};
 
 #[sqlx::test]
 async fn a_used_link_cannot_be_used_again(db: PgPool) {
@@ -15,19 +15,7 @@ async fn a_used_link_cannot_be_used_again(db: PgPool) {
     let ok = first.accept_new(&page, &link, "Ada", Host::Staff).await;
     assert_is_redirect_to(&ok, "/");
 
-    let second = app.agent();
-    let page = second.get_url(&link).await;
-    assert_eq!(page.status, StatusCode::GONE);
-    assert!(page.contains("This invitation has already been used"));
-    let forged = second
-        .post(
-            Host::Staff,
-            "/forgot-password",
-            &link_path(&link, "/accept"),
-            &[("name", "Eve"), ("password", "evil password!"), ("confirm", "evil password!")],
-        )
-        .await;
-    assert_eq!(forged.status, StatusCode::GONE);
+    app.agent().assert_link_dead(&link, "This invitation has already been used", Host::Staff).await;
     assert_eq!(app.count("SELECT count(*) FROM staff_memberships").await, 1);
 }
 
@@ -40,18 +28,8 @@ async fn an_expired_link_says_so_and_accepts_nothing(db: PgPool) {
         .await
         .unwrap();
     let agent = app.agent();
-    let page = agent.get_url(&link).await;
-    assert_eq!(page.status, StatusCode::GONE);
-    assert!(page.contains("This invitation has expired") && page.contains("new invitation"));
-    let post = agent
-        .post(
-            Host::Staff,
-            "/forgot-password",
-            &link_path(&link, "/accept"),
-            &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
-        )
-        .await;
-    assert_eq!(post.status, StatusCode::GONE);
+    agent.assert_link_dead(&link, "This invitation has expired", Host::Staff).await;
+    assert!(agent.get_url(&link).await.contains("new invitation"));
     assert_eq!(app.count("SELECT count(*) FROM users WHERE password_hash IS NOT NULL").await, 0);
 }
 
@@ -68,18 +46,12 @@ async fn unknown_and_malformed_links_get_a_plain_not_valid_page(db: PgPool) {
 
 #[sqlx::test]
 async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let old_link = sent.invite_link();
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM invitations WHERE email = 'bob@acme.test'")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let id = app.invitation_id("bob@acme.test").await;
 
-    let resent = admin
-        .post(Host::Staff, "/settings/users", &format!("/settings/users/invitations/{id}/resend"), &[])
-        .await;
+    let resent = admin.act_in_user_roles("invitations", id, "resend", &[]).await;
     assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
     assert!(resent.contains("Invitation sent again"));
     let new_link = resent.invite_link();
@@ -88,15 +60,7 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
     assert_eq!(app.agent().get_url(&old_link).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.agent().get_url(&new_link).await.status, StatusCode::OK);
 
-    let removed = admin
-        .post(
-            Host::Staff,
-            "/settings/users",
-            &format!("/settings/users/invitations/{id}/remove"),
-            &[("confirmed", "1")],
-        )
-        .await;
-    assert_is_redirect_to(&removed, "/settings/users");
+    admin.remove_in_user_roles("invitations", id).await;
     let page = app.agent().get_url(&new_link).await;
     assert_eq!(page.status, StatusCode::GONE);
     assert!(page.contains("This invitation is no longer valid"));
@@ -111,8 +75,7 @@ async fn resend_kills_the_old_link_and_revoke_kills_the_new_one(db: PgPool) {
 
 #[sqlx::test]
 async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, admin) = acme(db).await;
     let sent = admin.invite_staff(&[("email", "bob@acme.test"), ("role", "USER")]).await;
     let link = sent.invite_link();
     let bob = app.agent();
@@ -129,11 +92,10 @@ async fn decline_records_declined_and_offers_reinvite(db: PgPool) {
 
 #[sqlx::test]
 async fn a_token_for_one_purpose_is_refused_for_another(db: PgPool) {
-    let app = spawn_app(db).await;
-    let (_admin, _) = app.provider_with_admin("Acme IT", "ada@acme.test").await;
+    let (app, _admin) = acme(db).await;
     // A reset token is no invitation...
     let agent = app.agent();
-    agent.post(Host::Staff, "/forgot-password", "/forgot-password", &[("email", "ada@acme.test")]).await;
+    agent.forgot_password(Host::Staff, "ada@acme.test").await;
     let reset = app.smtp.nth_to("ada@acme.test", 2).await.link_containing("/reset-password/");
     let token = reset.rsplit('/').next().unwrap();
     assert_eq!(agent.get(Host::Staff, &format!("/invite/{token}")).await.status, StatusCode::NOT_FOUND);
@@ -153,31 +115,7 @@ async fn a_token_for_one_purpose_is_refused_for_another(db: PgPool) {
 async fn two_simultaneous_accepts_of_one_token_make_exactly_one_member(db: PgPool) {
     let app = spawn_app(db).await;
     let link = app.create_provider("Acme IT", "ada@acme.test").await;
-    let path = link_path(&link, "/accept");
-    let mut agents = Vec::new();
-    for _ in 0..4 {
-        let agent = app.agent();
-        let page = agent.get_url(&link).await;
-        agents.push((agent, page));
-    }
-    let mut tasks = Vec::new();
-    for (agent, page) in agents {
-        let path = path.clone();
-        tasks.push(tokio::spawn(async move {
-            agent
-                .submit_form(
-                    &page,
-                    &path,
-                    &[("name", "Ada"), ("password", PASSWORD), ("confirm", PASSWORD)],
-                    Host::Staff,
-                )
-                .await
-        }));
-    }
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(task.await.unwrap());
-    }
+    let results = app.accept_at_once(&link, 4, Host::Staff).await;
     let winners = results.iter().filter(|p| p.status == StatusCode::SEE_OTHER).count();
     assert_eq!(winners, 1, "statuses: {:?}", results.iter().map(|p| p.status).collect::<Vec<_>>());
     assert!(results
@@ -198,9 +136,9 @@ async fn guessing_at_one_invitation_is_rate_limited(db: PgPool) {
     for _ in 0..11 {
         // Mismatched passwords: refused with a message, nothing written, but counted.
         let p = agent
-            .submit_form(
+            .accept(
                 &page,
-                &link_path(&link, "/accept"),
+                &link,
                 &[("name", "Ada"), ("password", PASSWORD), ("confirm", "something else")],
                 Host::Staff,
             )
