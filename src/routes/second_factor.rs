@@ -4,6 +4,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -45,6 +47,24 @@ fn json(value: &impl serde::Serialize) -> AppResult<Response> {
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
+/// A signed-in person changing their own sign-in, and the address they do it from: the password
+/// and code checks on the way are limited per address.
+struct OwnAccount {
+    state: AppState,
+    ip: String,
+    user: CurrentUser,
+}
+
+impl FromRequestParts<AppState> for OwnAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        Ok(Self { state: state.clone(), ip, user })
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct CredentialForm {
@@ -53,9 +73,7 @@ pub struct CredentialForm {
 
 /// Adding a passkey takes the password again, and an authenticator app already set up.
 async fn passkey_registration_options(
-    state: AppState,
-    ClientIp(ip): ClientIp,
-    user: CurrentUser,
+    OwnAccount { state, ip, user }: OwnAccount,
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     if !second_factor::is_on(&state, user.id).await? {
@@ -265,9 +283,7 @@ pub struct StartForm {
 /// enough to tie the account to somebody else's phone. A POST, since it makes a secret: reading
 /// the account page writes nothing.
 async fn start(
-    state: AppState,
-    ClientIp(ip): ClientIp,
-    user: CurrentUser,
+    OwnAccount { state, ip, user }: OwnAccount,
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     if credentials::verify(&state, &user.email, &form.password, &ip).await?.is_none() {
@@ -286,9 +302,7 @@ async fn start(
 }
 
 async fn confirm(
-    state: AppState,
-    ClientIp(ip): ClientIp,
-    user: CurrentUser,
+    OwnAccount { state, ip, user }: OwnAccount,
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
     match second_factor::confirm(&state, user.id, &user.email, &form.code, &ip).await? {
@@ -315,9 +329,7 @@ pub struct TurnOffForm {
 }
 
 async fn turn_off(
-    state: AppState,
-    ClientIp(ip): ClientIp,
-    user: CurrentUser,
+    OwnAccount { state, ip, user }: OwnAccount,
     Form(form): Form<TurnOffForm>,
 ) -> AppResult<Response> {
     let refusal = if second_factor::required_of(&state, user.id, user.page.site.is_staff()).await? {

@@ -20,7 +20,7 @@ use crate::routes::client_users::{
     self, trimmed, ActionForm, ClientUserView, InviteQuery, ListQuery, Place, RowAction, RowKind,
 };
 use crate::routes::form::{Form, Path, Query, Upload};
-use crate::routes::staff::scoped::{self, ManagedClient, VisibleClient};
+use crate::routes::staff::scoped::{self, Allowed, ManageClients, ManagedClient, VisibleClient};
 use crate::state::AppState;
 use crate::views::pages::{confirmed, ConfirmPage, InviteFormPage};
 use crate::views::when::{moment, Moment};
@@ -113,11 +113,9 @@ struct NewClientForm {
 }
 
 async fn create(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageClients>,
     Form(form): Form<NewClientForm>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageClients)?;
     let mut errors = FieldErrors::default();
     let name =
         errors.take("name", PersonName::parse(&form.name, "Enter the client's name").map_err(long_name));
@@ -516,11 +514,9 @@ struct ChooseClientQuery {
 
 /// Settings -> User Roles -> Invite client user: first choose the client.
 async fn choose_client(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageClients>,
     Query(q): Query<ChooseClientQuery>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageClients)?;
     if !q.client.is_empty() {
         let chosen = q.client.parse().map_err(|_| AppError::NotFound)?;
         let client = scoped::visible(&state, &member, chosen).await?;

@@ -1,6 +1,9 @@
 //! The client a staff page under `/clients/{id}` works on, as an extractor: a handler that takes
 //! one was given a client its member may see (404 otherwise) or, for [`ManagedClient`], change
-//! (403 when they may only look). The check lives here, once, not in each handler.
+//! (403 when they may only look). The check lives here, once, not in each handler; likewise
+//! [`Allowed`] for a permission that concerns no one client.
+
+use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -27,6 +30,41 @@ pub struct ManagedClient {
     pub state: AppState,
     pub member: StaffMember,
     pub client: ClientRow,
+}
+
+/// The signed-in staff member, if their role has the permission `P` names (403 otherwise):
+/// `Allowed<ManageStaff>` for the actions on staff rows, `Allowed<ManageClients>` for adding a
+/// client.
+pub struct Allowed<P> {
+    pub state: AppState,
+    pub member: StaffMember,
+    permission: PhantomData<P>,
+}
+
+/// A permission, as a type an extractor can name.
+pub trait Needed {
+    const PERMISSION: Permission;
+}
+
+pub struct ManageStaff;
+pub struct ManageClients;
+
+impl Needed for ManageStaff {
+    const PERMISSION: Permission = Permission::ManageStaff;
+}
+
+impl Needed for ManageClients {
+    const PERMISSION: Permission = Permission::ManageClients;
+}
+
+impl<P: Needed> FromRequestParts<AppState> for Allowed<P> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
+        let member = StaffMember::from_request_parts(parts, state).await?;
+        member.require(P::PERMISSION)?;
+        Ok(Self { state: state.clone(), member, permission: PhantomData })
+    }
 }
 
 /// The `{id}` of the path; its other parameters are the handler's own.

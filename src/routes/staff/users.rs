@@ -20,6 +20,7 @@ use crate::history;
 use crate::invites::{self, NewInvite, Refusal};
 use crate::routes::client_users::{self, ClientUserView, ListQuery};
 use crate::routes::form::{Form, Path, Query};
+use crate::routes::staff::scoped::{Allowed, ManageStaff};
 use crate::staff;
 use crate::state::AppState;
 use crate::views::pages::{confirmed, ConfirmPage, InviteSentPage};
@@ -167,8 +168,7 @@ pub struct InviteStaffForm {
     role: String,
 }
 
-async fn invite_form(member: StaffMember) -> AppResult<impl IntoResponse> {
-    member.require(Permission::ManageStaff)?;
+async fn invite_form(Allowed { member, .. }: Allowed<ManageStaff>) -> AppResult<impl IntoResponse> {
     Ok(InviteStaffPage {
         chrome: Chrome::staff(&member).await?,
         email: String::new(),
@@ -182,11 +182,9 @@ async fn invite_form(member: StaffMember) -> AppResult<impl IntoResponse> {
 }
 
 async fn invite(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageStaff>,
     Form(form): Form<InviteStaffForm>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageStaff)?;
     let mut errors = FieldErrors::default();
     let email = errors.take("email", EmailAddress::parse(&form.email));
     let name = errors.take("name", OptionalName::parse(&form.name));
@@ -239,16 +237,13 @@ pub struct RoleForm {
 }
 
 async fn change_staff_role(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageStaff>,
     Path(user): Path<UserId>,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageStaff)?;
     let role = StaffRole::parse(&form.role).map_err(|e| AppError::BadRequest(e.0))?;
     let target = staff::change_role(&state, &member, user, role).await?.ok_or(AppError::NotFound)?;
-    session::flash(&member.user.session, format!("Role changed to {} for {target}.", role.label())).await?;
-    Ok(Redirect::to("/settings/users").into_response())
+    back_to_user_roles(&member, format!("Role changed to {} for {target}.", role.label())).await
 }
 
 #[derive(Deserialize, Default)]
@@ -258,12 +253,10 @@ struct ConfirmForm {
 }
 
 async fn remove_staff(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageStaff>,
     Path(user): Path<UserId>,
     Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageStaff)?;
     if !confirmed(&form.confirmed) {
         let email = staff::email_of(&state, &member, user).await?.ok_or(AppError::NotFound)?;
         let lines = vec![
@@ -279,23 +272,25 @@ async fn remove_staff(
         return Ok(page.into_response());
     }
     let target = staff::remove(&state, &member, user).await?.ok_or(AppError::NotFound)?;
-    session::flash(&member.user.session, format!("{target} was removed.")).await?;
-    Ok(Redirect::to("/settings/users").into_response())
+    back_to_user_roles(&member, format!("{target} was removed.")).await
 }
 
 /// Reset two-factor on a colleague's row (ADMIN only): for one who lost their phone and their
 /// recovery codes.
 async fn reset_staff_second_factor(
-    state: AppState,
-    member: StaffMember,
+    Allowed { state, member, .. }: Allowed<ManageStaff>,
     Path(user): Path<UserId>,
 ) -> AppResult<Response> {
-    member.require(Permission::ManageStaff)?;
     let email = staff::email_of(&state, &member, user).await?.ok_or(AppError::NotFound)?;
     let said = match second_factor::reset_by_admin(&state, &member, user, &email).await? {
         Ok(()) => format!("Two-factor authentication was reset for {email}; they have been emailed."),
         Err(why) => why.to_string(),
     };
+    back_to_user_roles(&member, said).await
+}
+
+/// Back to Settings -> User Roles, saying what was done.
+async fn back_to_user_roles(member: &StaffMember, said: String) -> AppResult<Response> {
     session::flash(&member.user.session, said).await?;
     Ok(Redirect::to("/settings/users").into_response())
 }
