@@ -382,8 +382,8 @@ async fn reset_password(
     tx.commit().await?;
     // Every session of the person ends: the others by their stale auth hash, this one here.
     session::sign_out(&session).await?;
-    session::flash(&session, "Your password has been changed. Sign in with your new password.").await?;
-    Ok(Redirect::to("/login").into_response())
+    crate::routes::done(&session, "Your password has been changed. Sign in with your new password.", "/login")
+        .await
 }
 
 async fn reset_form_error(

@@ -2,10 +2,10 @@
 //! Settings -> User Roles) and the portal (a Client Admin's Users page).
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::auth::{second_factor, session};
+use crate::auth::second_factor;
 use crate::bulk;
 use crate::client_access::{self, InviteFields, Manager};
 use crate::db;
@@ -433,8 +433,7 @@ async fn member_action(
             }
         }
     };
-    session::flash(&session_of(manager), flash).await?;
-    Ok(Redirect::to(back).into_response())
+    crate::routes::done(&session_of(manager), flash, back).await
 }
 
 const ALREADY_CLOSED: &str = "This invitation has already been accepted or removed.";
@@ -525,8 +524,7 @@ async fn invitation_action(
             format!("The invitation for {} was removed; its link no longer works.", row.email)
         }
     };
-    session::flash(&session_of(manager), flash).await?;
-    Ok(Redirect::to(back).into_response())
+    crate::routes::done(&session_of(manager), flash, back).await
 }
 
 /// Invite several people: reads the list, the file, and the role and companies they default to,

@@ -242,6 +242,16 @@ where
     }
 }
 
+/// The answer to a change made from a form: a redirect to `to`, whose page says what was done.
+pub async fn done(
+    session: &tower_sessions::Session,
+    said: impl Into<String>,
+    to: &str,
+) -> crate::error::AppResult<Response> {
+    crate::auth::session::flash(session, said).await?;
+    Ok(Redirect::to(to).into_response())
+}
+
 /// A `next` path that is safe to redirect to after sign-in: local, not protocol-relative.
 pub fn safe_next(next: &str) -> Option<&str> {
     let ok = next.starts_with('/')

@@ -103,8 +103,7 @@ async fn add_passkey(
         ));
     }
     passkeys::register(&state, user.page.site, &user.session, user.id, &form.credential).await?;
-    session::flash(&user.session, "Passkey added: you can sign in with it.").await?;
-    Ok(Redirect::to("/account").into_response())
+    crate::routes::done(&user.session, "Passkey added: you can sign in with it.", "/account").await
 }
 
 /// The challenge for a passkey: of the person half signed in (the second step), or of anyone's
@@ -346,6 +345,5 @@ async fn turn_off(
         return Ok((StatusCode::UNAUTHORIZED, page).into_response());
     }
     second_factor::turn_off(&state, user.id, &user.email).await?;
-    session::flash(&user.session, "Two-factor authentication is off.").await?;
-    Ok(Redirect::to("/account").into_response())
+    crate::routes::done(&user.session, "Two-factor authentication is off.", "/account").await
 }

@@ -4,14 +4,14 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 use std::collections::HashMap;
 
 use crate::assessment;
-use crate::auth::{session, ClientMember};
+use crate::auth::ClientMember;
 use crate::config::MapTiles;
 use crate::db;
 use crate::db::content::{PhotoOf, PhotoSize, EXPORT_LIMIT};
@@ -272,8 +272,12 @@ async fn answer(
 ) -> AppResult<Response> {
     match assessment::save(&state, member.client, member.user.id, &form).await? {
         Ok(changed) => {
-            session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
-            Ok(Redirect::to("/assessment").into_response())
+            crate::routes::done(
+                &member.user.session,
+                format!("Answers saved ({changed} changed)."),
+                "/assessment",
+            )
+            .await
         }
         Err(message) => {
             let page = AssessmentPage {

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 
-use crate::auth::{session, StaffMember};
+use crate::auth::StaffMember;
 use crate::client_access::{self, staff_visibility, InviteFields, Manager};
 use crate::clients;
 use crate::db;
@@ -269,8 +269,12 @@ async fn add_company(
         }
     };
     clients::add_company(&state, &member, &client, &name).await?;
-    session::flash(&member.user.session, format!("Company {} added.", name.as_str())).await?;
-    Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
+    crate::routes::done(
+        &member.user.session,
+        format!("Company {} added.", name.as_str()),
+        &format!("/clients/{}/companies", client.id),
+    )
+    .await
 }
 
 async fn rename_company(
@@ -283,8 +287,12 @@ async fn rename_company(
     if !clients::rename_company(&state, &member, &client, company, &name).await? {
         return Err(AppError::NotFound);
     }
-    session::flash(&member.user.session, format!("Company renamed to {}.", name.as_str())).await?;
-    Ok(Redirect::to(&format!("/clients/{}/companies", client.id)).into_response())
+    crate::routes::done(
+        &member.user.session,
+        format!("Company renamed to {}.", name.as_str()),
+        &format!("/clients/{}/companies", client.id),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -303,8 +311,12 @@ async fn change_contact_email(
         Some(EmailAddress::parse(&form.email).map_err(|e| AppError::BadRequest(e.0))?)
     };
     clients::set_contact_email(&state, &member, &client, email.as_ref()).await?;
-    session::flash(&member.user.session, "The client's email was changed.").await?;
-    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+    crate::routes::done(
+        &member.user.session,
+        "The client's email was changed.",
+        &format!("/clients/{}", client.id),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -342,8 +354,12 @@ async fn record_declined(
         return Ok(page.into_response());
     }
     clients::set_declined(&state, &member, &client, Some(note)).await?;
-    session::flash(&member.user.session, "Recorded: the client declined portal access.").await?;
-    Ok(Redirect::to(&format!("/clients/{}", client.id)).into_response())
+    crate::routes::done(
+        &member.user.session,
+        "Recorded: the client declined portal access.",
+        &format!("/clients/{}", client.id),
+    )
+    .await
 }
 
 async fn clear_declined(ManagedClient { state, member, client }: ManagedClient) -> AppResult<Response> {

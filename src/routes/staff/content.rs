@@ -437,8 +437,12 @@ async fn create_capture(
         by: member.user.id,
     };
     content::add_capture(&state, &member, &client, capture).await?;
-    session::flash(&member.user.session, "Map capture added.").await?;
-    Ok(Redirect::to(&format!("/clients/{}/captures", client.id)).into_response())
+    crate::routes::done(
+        &member.user.session,
+        "Map capture added.",
+        &format!("/clients/{}/captures", client.id),
+    )
+    .await
 }
 
 async fn photo(
@@ -471,8 +475,12 @@ async fn answer(
 ) -> AppResult<Response> {
     match assessment::save(&state, client.scope(), member.user.id, &form).await? {
         Ok(changed) => {
-            session::flash(&member.user.session, format!("Answers saved ({changed} changed).")).await?;
-            Ok(Redirect::to(&format!("/clients/{}/assessment", client.id)).into_response())
+            crate::routes::done(
+                &member.user.session,
+                format!("Answers saved ({changed} changed)."),
+                &format!("/clients/{}/assessment", client.id),
+            )
+            .await
         }
         Err(message) => Err(AppError::BadRequest(message)),
     }

@@ -163,6 +163,5 @@ async fn save_brand(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     providers::set_brand(&state, &member, BrandChange { name, accent, logo }).await?;
-    session::flash(&member.user.session, "Portal brand saved.").await?;
-    Ok(Redirect::to("/settings/brand").into_response())
+    crate::routes::done(&member.user.session, "Portal brand saved.", "/settings/brand").await
 }

@@ -291,8 +291,7 @@ async fn reset_staff_second_factor(
 
 /// Back to Settings -> User Roles, saying what was done.
 async fn back_to_user_roles(member: &StaffMember, said: String) -> AppResult<Response> {
-    session::flash(&member.user.session, said).await?;
-    Ok(Redirect::to("/settings/users").into_response())
+    crate::routes::done(&member.user.session, said, "/settings/users").await
 }
 
 /// Loads an invitation of this provider and checks that the asker may manage it.
