@@ -77,6 +77,9 @@ pub fn sentence(e: &Event, names: &Names) -> String {
     let d = &e.details;
     let client = names.clients.get(text(d, "client")).map(String::as_str);
     let in_client = client.map(|c| format!(" in {c}")).unwrap_or_default();
+    // What a change of role or of companies changed, for an invitation and a member alike.
+    let roles = || (role(text(d, "from")), role(text(d, "to")));
+    let new_companies = || companies(d, "to", names);
     match e.action.as_str() {
         "invitation.sent" => {
             let scope = companies(d, "companies", names);
@@ -101,26 +104,24 @@ pub fn sentence(e: &Event, names: &Names) -> String {
         "invitation.access_ended" => {
             format!("The invitation for {who} was withdrawn: the access it offered reached its end date")
         }
-        "invitation.role_changed" => format!(
-            "{actor} changed the role of {who}'s invitation from {} to {}",
-            role(text(d, "from")),
-            role(text(d, "to"))
-        ),
+        "invitation.role_changed" => {
+            let (from, to) = roles();
+            format!("{actor} changed the role of {who}'s invitation from {from} to {to}")
+        }
         "invitation.companies_changed" => {
-            format!("{actor} changed the companies of {who}'s invitation to {}", companies(d, "to", names))
+            format!("{actor} changed the companies of {who}'s invitation to {}", new_companies())
         }
         "invitation.email_changed" => format!(
             "{actor} changed the invitation's email from {} to {}, with a new link",
             text(d, "from"),
             text(d, "to")
         ),
-        "client_user.role_changed" => format!(
-            "{actor} changed {who}'s role{in_client} from {} to {}",
-            role(text(d, "from")),
-            role(text(d, "to"))
-        ),
+        "client_user.role_changed" => {
+            let (from, to) = roles();
+            format!("{actor} changed {who}'s role{in_client} from {from} to {to}")
+        }
         "client_user.companies_changed" => {
-            format!("{actor} changed {who}'s companies{in_client} to {}", companies(d, "to", names))
+            format!("{actor} changed {who}'s companies{in_client} to {}", new_companies())
         }
         "client_user.end_date_set" => match text(d, "to") {
             "" => format!("{actor} took away the end date of {who}'s access{in_client}"),
