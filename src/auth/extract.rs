@@ -161,6 +161,29 @@ where
     Ok(Some((auth, found)))
 }
 
+/// The membership the person works in, for the staff app and the portal alike. One that is gone
+/// (removed, ended, or never there) signs the session out; with none chosen, the only one is
+/// remembered, and several send the person to choose.
+async fn settle<M>(
+    session: &Session,
+    membership: Option<M>,
+    chosen: bool,
+    open: i64,
+    organisation: impl FnOnce(&M) -> Organisation,
+) -> AppResult<M> {
+    let Some(membership) = membership else {
+        session::sign_out(session).await?;
+        return Err(AppError::SignInRequired);
+    };
+    if !chosen {
+        if open > 1 {
+            return Err(AppError::ChooseOrganisation);
+        }
+        session::choose(session, organisation(&membership)).await?;
+    }
+    Ok(membership)
+}
+
 /// Loads the signed-in person, or `None` when nobody (valid) is signed in.
 pub async fn optional_user(
     session: &Session,
@@ -228,19 +251,14 @@ where
         })
         .await?
         .ok_or(AppError::SignInRequired)?;
-        let (Some(provider), Some(provider_name), Some(role)) =
-            (found.provider_scope(), found.provider_name, found.role)
-        else {
-            // Removed, or never staff: this session has nothing left to do here.
-            session::sign_out(&session).await?;
-            return Err(AppError::SignInRequired);
+        let membership = match (found.provider_scope(), found.provider_name, found.role) {
+            (Some(provider), Some(name), Some(role)) => Some((provider, name, role)),
+            _ => None,
         };
-        if auth.chosen.and_then(Organisation::provider).is_none() {
-            if found.memberships > 1 {
-                return Err(AppError::ChooseOrganisation);
-            }
-            session::choose(&session, Organisation::Provider(provider.id())).await?;
-        }
+        let chosen = auth.chosen.and_then(Organisation::provider).is_some();
+        let (provider, provider_name, role) =
+            settle(&session, membership, chosen, found.memberships, |m| Organisation::Provider(m.0.id()))
+                .await?;
         let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
         Ok(StaffMember { user, provider_id: provider.id(), provider, provider_name, role })
     }
@@ -295,23 +313,14 @@ where
             found.scopes().zip(found.brand()),
         ) {
             (Some(m), Some(p), Some(pn), Some(c), Some(cn), Some(r), Some(k), Some(scopes)) => {
-                (m, p, pn, c, cn, r, k, scopes)
+                Some((m, p, pn, c, cn, r, k, scopes))
             }
-            _ => {
-                // Removed, ended, or never a client user: this session has nothing left to do here.
-                session::sign_out(&session).await?;
-                return Err(AppError::SignInRequired);
-            }
+            _ => None,
         };
+        let chosen = auth.chosen.and_then(Organisation::client).is_some();
         let (membership_id, provider_id, provider_name, client_id, client_name, role, kind, scopes) =
-            membership;
+            settle(&session, membership, chosen, found.memberships, |m| Organisation::Client(m.3)).await?;
         let ((client, scope), brand) = scopes;
-        if auth.chosen.and_then(Organisation::client).is_none() {
-            if found.memberships > 1 {
-                return Err(AppError::ChooseOrganisation);
-            }
-            session::choose(&session, Organisation::Client(client_id)).await?;
-        }
         let user = current_user(&app, session, page, &auth, (found.user_id, found.email, found.display_name));
         Ok(ClientMember {
             user,
