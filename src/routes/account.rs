@@ -216,25 +216,48 @@ async fn verified_user(
     }
 }
 
+/// An organisation a person can work in on a site.
+struct Membership {
+    organisation: Organisation,
+    provider: ProviderId,
+    /// As the organisation chooser shows it.
+    label: String,
+}
+
+/// The organisations a person can work in on a site (a client membership only while it gives
+/// access to some company).
+async fn organisations_on(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<Membership>> {
+    Ok(match site {
+        Site::Staff => db::staff::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .map(|m| Membership {
+                organisation: Organisation::Provider(m.provider_id),
+                provider: m.provider_id,
+                label: m.provider_name,
+            })
+            .collect(),
+        Site::Portal => db::client_members::memberships_of(&state.db, user)
+            .await?
+            .into_iter()
+            .filter(|m| !m.scope.is_empty())
+            .map(|m| Membership {
+                organisation: Organisation::Client(m.client_id),
+                provider: m.provider_id,
+                label: format!("{} ({})", m.client_name, m.provider_name),
+            })
+            .collect(),
+    })
+}
+
 /// The organisations a person can work in on a site: (org id, its provider).
 pub(super) async fn memberships_on(
     state: &AppState,
     site: Site,
     user: UserId,
 ) -> AppResult<Vec<(Organisation, ProviderId)>> {
-    Ok(match site {
-        Site::Staff => db::staff::memberships_of(&state.db, user)
-            .await?
-            .into_iter()
-            .map(|m| (Organisation::Provider(m.provider_id), m.provider_id))
-            .collect(),
-        Site::Portal => db::client_members::memberships_of(&state.db, user)
-            .await?
-            .into_iter()
-            .filter(|m| !m.scope.is_empty())
-            .map(|m| (Organisation::Client(m.client_id), m.provider_id))
-            .collect(),
-    })
+    let found = organisations_on(state, site, user).await?;
+    Ok(found.into_iter().map(|m| (m.organisation, m.provider)).collect())
 }
 
 async fn logout(session: Session, Form(form): Form<LogoutForm>) -> AppResult<Response> {
@@ -414,19 +437,8 @@ pub struct ChooseForm {
 }
 
 async fn choices(state: &AppState, site: Site, user: UserId) -> AppResult<Vec<(Organisation, String)>> {
-    Ok(match site {
-        Site::Staff => db::staff::memberships_of(&state.db, user)
-            .await?
-            .into_iter()
-            .map(|m| (Organisation::Provider(m.provider_id), m.provider_name))
-            .collect(),
-        Site::Portal => db::client_members::memberships_of(&state.db, user)
-            .await?
-            .into_iter()
-            .filter(|m| !m.scope.is_empty())
-            .map(|m| (Organisation::Client(m.client_id), format!("{} ({})", m.client_name, m.provider_name)))
-            .collect(),
-    })
+    let found = organisations_on(state, site, user).await?;
+    Ok(found.into_iter().map(|m| (m.organisation, m.label)).collect())
 }
 
 async fn choose_page(state: AppState, page: PageContext, user: CurrentUser) -> AppResult<impl IntoResponse> {
