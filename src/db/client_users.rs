@@ -238,33 +238,38 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     };
     let dir = if backwards { "DESC" } else { "ASC" };
     let limit = q.limit + 1;
-    // The page's keys, and the (capped) count beside them on a second connection: neither waits
-    // for the other, and the rows' details wait only for the keys. Each statement is made for
-    // this listing (see `keys`). Planning one takes longer than running it, so it is kept like
-    // any other statement (each connection keeps its most recent statements); only a counted-off
-    // page (an old link with a page number) is planned and dropped, so page numbers do not crowd
-    // the cache.
-    let count_sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM ({keys}) c LIMIT {cap}) c",
-        keys = keys(&q, search, &Start::Offset(0), COUNT_CAP + 1),
-        cap = COUNT_CAP + 1,
-    );
-    let keys_sql = format!(
-        "SELECT is_invitation, row_id, sort_key FROM ({keys}) k
-         ORDER BY sort_key {dir}, row_id {dir} LIMIT {limit} OFFSET {offset}",
-        keys = keys(&q, search, &q.from, limit + offset),
-    );
-    let mut query = sqlx::query_as(&keys_sql).persistent(offset == 0);
-    let mut count = sqlx::query_scalar(&count_sql);
-    if search.is_some() {
-        query = query.bind(&pattern);
-        count = count.bind(&pattern);
-    }
-    if let Some(c) = cursor {
-        query = query.bind(c.sort_key.as_str()).bind(c.row_id);
-    }
-    let (mut shown, counted): (Vec<(bool, uuid::Uuid, String)>, i64) =
-        tokio::try_join!(query.fetch_all(db), count.fetch_one(db))?;
+    let first_of_search =
+        search == Some(Search::Trigrams) && q.from == Start::Offset(0) && limit <= COUNT_CAP;
+    let (mut shown, counted) = if first_of_search {
+        first_page_of_search(db, &q, &pattern, limit).await?
+    } else {
+        // The page's keys, and the (capped) count beside them on a second connection: neither waits
+        // for the other, and the rows' details wait only for the keys. Each statement is made for
+        // this listing (see `keys`). Planning one takes longer than running it, so it is kept like
+        // any other statement (each connection keeps its most recent statements); only a counted-off
+        // page (an old link with a page number) is planned and dropped, so page numbers do not crowd
+        // the cache.
+        let count_sql = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM ({keys}) c LIMIT {cap}) c",
+            keys = keys(&q, search, &Start::Offset(0), COUNT_CAP + 1),
+            cap = COUNT_CAP + 1,
+        );
+        let keys_sql = format!(
+            "SELECT is_invitation, row_id, sort_key FROM ({keys}) k
+             ORDER BY sort_key {dir}, row_id {dir} LIMIT {limit} OFFSET {offset}",
+            keys = keys(&q, search, &q.from, limit + offset),
+        );
+        let mut query = sqlx::query_as(&keys_sql).persistent(offset == 0);
+        let mut count = sqlx::query_scalar(&count_sql);
+        if search.is_some() {
+            query = query.bind(&pattern);
+            count = count.bind(&pattern);
+        }
+        if let Some(c) = cursor {
+            query = query.bind(c.sort_key.as_str()).bind(c.row_id);
+        }
+        tokio::try_join!(query.fetch_all(db), count.fetch_one(db))?
+    };
     if backwards {
         shown.reverse();
     }
@@ -284,6 +289,32 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     };
     let rows = details(db, q.provider.id(), &shown).await?;
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
+}
+
+/// The first page of a trigram search and its capped count, from one statement that finds the
+/// matches once: beside the page's keys, a second statement would search the index again (on
+/// Mega Client, each takes longer than the rest of the page). Each branch keeps its first
+/// [`COUNT_CAP`] + 1 matches in page order, so the first page among them is the first page of all.
+async fn first_page_of_search(
+    db: &PgPool,
+    q: &Listing<'_>,
+    pattern: &str,
+    limit: i64,
+) -> sqlx::Result<(Vec<(bool, uuid::Uuid, String)>, i64)> {
+    let sql = format!(
+        "WITH hits AS MATERIALIZED ({keys})
+         SELECT h.is_invitation, h.row_id, h.sort_key, c.total
+         FROM (SELECT count(*) AS total FROM (SELECT 1 FROM hits LIMIT {cap}) x) c
+         LEFT JOIN LATERAL (SELECT * FROM hits ORDER BY sort_key ASC, row_id ASC LIMIT {limit}) h ON true",
+        keys = keys(q, Some(Search::Trigrams), &Start::Offset(0), COUNT_CAP + 1),
+        cap = COUNT_CAP + 1,
+    );
+    let found: Vec<(Option<bool>, Option<uuid::Uuid>, Option<String>, i64)> =
+        sqlx::query_as(&sql).bind(pattern).fetch_all(db).await?;
+    let counted = found.first().map_or(0, |row| row.3);
+    // No match leaves one row of nulls beside the count of nought.
+    let shown = found.into_iter().filter_map(|(kind, id, key, _)| Some((kind?, id?, key?))).collect();
+    Ok((shown, counted))
 }
 
 /// Everything a row shows, for the rows of one page, in the order given.

@@ -368,6 +368,13 @@ async fn the_client_users_tab_is_searchable_and_paginated(db: PgPool) {
     assert_eq!(by_name.body.matches("<tr id=\"invitation-").count(), 1);
     let nothing = staff.get(Host::Staff, &format!("/clients/{client}?q=%25")).await;
     assert_eq!(nothing.body.matches("<tr id=\"invitation-").count(), 0, "wildcards are searched literally");
+    assert!(nothing.contains("No client user matches"));
+    // A first page of a trigram search comes with its count, and goes on to the next page.
+    let many = staff.get(Host::Staff, &format!("/clients/{client}?q=globex.test")).await;
+    assert_eq!(many.body.matches("<tr id=\"invitation-").count(), 25);
+    assert!(many.contains("Page 1 of 3 (60 in all)"));
+    let next = pager_link(&many.body, "next").expect("a next page");
+    assert_eq!(staff.get(Host::Staff, &next).await.body.matches("<tr id=\"invitation-").count(), 25);
     // Fewer than three letters or digits in a row have no trigram: such a search walks the rows
     // instead of the trigram index, and finds the same.
     let short = staff.get(Host::Staff, &format!("/clients/{client}?q=5")).await;
