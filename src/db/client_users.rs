@@ -309,8 +309,9 @@ async fn first_page_of_search(
         keys = keys(q, Some(Search::Trigrams), &Start::Offset(0), COUNT_CAP + 1),
         cap = COUNT_CAP + 1,
     );
-    let found: Vec<(Option<bool>, Option<uuid::Uuid>, Option<String>, i64)> =
-        sqlx::query_as(&sql).bind(pattern).fetch_all(db).await?;
+    // (kind, id, sort key) of a match, or nulls when nothing matched, beside the count.
+    type Found = (Option<bool>, Option<uuid::Uuid>, Option<String>, i64);
+    let found: Vec<Found> = sqlx::query_as(&sql).bind(pattern).fetch_all(db).await?;
     let counted = found.first().map_or(0, |row| row.3);
     // No match leaves one row of nulls beside the count of nought.
     let shown = found.into_iter().filter_map(|(kind, id, key, _)| Some((kind?, id?, key?))).collect();
