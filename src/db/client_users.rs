@@ -8,7 +8,9 @@ use super::invitations::InvitationRow;
 use super::outbox::OutboxState;
 use super::scope::{ClientScope, ProviderScope};
 use super::statement::{changed_one, Bind};
-use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, MembershipId, TokenHash, UserId};
+use crate::domain::{
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, TokenHash, UserId,
+};
 
 /// One row of the tab: a member (`Active`) or an invitation (`Invited`, `Expired`, `Declined`).
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -436,27 +438,45 @@ pub async fn set_member_end(
     .map(changed_one)
 }
 
-/// Replaces a membership's scope, in one statement: the companies no longer in it go, the new
-/// ones come, and those kept stay as they are.
+/// Whose company scope a write replaces: the two tables differ only in the holder's column.
+enum ScopeHolder {
+    Membership(MembershipId),
+    Invitation(InvitationId),
+}
+
+const REPLACE_MEMBERSHIP_SCOPE: &str = "WITH dropped AS (DELETE FROM client_membership_companies
+                          WHERE membership_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING";
+
+const REPLACE_INVITATION_SCOPE: &str = "WITH dropped AS (DELETE FROM invitation_companies
+                          WHERE invitation_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING";
+
+/// Replaces a scope in one statement: the companies no longer in it go, the new ones come, and
+/// those kept stay as they are. The composite key (holder, client) keeps it inside the client read.
+async fn replace_scope(
+    db: impl PgExecutor<'_>,
+    holder: ScopeHolder,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<()> {
+    let statement = match holder {
+        ScopeHolder::Membership(id) => sqlx::query(REPLACE_MEMBERSHIP_SCOPE).bind(id),
+        ScopeHolder::Invitation(id) => sqlx::query(REPLACE_INVITATION_SCOPE).bind(id),
+    };
+    statement.bind(client).bind(companies).execute(db).await?;
+    Ok(())
+}
+
 pub async fn set_member_scope(
     db: impl PgExecutor<'_>,
     member: &MemberRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
-    // The composite key (client, membership) keeps the statement inside the client read.
     let (scope, id) = member.key()?;
-    sqlx::query(
-        "WITH dropped AS (DELETE FROM client_membership_companies
-                          WHERE membership_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
-         INSERT INTO client_membership_companies (membership_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(scope.client())
-    .bind(companies)
-    .execute(db)
-    .await?;
-    Ok(())
+    replace_scope(db, ScopeHolder::Membership(id), scope.client(), companies).await
 }
 
 pub async fn remove_member(db: impl PgExecutor<'_>, member: &MemberRow) -> sqlx::Result<bool> {
@@ -483,8 +503,7 @@ pub async fn set_invitation_role(
     .map(changed_one)
 }
 
-/// Replaces a client invitation's scope as [`set_member_scope`] does (a staff invitation has
-/// none: nothing is written).
+/// A staff invitation has no scope: nothing is written.
 pub async fn set_invitation_scope(
     db: impl PgExecutor<'_>,
     invitation: &InvitationRow,
@@ -493,18 +512,7 @@ pub async fn set_invitation_scope(
     let (_, Some(client), id) = invitation.key()? else {
         return Ok(());
     };
-    sqlx::query(
-        "WITH dropped AS (DELETE FROM invitation_companies
-                          WHERE invitation_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(client)
-    .bind(companies)
-    .execute(db)
-    .await?;
-    Ok(())
+    replace_scope(db, ScopeHolder::Invitation(id), client, companies).await
 }
 
 /// Points a pending invitation at a corrected address with a new token and window.

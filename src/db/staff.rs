@@ -13,31 +13,26 @@ pub struct StaffMembershipRow {
     pub role: StaffRole,
 }
 
+const MEMBERSHIP: &str = "SELECT m.provider_id, p.name AS provider_name, m.role
+     FROM staff_memberships m JOIN providers p ON p.id = m.provider_id";
+
 pub async fn membership(
     db: impl PgExecutor<'_>,
     user: UserId,
     provider: ProviderScope,
 ) -> sqlx::Result<Option<StaffMembershipRow>> {
-    sqlx::query_as(
-        "SELECT m.provider_id, p.name AS provider_name, m.role
-         FROM staff_memberships m JOIN providers p ON p.id = m.provider_id
-         WHERE m.user_id = $1 AND m.provider_id = $2",
-    )
-    .bind(user)
-    .bind_scope(provider)
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{MEMBERSHIP} WHERE m.user_id = $1 AND m.provider_id = $2"))
+        .bind(user)
+        .bind_scope(provider)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<StaffMembershipRow>> {
-    sqlx::query_as(
-        "SELECT m.provider_id, p.name AS provider_name, m.role
-         FROM staff_memberships m JOIN providers p ON p.id = m.provider_id
-         WHERE m.user_id = $1 ORDER BY p.name",
-    )
-    .bind(user)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(&format!("{MEMBERSHIP} WHERE m.user_id = $1 ORDER BY p.name"))
+        .bind(user)
+        .fetch_all(db)
+        .await
 }
 
 pub async fn add(
