@@ -5,6 +5,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use super::scope::ProviderScope;
+use super::statement::Bind;
 use crate::domain::{ClientId, InvitationId, MembershipId, ProviderId, UserId};
 
 /// Records who did what to whom. Written in the same transaction as the change it describes.
@@ -109,7 +110,7 @@ pub async fn page(
            AND ($7::timestamptz IS NULL OR a.created_at < $7)
          ORDER BY a.id DESC LIMIT $8",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(before)
     .bind(person)
     .bind(&filter.kinds)
@@ -144,7 +145,7 @@ pub async fn names(
          UNION ALL
          SELECT 'user', id::text, coalesce(nullif(display_name, ''), email) FROM users WHERE id = ANY($4)",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(clients)
     .bind(companies)
     .bind(users)
@@ -199,7 +200,7 @@ pub async fn timeline(db: impl PgExecutor<'_>, of: &TimelineOf<'_>, limit: i64) 
              OR (a.target = $4 AND a.details->>'client' = $5::text AND a.action = 'client_user.removed'))
          ORDER BY a.created_at DESC, a.id DESC LIMIT $6",
     )
-    .bind(of.provider.id())
+    .bind_scope(of.provider)
     .bind(&invitations)
     .bind(of.membership.map(|m| m.to_string()))
     .bind(of.email)

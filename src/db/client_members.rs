@@ -1,7 +1,8 @@
 use sqlx::PgExecutor;
 use time::Date;
 
-use super::scope::ProviderScope;
+use super::scope::{ClientScope, ProviderScope};
+use super::statement::{changed_one, Bind};
 use crate::domain::{ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, UserId};
 
 /// A client membership with its company scope, as the portal needs it on every request.
@@ -65,19 +66,19 @@ pub async fn add(
         "DELETE FROM client_memberships
          WHERE provider_id = $1 AND client_id = $2 AND user_id = $3 AND ended_at IS NOT NULL",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(client)
     .bind(user)
     .execute(&mut *db)
     .await?;
     let id: MembershipId = sqlx::query_scalar(
-        "INSERT INTO client_memberships (id, provider_id, client_id, user_id, role, kind, invited_by, ends_on)
+        "INSERT INTO client_memberships (provider_id, client_id, id, user_id, role, kind, invited_by, ends_on)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING id",
     )
-    .bind(MembershipId::new())
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(client)
+    .bind(MembershipId::new())
     .bind(user)
     .bind(role)
     .bind(kind)
@@ -112,24 +113,24 @@ pub struct Ending {
     pub ends_on: Date,
     /// The provider, client and id as the query read them: the writes are bounded by these.
     #[sqlx(skip)]
-    read: Option<(ProviderScope, ClientId, MembershipId)>,
+    read: Option<(ClientScope, MembershipId)>,
 }
 
 impl Ending {
-    fn key(&self) -> sqlx::Result<(ProviderScope, ClientId, MembershipId)> {
+    fn key(&self) -> sqlx::Result<(ClientScope, MembershipId)> {
         self.read.ok_or(sqlx::Error::RowNotFound)
     }
 
     /// The provider, as the lifecycle's query read it.
     pub fn provider(&self) -> sqlx::Result<ProviderScope> {
-        Ok(self.key()?.0)
+        Ok(self.key()?.0.provider_scope())
     }
 }
 
 fn read(rows: Vec<Ending>) -> Vec<Ending> {
     rows.into_iter()
         .map(|row| Ending {
-            read: Some((ProviderScope::checked(row.provider_id), row.client_id, row.id)),
+            read: Some((ClientScope::checked(row.provider_id, row.client_id), row.id)),
             ..row
         })
         .collect()
@@ -166,18 +167,16 @@ pub async fn ending_unnoticed(
 /// Takes the telling of the person that their access ends on that day; false when another
 /// process did, or the day changed meanwhile.
 pub async fn claim_end_notice(db: impl PgExecutor<'_>, ending: &Ending) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE client_memberships SET end_noticed_for = ends_on
          WHERE provider_id = $1 AND client_id = $2 AND id = $3 AND ends_on = $4 AND ended_at IS NULL
            AND end_noticed_for IS DISTINCT FROM ends_on",
     )
-    .bind(ending.key()?.0.id())
-    .bind(ending.key()?.1)
-    .bind(ending.key()?.2)
+    .bind_scope(ending.key()?)
     .bind(ending.ends_on)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Memberships whose end date has come by `today`.
@@ -195,16 +194,14 @@ pub async fn due_to_end(db: impl PgExecutor<'_>, today: Date, limit: i64) -> sql
 /// Ends the membership: from now on it grants nothing. False when another process ended it or
 /// staff moved the day meanwhile.
 pub async fn end(db: impl PgExecutor<'_>, ending: &Ending, now: time::OffsetDateTime) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE client_memberships SET ended_at = $5
          WHERE provider_id = $1 AND client_id = $2 AND id = $3 AND ends_on = $4 AND ended_at IS NULL",
     )
-    .bind(ending.key()?.0.id())
-    .bind(ending.key()?.1)
-    .bind(ending.key()?.2)
+    .bind_scope(ending.key()?)
     .bind(ending.ends_on)
     .bind(now)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }

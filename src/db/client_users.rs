@@ -7,8 +7,9 @@ use time::{Date, OffsetDateTime};
 use super::invitations::InvitationRow;
 use super::outbox::OutboxState;
 use super::scope::{ClientScope, ProviderScope};
+use super::statement::{changed_one, Bind};
 use crate::domain::{
-    ClientId, ClientKind, ClientRole, CompanyId, MembershipId, ProviderId, TokenHash, UserId,
+    ClientId, ClientKind, ClientRole, CompanyId, InvitationId, MembershipId, TokenHash, UserId,
 };
 
 /// One row of the tab: a member (`Active`) or an invitation (`Invited`, `Expired`, `Declined`).
@@ -287,7 +288,7 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
         Start::After(_) => (true, more),
         Start::Before(_) => (more, true),
     };
-    let rows = details(db, q.provider.id(), &shown).await?;
+    let rows = details(db, q.provider, &shown).await?;
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
 }
 
@@ -321,7 +322,7 @@ async fn first_page_of_search(
 /// Everything a row shows, for the rows of one page, in the order given.
 async fn details(
     db: &PgPool,
-    provider: ProviderId,
+    provider: ProviderScope,
     keys: &[(bool, uuid::Uuid, String)],
 ) -> sqlx::Result<Vec<ClientUserRow>> {
     let kinds: Vec<bool> = keys.iter().map(|k| k.0).collect();
@@ -380,7 +381,7 @@ async fn details(
         ) du ON true
         ORDER BY d.ord",
     )
-    .bind(provider)
+    .bind_scope(provider)
     .bind(&kinds)
     .bind(&ids)
     .bind(&sort_keys)
@@ -430,9 +431,7 @@ pub async fn member(
          FROM client_memberships m JOIN users u ON u.id = m.user_id
          WHERE m.provider_id = $1 AND m.client_id = $2 AND m.id = $3",
     )
-    .bind(client.provider())
-    .bind(client.client())
-    .bind(id)
+    .bind_scope((client, id))
     .fetch_optional(db)
     .await
     .map(|row| row.map(|row: MemberRow| MemberRow { read: Some((client, row.id)), ..row }))
@@ -443,14 +442,11 @@ pub async fn set_member_role(
     member: &MemberRow,
     role: ClientRole,
 ) -> sqlx::Result<()> {
-    let (client, id) = member.key()?;
     sqlx::query(
-        "UPDATE client_memberships SET role = $2 WHERE id = $1 AND provider_id = $3 AND client_id = $4",
+        "UPDATE client_memberships SET role = $4 WHERE provider_id = $1 AND client_id = $2 AND id = $3",
     )
-    .bind(id)
+    .bind_scope(member.key()?)
     .bind(role)
-    .bind(client.provider())
-    .bind(client.client())
     .execute(db)
     .await?;
     Ok(())
@@ -463,53 +459,64 @@ pub async fn set_member_end(
     member: &MemberRow,
     ends_on: Option<Date>,
 ) -> sqlx::Result<bool> {
-    let (client, id) = member.key()?;
-    let done = sqlx::query(
-        "UPDATE client_memberships SET ends_on = $2
-         WHERE id = $1 AND provider_id = $3 AND client_id = $4 AND ended_at IS NULL",
+    sqlx::query(
+        "UPDATE client_memberships SET ends_on = $4
+         WHERE provider_id = $1 AND client_id = $2 AND id = $3 AND ended_at IS NULL",
     )
-    .bind(id)
+    .bind_scope(member.key()?)
     .bind(ends_on)
-    .bind(client.provider())
-    .bind(client.client())
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
-/// Replaces a membership's scope, in one statement: the companies no longer in it go, the new
-/// ones come, and those kept stay as they are.
+/// Whose company scope a write replaces: the two tables differ only in the holder's column.
+enum ScopeHolder {
+    Membership(MembershipId),
+    Invitation(InvitationId),
+}
+
+const REPLACE_MEMBERSHIP_SCOPE: &str = "WITH dropped AS (DELETE FROM client_membership_companies
+                          WHERE membership_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO client_membership_companies (membership_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING";
+
+const REPLACE_INVITATION_SCOPE: &str = "WITH dropped AS (DELETE FROM invitation_companies
+                          WHERE invitation_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
+         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
+         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING";
+
+/// Replaces a scope in one statement: the companies no longer in it go, the new ones come, and
+/// those kept stay as they are. The composite key (holder, client) keeps it inside the client read.
+async fn replace_scope(
+    db: impl PgExecutor<'_>,
+    holder: ScopeHolder,
+    client: ClientId,
+    companies: &[CompanyId],
+) -> sqlx::Result<()> {
+    let statement = match holder {
+        ScopeHolder::Membership(id) => sqlx::query(REPLACE_MEMBERSHIP_SCOPE).bind(id),
+        ScopeHolder::Invitation(id) => sqlx::query(REPLACE_INVITATION_SCOPE).bind(id),
+    };
+    statement.bind(client).bind(companies).execute(db).await?;
+    Ok(())
+}
+
 pub async fn set_member_scope(
     db: impl PgExecutor<'_>,
     member: &MemberRow,
     companies: &[CompanyId],
 ) -> sqlx::Result<()> {
-    // The composite key (client, membership) keeps the statement inside the client read.
     let (scope, id) = member.key()?;
-    sqlx::query(
-        "WITH dropped AS (DELETE FROM client_membership_companies
-                          WHERE membership_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
-         INSERT INTO client_membership_companies (membership_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(scope.client())
-    .bind(companies)
-    .execute(db)
-    .await?;
-    Ok(())
+    replace_scope(db, ScopeHolder::Membership(id), scope.client(), companies).await
 }
 
 pub async fn remove_member(db: impl PgExecutor<'_>, member: &MemberRow) -> sqlx::Result<bool> {
-    let (client, id) = member.key()?;
-    let done =
-        sqlx::query("DELETE FROM client_memberships WHERE id = $1 AND provider_id = $2 AND client_id = $3")
-            .bind(id)
-            .bind(client.provider())
-            .bind(client.client())
-            .execute(db)
-            .await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query("DELETE FROM client_memberships WHERE provider_id = $1 AND client_id = $2 AND id = $3")
+        .bind_scope(member.key()?)
+        .execute(db)
+        .await
+        .map(changed_one)
 }
 
 pub async fn set_invitation_role(
@@ -517,21 +524,18 @@ pub async fn set_invitation_role(
     invitation: &InvitationRow,
     role: ClientRole,
 ) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
-        "UPDATE invitations SET client_role = $2
-         WHERE id = $1 AND provider_id = $3 AND status IN ('PENDING', 'DECLINED')",
+    sqlx::query(
+        "UPDATE invitations SET client_role = $3
+         WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .bind(role)
-    .bind(provider)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
-/// Replaces a client invitation's scope as [`set_member_scope`] does (a staff invitation has
-/// none: nothing is written).
+/// A staff invitation has no scope: nothing is written.
 pub async fn set_invitation_scope(
     db: impl PgExecutor<'_>,
     invitation: &InvitationRow,
@@ -540,18 +544,7 @@ pub async fn set_invitation_scope(
     let (_, Some(client), id) = invitation.key()? else {
         return Ok(());
     };
-    sqlx::query(
-        "WITH dropped AS (DELETE FROM invitation_companies
-                          WHERE invitation_id = $1 AND client_id = $2 AND company_id <> ALL($3::uuid[]))
-         INSERT INTO invitation_companies (invitation_id, client_id, company_id)
-         SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(client)
-    .bind(companies)
-    .execute(db)
-    .await?;
-    Ok(())
+    replace_scope(db, ScopeHolder::Invitation(id), client, companies).await
 }
 
 /// Points a pending invitation at a corrected address with a new token and window.
@@ -563,21 +556,20 @@ pub async fn readdress_invitation(
     ttl_days: i64,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "UPDATE invitations SET email = $2, token_hash = $3,
-                expires_at = $6::timestamptz + make_interval(days => $4), last_sent_at = $6,
+    sqlx::query(
+        "UPDATE invitations SET email = $3, token_hash = $4,
+                expires_at = $6::timestamptz + make_interval(days => $5), last_sent_at = $6,
                 send_count = send_count + 1, reminder_stage = 0, expiry_noticed_at = NULL
-         WHERE id = $1 AND provider_id = $5 AND status = 'PENDING'",
+         WHERE provider_id = $1 AND id = $2 AND status = 'PENDING'",
     )
-    .bind(invitation.key()?.2)
+    .bind_scope(invitation.row()?)
     .bind(email)
     .bind(hash)
     .bind(ttl_days as i32)
-    .bind(invitation.key()?.0)
     .bind(now)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Where an existing member of the provider can be found: their client row, or the staff list.
@@ -591,7 +583,7 @@ pub async fn locate_member(
          WHERE provider_id = $1 AND user_id = $2 AND client_membership_in_force(ended_at, ends_on)
          ORDER BY created_at LIMIT 1",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(user)
     .fetch_optional(db)
     .await

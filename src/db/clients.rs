@@ -5,6 +5,7 @@ use sqlx::{PgExecutor, Row};
 use time::OffsetDateTime;
 
 use super::scope::{ClientScope, CompanyScope, ProviderScope};
+use super::statement::{changed_one, page_and_total, Bind, Scope};
 use crate::domain::{ClientId, CompanyId, ProviderId, UserId};
 
 /// A client as a query of this module found it: in the asker's provider and, for a staff USER,
@@ -72,6 +73,16 @@ impl Visibility {
 const VISIBLE: &str = "($2::uuid IS NULL OR EXISTS (
         SELECT 1 FROM staff_assignments a WHERE a.client_id = c.id AND a.user_id = $2))";
 
+/// The provider and which of its clients the asker sees: `$1` and `$2` of [`VISIBLE`].
+#[derive(Clone, Copy)]
+struct Visible(ProviderScope, Visibility);
+
+impl Scope for Visible {
+    fn bind_ids<'q, S: Bind<'q>>(self, statement: S) -> S {
+        statement.bind_scope(self.0).bind_value(self.1.assigned())
+    }
+}
+
 /// The client, if it is in this provider and visible to the asker; otherwise `None` (a 404).
 pub async fn find_visible(
     db: impl PgExecutor<'_>,
@@ -80,8 +91,7 @@ pub async fn find_visible(
     id: ClientId,
 ) -> sqlx::Result<Option<ClientRow>> {
     sqlx::query_as(&format!("{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND c.id = $3"))
-        .bind(provider.id())
-        .bind(visibility.assigned())
+        .bind_scope(Visible(provider, visibility))
         .bind(id)
         .fetch_optional(db)
         .await
@@ -97,26 +107,24 @@ pub async fn page(
     offset: i64,
 ) -> sqlx::Result<(Vec<ClientRow>, i64)> {
     let pattern = super::like_pattern(search);
-    let rows = sqlx::query_as(&format!(
-        "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)
-         ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5"
-    ))
-    .bind(provider.id())
-    .bind(visibility.assigned())
-    .bind(&pattern)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar(&format!(
-        "SELECT count(*) FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)"
-    ))
-    .bind(provider.id())
-    .bind(visibility.assigned())
-    .bind(&pattern)
-    .fetch_one(db)
-    .await?;
-    Ok((rows, total))
+    let visible = Visible(provider, visibility);
+    page_and_total(
+        db,
+        sqlx::query_as(&format!(
+            "{SELECT} WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)
+             ORDER BY lower(c.name), c.id LIMIT $4 OFFSET $5"
+        ))
+        .bind_scope(visible)
+        .bind(&pattern),
+        sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} AND ($3 = '' OR c.name ILIKE $3)"
+        ))
+        .bind_scope(visible)
+        .bind(&pattern),
+        limit,
+        offset,
+    )
+    .await
 }
 
 /// All visible clients, for a picker.
@@ -128,8 +136,7 @@ pub async fn all_visible(
     sqlx::query_as(&format!(
         "SELECT c.id, c.name FROM clients c WHERE c.provider_id = $1 AND {VISIBLE} ORDER BY lower(c.name) LIMIT 1000"
     ))
-    .bind(provider.id())
-    .bind(visibility.assigned())
+    .bind_scope(Visible(provider, visibility))
     .fetch_all(db)
     .await
 }
@@ -143,14 +150,13 @@ pub async fn create(
     contact_email: Option<&str>,
 ) -> sqlx::Result<ClientScope> {
     let id = ClientId::new();
-    sqlx::query("INSERT INTO clients (id, provider_id, name, contact_email) VALUES ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(provider.id())
+    let client = ClientScope::checked(provider.id(), id);
+    sqlx::query("INSERT INTO clients (provider_id, id, name, contact_email) VALUES ($1, $2, $3, $4)")
+        .bind_scope(client)
         .bind(name)
         .bind(contact_email)
         .execute(&mut *db)
         .await?;
-    let client = ClientScope::checked(provider.id(), id);
     add_company(&mut *db, client, name).await?;
     Ok(client)
 }
@@ -161,8 +167,7 @@ pub async fn set_contact_email(
     email: Option<&str>,
 ) -> sqlx::Result<()> {
     sqlx::query("UPDATE clients SET contact_email = $3 WHERE provider_id = $1 AND id = $2")
-        .bind(client.provider())
-        .bind(client.client())
+        .bind_scope(client)
         .bind(email)
         .execute(db)
         .await?;
@@ -181,8 +186,7 @@ pub async fn set_declined(
                 declined_by = $3, declined_note = $4
          WHERE provider_id = $1 AND id = $2",
     )
-    .bind(client.provider())
-    .bind(client.client())
+    .bind_scope(client)
     .bind(by)
     .bind(note)
     .execute(db)
@@ -200,8 +204,7 @@ pub async fn companies(db: impl PgExecutor<'_>, client: ClientScope) -> sqlx::Re
     sqlx::query_as(
         "SELECT id, name FROM companies WHERE provider_id = $1 AND client_id = $2 ORDER BY lower(name), id",
     )
-    .bind(client.provider())
-    .bind(client.client())
+    .bind_scope(client)
     .fetch_all(db)
     .await
 }
@@ -214,8 +217,7 @@ pub async fn company_scope(
 ) -> sqlx::Result<Option<CompanyScope>> {
     let ids: Vec<CompanyId> =
         sqlx::query_scalar("SELECT id FROM companies WHERE provider_id = $1 AND client_id = $2 ORDER BY id")
-            .bind(client.provider())
-            .bind(client.client())
+            .bind_scope(client)
             .fetch_all(db)
             .await?;
     Ok(CompanyScope::checked(ids))
@@ -227,10 +229,9 @@ pub async fn add_company(
     name: &str,
 ) -> sqlx::Result<CompanyId> {
     let id = CompanyId::new();
-    sqlx::query("INSERT INTO companies (id, provider_id, client_id, name) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO companies (provider_id, client_id, id, name) VALUES ($1, $2, $3, $4)")
+        .bind_scope(client)
         .bind(id)
-        .bind(client.provider())
-        .bind(client.client())
         .bind(name)
         .execute(db)
         .await?;
@@ -243,15 +244,13 @@ pub async fn rename_company(
     company: CompanyId,
     name: &str,
 ) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE companies SET name = $3 WHERE provider_id = $4 AND client_id = $1 AND id = $2")
-            .bind(client.client())
-            .bind(company)
-            .bind(name)
-            .bind(client.provider())
-            .execute(db)
-            .await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query("UPDATE companies SET name = $4 WHERE provider_id = $1 AND client_id = $2 AND id = $3")
+        .bind_scope(client)
+        .bind(company)
+        .bind(name)
+        .execute(db)
+        .await
+        .map(changed_one)
 }
 
 /// How many of `companies` belong to the client; equal to `companies.len()` when all do.
@@ -283,36 +282,31 @@ pub async fn assignees(db: impl PgExecutor<'_>, client: ClientScope) -> sqlx::Re
          WHERE m.provider_id = $1 AND m.role = 'USER'
          ORDER BY lower(coalesce(nullif(u.display_name, ''), u.email))",
     )
-    .bind(client.provider())
-    .bind(client.client())
+    .bind_scope(client)
     .fetch_all(db)
     .await
 }
 
 /// Assigns a staff USER of the provider to a client; false when the user is no staff USER here.
 pub async fn assign(db: impl PgExecutor<'_>, client: ClientScope, user: UserId) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "INSERT INTO staff_assignments (provider_id, client_id, user_id)
          SELECT $1, $2, m.user_id FROM staff_memberships m
          WHERE m.provider_id = $1 AND m.user_id = $3 AND m.role = 'USER'
          ON CONFLICT DO NOTHING",
     )
-    .bind(client.provider())
-    .bind(client.client())
+    .bind_scope(client)
     .bind(user)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 pub async fn unassign(db: impl PgExecutor<'_>, client: ClientScope, user: UserId) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "DELETE FROM staff_assignments WHERE provider_id = $1 AND client_id = $2 AND user_id = $3",
-    )
-    .bind(client.provider())
-    .bind(client.client())
-    .bind(user)
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query("DELETE FROM staff_assignments WHERE provider_id = $1 AND client_id = $2 AND user_id = $3")
+        .bind_scope(client)
+        .bind(user)
+        .execute(db)
+        .await
+        .map(changed_one)
 }

@@ -6,6 +6,7 @@ use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
 use super::scope::{ClientScope, CompanyScope};
+use super::statement::{changed_one, page_and_total, Bind};
 use crate::domain::{Answer, CaptureId, CompanyId, JobId, JobStatus, Photo, UserId};
 
 /// The most rows an export holds.
@@ -87,19 +88,17 @@ pub async fn client_jobs(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<StaffJob>, i64)> {
-    let rows = sqlx::query_as(&format!(
-        "{STAFF_JOB} WHERE j.client_id = $1 ORDER BY j.created_at DESC, j.id LIMIT $2 OFFSET $3"
-    ))
-    .bind(client.client())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE client_id = $1")
-        .bind(client.client())
-        .fetch_one(db)
-        .await?;
-    Ok((rows, total))
+    page_and_total(
+        db,
+        sqlx::query_as(&format!(
+            "{STAFF_JOB} WHERE j.client_id = $1 ORDER BY j.created_at DESC, j.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(client.client()),
+        sqlx::query_scalar("SELECT count(*) FROM jobs WHERE client_id = $1").bind(client.client()),
+        limit,
+        offset,
+    )
+    .await
 }
 
 pub async fn client_job(
@@ -123,11 +122,10 @@ pub async fn create_job(
 ) -> sqlx::Result<JobId> {
     let id = JobId::new();
     sqlx::query(
-        "INSERT INTO jobs (id, provider_id, client_id, company_id, title, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO jobs (provider_id, client_id, id, company_id, title, created_by) VALUES ($1, $2, $3, $4, $5, $6)",
     )
+    .bind_scope(client)
     .bind(id)
-    .bind(client.provider())
-    .bind(client.client())
     .bind(company)
     .bind(title)
     .bind(by)
@@ -146,7 +144,7 @@ pub async fn update_job(
     summary: &str,
     staff_notes: &str,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE jobs SET status = $3::job_status, summary = $4, staff_notes = $5,
                 completed_at = CASE WHEN $3::job_status = 'COMPLETED' THEN coalesce(completed_at, now()) ELSE NULL END
          WHERE client_id = $1 AND id = $2",
@@ -157,8 +155,8 @@ pub async fn update_job(
     .bind(summary)
     .bind(staff_notes)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -232,19 +230,17 @@ pub async fn client_captures(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<(Vec<CaptureRow>, i64)> {
-    let rows = sqlx::query_as(&format!(
-        "{CAPTURE} WHERE c.client_id = $1 ORDER BY c.captured_at DESC, c.id DESC LIMIT $2 OFFSET $3"
-    ))
-    .bind(client.client())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db)
-    .await?;
-    let total = sqlx::query_scalar("SELECT count(*) FROM captures WHERE client_id = $1")
-        .bind(client.client())
-        .fetch_one(db)
-        .await?;
-    Ok((rows, total))
+    page_and_total(
+        db,
+        sqlx::query_as(&format!(
+            "{CAPTURE} WHERE c.client_id = $1 ORDER BY c.captured_at DESC, c.id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(client.client()),
+        sqlx::query_scalar("SELECT count(*) FROM captures WHERE client_id = $1").bind(client.client()),
+        limit,
+        offset,
+    )
+    .await
 }
 
 pub struct NewCapture<'a> {
@@ -262,13 +258,12 @@ pub struct NewCapture<'a> {
 pub async fn create_capture(db: impl PgExecutor<'_>, c: NewCapture<'_>) -> sqlx::Result<CaptureId> {
     let id = CaptureId::new();
     sqlx::query(
-        "INSERT INTO captures (id, provider_id, client_id, company_id, job_id, latitude, longitude, caption,
+        "INSERT INTO captures (provider_id, client_id, id, company_id, job_id, latitude, longitude, caption,
                                captured_at, photo, photo_type, thumbnail, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
+    .bind_scope(c.client)
     .bind(id)
-    .bind(c.client.provider())
-    .bind(c.client.client())
     .bind(c.company)
     .bind(c.job)
     .bind(c.latitude)
@@ -391,19 +386,18 @@ pub async fn save_answers(
 ) -> sqlx::Result<u64> {
     let keys: Vec<&str> = answers.iter().map(|a| a.0).collect();
     let values: Vec<Answer> = answers.iter().map(|a| a.1).collect();
-    let done = sqlx::query(
+    sqlx::query(
         "INSERT INTO assessment_answers (provider_id, client_id, question, answer, answered_by)
          SELECT $1, $2, q, a, $5 FROM unnest($3::text[], $4::assessment_answer[]) AS t(q, a)
          ON CONFLICT (client_id, question) DO UPDATE
             SET answer = EXCLUDED.answer, answered_by = EXCLUDED.answered_by, answered_at = now()
             WHERE assessment_answers.answer IS DISTINCT FROM EXCLUDED.answer",
     )
-    .bind(client.provider())
-    .bind(client.client())
+    .bind_scope(client)
     .bind(&keys)
     .bind(&values)
     .bind(by)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected())
+    .await
+    .map(|done| done.rows_affected())
 }

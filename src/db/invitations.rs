@@ -5,6 +5,7 @@ use sqlx::PgExecutor;
 use time::{Date, OffsetDateTime};
 
 use super::scope::ProviderScope;
+use super::statement::{changed_one, Bind};
 
 use crate::domain::{
     ClientId, ClientKind, ClientRole, CompanyId, InvitationId, ProviderId, StaffRole, TokenHash, UserId,
@@ -120,15 +121,25 @@ fn sealed(mut row: InvitationRow) -> InvitationRow {
     row
 }
 
+fn all_sealed(rows: Vec<InvitationRow>) -> Vec<InvitationRow> {
+    rows.into_iter().map(sealed).collect()
+}
+
 impl InvitationRow {
     /// The provider, client and id the lookup read, for a write to be bounded by.
     pub(super) fn key(&self) -> sqlx::Result<(ProviderId, Option<ClientId>, InvitationId)> {
         self.read.ok_or(sqlx::Error::RowNotFound)
     }
 
+    /// The provider and id the lookup read: what a write of this invitation is bounded by.
+    pub(super) fn row(&self) -> sqlx::Result<(ProviderScope, InvitationId)> {
+        let (provider, _, id) = self.key()?;
+        Ok((ProviderScope::checked(provider), id))
+    }
+
     /// The invitation's provider, as the lookup that found it read it.
     pub fn provider_scope(&self) -> sqlx::Result<ProviderScope> {
-        Ok(ProviderScope::checked(self.key()?.0))
+        Ok(self.row()?.0)
     }
 
     pub fn status(&self) -> InvitationStatus {
@@ -215,14 +226,13 @@ pub struct NewInvitation<'a> {
 pub async fn insert(db: impl PgExecutor<'_>, new: NewInvitation<'_>) -> sqlx::Result<InvitationId> {
     let id = InvitationId::new();
     sqlx::query(
-        "INSERT INTO invitations (id, provider_id, client_id, email, display_name, first_name,
+        "INSERT INTO invitations (provider_id, id, client_id, email, display_name, first_name,
              last_name, staff_role, client_role, kind, invited_by, token_hash, expires_at, ends_on,
              created_at, last_sent_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15::timestamptz + make_interval(days => $13), $14,
                  $15, $15)",
     )
-    .bind(id)
-    .bind(new.provider.id())
+    .bind_scope((new.provider, id))
     .bind(new.client_id)
     .bind(new.email)
     .bind(new.display_name)
@@ -281,8 +291,7 @@ pub async fn find(
     id: InvitationId,
 ) -> sqlx::Result<Option<InvitationRow>> {
     let row = sqlx::query_as(&format!("{SELECT} WHERE i.provider_id = $1 AND i.id = $2"))
-        .bind(provider.id())
-        .bind(id)
+        .bind_scope((provider, id))
         .fetch_optional(db)
         .await?;
     Ok(row.map(sealed))
@@ -299,7 +308,7 @@ pub async fn find_pending(
         "{SELECT} WHERE i.provider_id = $1 AND i.client_id IS NOT DISTINCT FROM $2
                     AND i.email = $3 AND i.status = 'PENDING'"
     ))
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(client)
     .bind(email)
     .fetch_optional(db)
@@ -353,21 +362,19 @@ pub async fn reissue(
     ttl_days: i64,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET token_hash = $3, status = 'PENDING', decided_at = NULL,
                 expires_at = $5::timestamptz + make_interval(days => $4), last_sent_at = $5,
                 send_count = send_count + 1, reminder_stage = 0, expiry_noticed_at = NULL
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider)
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .bind(hash)
     .bind(ttl_days as i32)
     .bind(now)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Why open invitations were withdrawn without anyone choosing Remove on them.
@@ -390,17 +397,17 @@ pub async fn withdraw_sent_by(
     sender: UserId,
     client: Option<ClientId>,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now(), revoked_reason = 'SENDER_REMOVED'
          WHERE provider_id = $1 AND invited_by = $2 AND ($3::uuid IS NULL OR client_id = $3)
            AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(sender)
     .bind(client)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected())
+    .await
+    .map(|done| done.rows_affected())
 }
 
 /// Withdraws the open invitations to `email` into the same place a removed person left: the
@@ -412,31 +419,29 @@ pub async fn withdraw_to(
     client: Option<ClientId>,
     email: &str,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now(), revoked_reason = 'PERSON_REMOVED'
          WHERE provider_id = $1 AND client_id IS NOT DISTINCT FROM $2 AND email = $3
            AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(client)
     .bind(email)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected())
+    .await
+    .map(|done| done.rows_affected())
 }
 
 /// Withdraws an open invitation that a lookup found.
 pub async fn revoke(db: impl PgExecutor<'_>, invitation: &InvitationRow) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET status = 'REVOKED', decided_at = now()
          WHERE provider_id = $1 AND id = $2 AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider)
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 pub async fn change_staff_role(
@@ -445,16 +450,15 @@ pub async fn change_staff_role(
     id: InvitationId,
     role: StaffRole,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET staff_role = $3
          WHERE provider_id = $1 AND id = $2 AND client_id IS NULL AND status IN ('PENDING', 'DECLINED')",
     )
-    .bind(provider.id())
-    .bind(id)
+    .bind_scope((provider, id))
     .bind(role)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Staff invitations not yet accepted, for Settings -> User Roles.
@@ -467,10 +471,10 @@ pub async fn open_staff_invitations(
                     AND i.status IN ('PENDING', 'DECLINED')
          ORDER BY i.created_at DESC"
     ))
-    .bind(provider.id())
+    .bind_scope(provider)
     .fetch_all(db)
     .await
-    .map(|rows| rows.into_iter().map(sealed).collect())
+    .map(all_sealed)
 }
 
 /// How many pending invitations of a provider have run out, for the home page.
@@ -479,7 +483,7 @@ pub async fn expired_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> 
         "SELECT count(*) FROM invitations
          WHERE provider_id = $1 AND status = 'PENDING' AND expires_at <= now()",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .fetch_one(db)
     .await
 }
@@ -509,7 +513,7 @@ pub async fn reminder_candidates(
     .bind(limit)
     .fetch_all(db)
     .await
-    .map(|rows| rows.into_iter().map(sealed).collect())
+    .map(all_sealed)
 }
 
 /// Takes reminder `stage` of the invitation's current send round, with a new token (the
@@ -522,21 +526,19 @@ pub async fn claim_reminder(
     hash: &TokenHash,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET reminder_stage = $3, token_hash = $4
          WHERE provider_id = $1 AND id = $2 AND status = 'PENDING' AND reminder_stage < $3
            AND expires_at > $5 AND last_sent_at = $6",
     )
-    .bind(provider)
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .bind(stage)
     .bind(hash)
     .bind(now)
     .bind(invitation.last_sent_at)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Pending invitations that ran out unused by `now` and whose sender has not been told.
@@ -553,7 +555,7 @@ pub async fn expired_unnoticed(
     .bind(limit)
     .fetch_all(db)
     .await
-    .map(|rows| rows.into_iter().map(sealed).collect())
+    .map(all_sealed)
 }
 
 /// Takes the telling of the sender that the invitation ran out; false when another process did.
@@ -562,18 +564,16 @@ pub async fn claim_expiry_notice(
     invitation: &InvitationRow,
     now: OffsetDateTime,
 ) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET expiry_noticed_at = $3
          WHERE provider_id = $1 AND id = $2 AND status = 'PENDING' AND expires_at <= $3
            AND expiry_noticed_at IS NULL",
     )
-    .bind(provider)
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .bind(now)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Withdraws the open invitations whose access would have ended by `today`; returns them.
@@ -606,16 +606,14 @@ pub async fn of_email(db: impl PgExecutor<'_>, email: uuid::Uuid) -> sqlx::Resul
 
 /// Records the link's opening, at most once an hour: true when this call recorded it.
 pub async fn mark_opened(db: impl PgExecutor<'_>, invitation: &InvitationRow) -> sqlx::Result<bool> {
-    let (provider, _, id) = invitation.key()?;
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE invitations SET opened_at = now()
          WHERE provider_id = $1 AND id = $2 AND (opened_at IS NULL OR opened_at < now() - interval '1 hour')",
     )
-    .bind(provider)
-    .bind(id)
+    .bind_scope(invitation.row()?)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Every invitation a person had in one place (a client, or with `None` the provider's staff):
@@ -633,7 +631,7 @@ pub async fn ids_for_person(
            AND (email = $3 OR ($4::uuid IS NOT NULL AND accepted_user_id = $4))
          ORDER BY created_at DESC LIMIT 50",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(client)
     .bind(email)
     .bind(user)

@@ -18,6 +18,7 @@ pub mod scope;
 pub mod second_factor;
 pub mod server_keys;
 pub mod staff;
+mod statement;
 pub mod users;
 
 /// Whether an error is the violation of the named unique index or constraint.

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::scope::ProviderScope;
+use super::statement::Bind;
 
 use crate::domain::{InvitationId, ProviderId, UserId};
 
@@ -191,7 +192,7 @@ pub async fn failed_count(db: impl PgExecutor<'_>, provider: ProviderScope) -> s
         "SELECT count(*) FROM email_outbox
          WHERE provider_id = $1 AND (state = 'FAILED' OR (state = 'QUEUED' AND last_error IS NOT NULL))",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .fetch_one(db)
     .await
 }
@@ -223,7 +224,7 @@ pub async fn of_timeline(
            AND (invitation_id = ANY($2) OR ($3::uuid IS NOT NULL AND user_id = $3 AND kind = 'password_reset'))
          ORDER BY created_at DESC LIMIT $5",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(invitations)
     .bind(user)
     .bind(email)

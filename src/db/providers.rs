@@ -2,6 +2,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use super::scope::ProviderScope;
+use super::statement::Bind;
 use crate::domain::ProviderId;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -131,7 +132,7 @@ pub async fn set_brand(
                 brand_version = brand_version + 1
          WHERE id = $1",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(name)
     .bind(accent)
     .bind(replace)

@@ -2,6 +2,8 @@
 
 use sqlx::PgExecutor;
 
+use super::statement::{changed_one, Bind};
+
 use crate::domain::{ProviderId, UserId};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -32,7 +34,7 @@ pub async fn is_on(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<bool> 
 
 /// Keeps a new secret to be confirmed, replacing one not yet confirmed; one in use stays (false).
 pub async fn start(db: impl PgExecutor<'_>, user: UserId, sealed: &[u8]) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "INSERT INTO totp_factors (user_id, secret_sealed) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE SET secret_sealed = excluded.secret_sealed, last_step = 0,
                                              created_at = now()
@@ -41,33 +43,33 @@ pub async fn start(db: impl PgExecutor<'_>, user: UserId, sealed: &[u8]) -> sqlx
     .bind(user)
     .bind(sealed)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Turns the secret on, with the step of the code that confirmed it.
 pub async fn confirm(db: impl PgExecutor<'_>, user: UserId, step: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE totp_factors SET confirmed_at = now(), last_step = $2 WHERE user_id = $1 AND confirmed_at IS NULL",
     )
     .bind(user)
     .bind(step)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Accepts a code of `step` once: only if no code of this step or a later one was accepted.
 pub async fn take_step(db: impl PgExecutor<'_>, user: UserId, step: i64) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE totp_factors SET last_step = $2
          WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2",
     )
     .bind(user)
     .bind(step)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 pub async fn replace_recovery_codes(
@@ -86,14 +88,14 @@ pub async fn replace_recovery_codes(
 
 /// Spends a recovery code, once.
 pub async fn use_recovery_code(db: impl PgExecutor<'_>, user: UserId, hash: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "UPDATE recovery_codes SET used_at = now() WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL",
     )
     .bind(user)
     .bind(hash)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 pub async fn recovery_codes_left(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<i64> {
@@ -152,7 +154,7 @@ pub async fn set_requirement(
                 second_factor_for_clients = $4
          WHERE id = $1",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(wanted.staff)
     .bind(wanted.client_admins)
     .bind(wanted.clients)
@@ -211,7 +213,7 @@ pub async fn add_passkey(
     credential_id: &[u8],
     passkey: serde_json::Value,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
+    sqlx::query(
         "INSERT INTO passkeys (credential_id, user_id, site, passkey) VALUES ($1, $2, $3, $4)
          ON CONFLICT (credential_id) DO NOTHING",
     )
@@ -220,8 +222,8 @@ pub async fn add_passkey(
     .bind(site)
     .bind(passkey)
     .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await
+    .map(changed_one)
 }
 
 /// Keeps the passkey's new state (its signature counter) after a use.

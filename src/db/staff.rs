@@ -2,6 +2,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use super::scope::ProviderScope;
+use super::statement::Bind;
 
 use crate::domain::{ProviderId, StaffRole, UserId};
 
@@ -12,31 +13,26 @@ pub struct StaffMembershipRow {
     pub role: StaffRole,
 }
 
+const MEMBERSHIP: &str = "SELECT m.provider_id, p.name AS provider_name, m.role
+     FROM staff_memberships m JOIN providers p ON p.id = m.provider_id";
+
 pub async fn membership(
     db: impl PgExecutor<'_>,
     user: UserId,
     provider: ProviderScope,
 ) -> sqlx::Result<Option<StaffMembershipRow>> {
-    sqlx::query_as(
-        "SELECT m.provider_id, p.name AS provider_name, m.role
-         FROM staff_memberships m JOIN providers p ON p.id = m.provider_id
-         WHERE m.user_id = $1 AND m.provider_id = $2",
-    )
-    .bind(user)
-    .bind(provider.id())
-    .fetch_optional(db)
-    .await
+    sqlx::query_as(&format!("{MEMBERSHIP} WHERE m.user_id = $1 AND m.provider_id = $2"))
+        .bind(user)
+        .bind_scope(provider)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn memberships_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<StaffMembershipRow>> {
-    sqlx::query_as(
-        "SELECT m.provider_id, p.name AS provider_name, m.role
-         FROM staff_memberships m JOIN providers p ON p.id = m.provider_id
-         WHERE m.user_id = $1 ORDER BY p.name",
-    )
-    .bind(user)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(&format!("{MEMBERSHIP} WHERE m.user_id = $1 ORDER BY p.name"))
+        .bind(user)
+        .fetch_all(db)
+        .await
 }
 
 pub async fn add(
@@ -50,7 +46,7 @@ pub async fn add(
          ON CONFLICT (provider_id, user_id) DO NOTHING",
     )
     .bind(uuid::Uuid::new_v4())
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(user)
     .bind(role)
     .execute(db)
@@ -75,7 +71,7 @@ pub async fn list(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Res
          WHERE m.provider_id = $1
          ORDER BY lower(coalesce(nullif(u.display_name, ''), u.email))",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .fetch_all(db)
     .await
 }
@@ -93,7 +89,7 @@ pub async fn change_role(
          WHERE m.id = old.id AND m.provider_id = $1 AND m.user_id = $2
          RETURNING old.role",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(user)
     .bind(role)
     .fetch_optional(db)
@@ -108,7 +104,7 @@ pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderScope, user: User
                              WHERE a.provider_id = $1 AND a.user_id = gone.user_id)
          SELECT true FROM gone",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(user)
     .fetch_optional(db)
     .await?;
@@ -117,7 +113,7 @@ pub async fn remove(db: impl PgExecutor<'_>, provider: ProviderScope, user: User
 
 pub async fn count_admins(db: impl PgExecutor<'_>, provider: ProviderScope) -> sqlx::Result<i64> {
     sqlx::query_scalar("SELECT count(*) FROM staff_memberships WHERE provider_id = $1 AND role = 'ADMIN'")
-        .bind(provider.id())
+        .bind_scope(provider)
         .fetch_one(db)
         .await
 }
@@ -136,7 +132,7 @@ pub async fn member_of_provider(
                      WHERE c.user_id = u.id AND c.provider_id = $1
                        AND client_membership_in_force(c.ended_at, c.ends_on)))",
     )
-    .bind(provider.id())
+    .bind_scope(provider)
     .bind(email)
     .fetch_optional(db)
     .await
