@@ -292,10 +292,10 @@ pub async fn page(db: &PgPool, q: Listing<'_>) -> sqlx::Result<Page> {
     Ok(Page { rows, total: (counted <= COUNT_CAP).then_some(counted), has_prev, has_next })
 }
 
-/// The first page of a trigram search and its capped count, from one statement that finds the
-/// matches once: beside the page's keys, a second statement would search the index again (on
-/// Mega Client, each takes longer than the rest of the page). Each branch keeps its first
-/// [`COUNT_CAP`] + 1 matches in page order, so the first page among them is the first page of all.
+/// The first page of a trigram search and its capped count, from one statement that searches
+/// the trigram index once, where the page's keys and the count would each search it. Each branch
+/// keeps its first [`COUNT_CAP`] + 1 matches in page order, so the first page among them is the
+/// first page of all.
 async fn first_page_of_search(
     db: &PgPool,
     q: &Listing<'_>,

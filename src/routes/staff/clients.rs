@@ -427,24 +427,18 @@ async fn invite_page(
 }
 
 async fn invite_form(
-    state: AppState,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Query(query): Query<InviteQuery>,
 ) -> AppResult<impl IntoResponse> {
-    let client = client_access::client_for(&state, Manager::Staff(&member), id).await?;
     invite_page(&state, &member, &client, &query, InviteFields::default()).await
 }
 
 async fn invite(
-    state: AppState,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     Query(query): Query<InviteQuery>,
     Form(fields): Form<InviteFields>,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, id).await?;
     let result = client_access::invite(&state, manager, &client, query.kind(), &fields).await?;
     let back = format!("/clients/{}", client.id);
     let problem = match result {
@@ -458,13 +452,10 @@ async fn invite(
 }
 
 async fn invite_bulk(
-    state: AppState,
-    member: StaffMember,
-    Path(id): Path<ClientId>,
+    ManagedClient { state, member, client }: ManagedClient,
     request: axum::extract::Request,
 ) -> AppResult<Response> {
     let manager = Manager::Staff(&member);
-    let client = client_access::client_for(&state, manager, id).await?;
     let upload = Upload::read(request).await?;
     let chrome = Chrome::staff(&member).await?;
     let back = format!("/clients/{}", client.id);

@@ -10,7 +10,7 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 
 use crate::auth::StaffMember;
-use crate::client_access::staff_visibility;
+use crate::client_access::{self, staff_visibility, Manager};
 use crate::db;
 use crate::db::clients::ClientRow;
 use crate::domain::{ClientId, Permission};
@@ -96,8 +96,10 @@ impl FromRequestParts<AppState> for ManagedClient {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> AppResult<Self> {
-        let VisibleClient { state, member, client } = VisibleClient::from_request_parts(parts, state).await?;
-        member.require(Permission::ManageClients)?;
-        Ok(Self { state, member, client })
+        let member = StaffMember::from_request_parts(parts, state).await?;
+        let Path(path) = Path::<ClientPath>::from_request_parts(parts, state).await?;
+        // The rule of who may change a client is client_access's, for its menus as for these pages.
+        let client = client_access::client_for(state, Manager::Staff(&member), path.id).await?;
+        Ok(Self { state: state.clone(), member, client })
     }
 }
